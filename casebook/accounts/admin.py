@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import Team, User
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        ("Casebook", {"fields": ["teams", "time_zone"]}),
+    ]
+    filter_horizontal = [*DjangoUserAdmin.filter_horizontal, "teams"]
+    list_filter = [*DjangoUserAdmin.list_filter, "teams"]

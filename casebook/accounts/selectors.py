@@ -1,0 +1,31 @@
+"""Reads for accounts: team scope lives here, in one place."""
+
+from django.db.models import QuerySet
+
+from .models import Team, User
+from .roles import sees_all_teams
+
+
+def teams_for_user(user: User) -> QuerySet[Team]:
+    if sees_all_teams(user):
+        return Team.objects.all()
+    return user.teams.all()
+
+
+def scope_to_user_teams(queryset: QuerySet, user: User, *, team_field: str = "team") -> QuerySet:
+    """Limit a queryset to the rows of the user's teams (admins see everything).
+
+    The team ids are a subquery, so scoping costs no extra round trip.
+    """
+    if sees_all_teams(user):
+        return queryset
+    return queryset.filter(**{f"{team_field}__in": user.teams.values("id")})
+
+
+def staff_of_team(team: Team) -> QuerySet[User]:
+    return team.members.filter(is_active=True)
+
+
+def staff_of_user_teams(user: User) -> QuerySet[User]:
+    """Colleagues a user may assign work to or filter by."""
+    return scope_to_user_teams(User.objects.filter(is_active=True), user, team_field="teams").distinct()

@@ -1,0 +1,112 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from casebook.accounts.models import User
+from casebook.accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_user
+from casebook.forms import RequestKeyForm
+
+from .models import Case, CaseStatus, Client, Priority, Temperament
+from .selectors import DEFAULT_CASE_SORT
+from .services import allowed_transitions
+
+
+def _helper(submit_label: str) -> FormHelper:
+    helper = FormHelper()
+    helper.add_input(Submit("save", submit_label))
+    return helper
+
+
+class ClientForm(RequestKeyForm, forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["team", "name", "email", "phone", "company", "temperament", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["team"]  # a client stays with its team
+            del self.fields["request_key"]
+        else:
+            teams = teams_for_user(user)
+            self.fields["team"].queryset = teams
+            self.fields["team"].empty_label = None
+            if len(teams) == 1:
+                self.fields["team"].widget = forms.HiddenInput()
+                self.initial.setdefault("team", teams[0].pk)
+        self.helper = _helper("Save client" if self.instance.pk else "Add client")
+
+
+class CaseForm(RequestKeyForm, forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["title", "problem_statement", "root_cause", "priority", "owner"]
+        widgets = {"problem_statement": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "title": "A few words to recognise the case in a list.",
+            "problem_statement": "What is really bothering the client, in one or two sentences.",
+        }
+
+    def __init__(self, *args, client: Client, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_of_team(client.team)
+        self.fields["owner"].empty_label = None
+        self.initial.setdefault("owner", user.pk)
+        if self.instance.pk:
+            del self.fields["request_key"]
+        self.helper = _helper("Save changes" if self.instance.pk else "Open case")
+
+
+class CaseStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Move to")
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when reopening, escalating, or closing a case that was never resolved.",
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, CaseStatus(s).label) for s in allowed_transitions(case)]
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    temperament = forms.ChoiceField(choices=[("", "Any temperament"), *Temperament.choices], required=False)
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *CaseStatus.choices], required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    priority = forms.TypedChoiceField(
+        choices=[("", "Any priority"), *Priority.choices], coerce=int, empty_value=None, required=False
+    )
+    temperament = forms.ChoiceField(choices=[("", "Any temperament"), *Temperament.choices], required=False)
+    sort = forms.ChoiceField(
+        choices=[
+            ("-last_activity", "Latest activity first"),
+            ("last_activity", "Oldest activity first"),
+            ("-opened", "Newest cases first"),
+            ("-priority", "Most urgent first"),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_of_user_teams(user)
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments. A value that does not validate is left out
+        (and shown as an error on the form) rather than guessed at."""
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "status": data.get("status") or "",
+            "owner": data.get("owner"),
+            "priority": data.get("priority"),
+            "temperament": data.get("temperament") or "",
+            "sort": data.get("sort") or DEFAULT_CASE_SORT,
+        }

@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.urls import reverse
+
+
+class Temperament(models.TextChoices):
+    UNKNOWN = "unknown", "Not known yet"
+    COMPLAINER = "complainer", "Complainer"
+    DEMANDER = "demander", "Demander"
+    ANGRY = "angry", "Angry"
+    SILENT = "silent", "Silent"
+    INDECISIVE = "indecisive", "Indecisive"
+
+
+class RootCause(models.TextChoices):
+    UNKNOWN = "unknown", "Not known yet"
+    UNREALISTIC_EXPECTATIONS = "unrealistic_expectations", "Unrealistic expectations"
+    COMMUNICATION_BREAKDOWN = "communication_breakdown", "Communication breakdown"
+    PERSONAL_CIRCUMSTANCES = "personal_circumstances", "Personal circumstances"
+    BAD_PAST_EXPERIENCE = "bad_past_experience", "Bad earlier experience"
+    NEED_FOR_CONTROL = "need_for_control", "Need for control"
+    OTHER = "other", "Other"
+
+
+class Priority(models.IntegerChoices):
+    # Stored as numbers so that "most urgent first" is a plain ORDER BY.
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    ESCALATED = "escalated", "Escalated"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = [CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED]
+
+
+class Client(models.Model):
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="clients")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    temperament = models.CharField(max_length=20, choices=Temperament.choices, default=Temperament.UNKNOWN)
+    notes = models.TextField(
+        "preferences and boundaries",
+        blank=True,
+        help_text="How this client likes to be treated, and the limits agreed with them.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The form token of the request that created the row: a resubmitted form finds it.
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            # The client list: one team's clients in name order.
+            models.Index(fields=["team", "name"], name="client_team_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
+
+class Case(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
+    # Always the client's team (set by case_open); kept on the row so scoping needs no join.
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(max_length=200)
+    problem_statement = models.TextField(blank=True)
+    root_cause = models.CharField(max_length=30, choices=RootCause.choices, default=RootCause.UNKNOWN)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        permissions = [("review_case", "Can review and decide on the team's escalated cases")]
+        indexes = [
+            # The case list: a team's cases, most recently active first.
+            models.Index(fields=["team", "-last_activity_at", "-id"], name="case_team_activity_idx"),
+            # The case list filtered by status and the dashboard's counts.
+            models.Index(fields=["team", "status", "-last_activity_at"], name="case_team_status_idx"),
+            # "My cases": an owner's cases by activity.
+            models.Index(fields=["owner", "-last_activity_at"], name="case_owner_activity_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved") | models.Q(resolved_at__isnull=False),
+                name="case_resolved_has_resolved_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | models.Q(closed_at__isnull=False),
+                name="case_closed_has_closed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseEventKind(models.TextChoices):
+    OPENED = "opened", "Case opened"
+    UPDATED = "updated", "Case details changed"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    INTERACTION_LOGGED = "interaction_logged", "Contact logged"
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's append-only timeline; every service that changes a case adds one.
+
+    `target` points at the record the event concerns (an interaction, later a step, a
+    follow-up or an escalation) without this app depending on the apps that own them.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=40, choices=CaseEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # When it happened (a call logged afterwards happened earlier) ...
+    occurred_at = models.DateTimeField()
+    # ... and when it was written down.
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(default=dict, blank=True)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            # The case timeline, read in one query in time order.
+            models.Index(fields=["case", "occurred_at", "id"], name="caseevent_timeline_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on case {self.case_id}"
+
+    @property
+    def template_name(self) -> str:
+        return f"timeline/{self.kind}.html"

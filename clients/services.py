@@ -1,0 +1,247 @@
+"""Every state change of clients and cases. Views, the API, tasks and commands call these."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from casebook.accounts.models import Team, User
+from casebook.idempotency import create_once
+
+from .models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
+
+# Where a case may go from each status. Anything else is refused by case_change_status.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    CaseStatus.NEW: {CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED, CaseStatus.RESOLVED, CaseStatus.CLOSED},
+    CaseStatus.IN_PROGRESS: {CaseStatus.ESCALATED, CaseStatus.RESOLVED},
+    CaseStatus.ESCALATED: {CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED},
+    CaseStatus.RESOLVED: {CaseStatus.IN_PROGRESS, CaseStatus.CLOSED},
+    CaseStatus.CLOSED: {CaseStatus.IN_PROGRESS},
+}
+# Moves that must say why: reopening, escalating, and closing a case never resolved.
+NOTE_REQUIRED = {
+    (CaseStatus.RESOLVED, CaseStatus.IN_PROGRESS),
+    (CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
+    (CaseStatus.NEW, CaseStatus.ESCALATED),
+    (CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED),
+    (CaseStatus.NEW, CaseStatus.CLOSED),
+}
+
+CASE_TRACKED_FIELDS = ["title", "problem_statement", "root_cause", "priority", "owner"]
+CLIENT_FIELDS = ["name", "email", "phone", "company", "temperament", "notes"]
+
+
+def _require_member(user: User, team: Team, message: str) -> None:
+    if not user.is_superuser and not user.teams.filter(pk=team.pk).exists():
+        raise ValidationError(message)
+
+
+def _require_owner_in_team(owner: User, team_id: int) -> None:
+    if not owner.is_active or not owner.teams.filter(pk=team_id).exists():
+        raise ValidationError({"owner": f"{owner} is not an active member of the case's team."})
+
+
+def case_event_record(
+    *,
+    case: Case,
+    kind: CaseEventKind,
+    actor: User | None,
+    occurred_at=None,
+    data: dict | None = None,
+    target: models.Model | None = None,
+) -> CaseEvent:
+    """Append one entry to the case's timeline (call inside the caller's transaction)."""
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=actor,
+        occurred_at=occurred_at or timezone.now(),
+        data=data or {},
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=target.pk if target is not None else None,
+    )
+
+
+@transaction.atomic
+def client_create(
+    *,
+    actor: User,
+    team: Team,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    company: str = "",
+    temperament: str = Temperament.UNKNOWN,
+    notes: str = "",
+    request_key: UUID | None = None,
+) -> Client:
+    """Add a client to one of the actor's teams."""
+    _require_member(actor, team, "You can only add clients to your own teams.")
+
+    def create() -> Client:
+        client = Client(
+            team=team,
+            name=name,
+            email=email,
+            phone=phone,
+            company=company,
+            temperament=temperament,
+            notes=notes,
+            created_by=actor,
+            request_key=request_key,
+        )
+        client.full_clean()
+        client.save()
+        return client
+
+    client, _ = create_once(Client.objects.filter(team=team), request_key, create)
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor: User, client: Client, **changes) -> Client:
+    """Change a client's contact details, temperament profile or notes."""
+    unknown = set(changes) - set(CLIENT_FIELDS)
+    if unknown:
+        raise TypeError(f"client_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    for field, value in changes.items():
+        setattr(client, field, value)
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User,
+    client: Client,
+    title: str,
+    owner: User,
+    problem_statement: str = "",
+    root_cause: str = RootCause.UNKNOWN,
+    priority: int = Priority.NORMAL,
+    opened_at: datetime | None = None,
+    request_key: UUID | None = None,
+) -> Case:
+    """Open a new case on a client; it belongs to the client's team and starts as new.
+
+    `opened_at` lets an import or the demo data record a case that began earlier.
+    """
+    _require_member(actor, client.team, "You can only open cases for clients of your own teams.")
+    now = timezone.now()
+    opened_at = opened_at or now
+    if opened_at > now:
+        raise ValidationError({"opened_at": "A case cannot be opened in the future."})
+    _require_owner_in_team(owner, client.team_id)
+
+    def create() -> Case:
+        case = Case(
+            client=client,
+            team_id=client.team_id,
+            title=title,
+            problem_statement=problem_statement,
+            root_cause=root_cause,
+            priority=priority,
+            owner=owner,
+            opened_by=actor,
+            opened_at=opened_at,
+            last_activity_at=opened_at,
+            request_key=request_key,
+        )
+        case.full_clean()
+        case.save()
+        case_event_record(
+            case=case, kind=CaseEventKind.OPENED, actor=actor, occurred_at=opened_at, data={"title": title}
+        )
+        return case
+
+    case, _ = create_once(Case.objects.filter(client=client), request_key, create)
+    return case
+
+
+def _display(case: Case, field: str) -> str:
+    if field == "owner":
+        return str(case.owner)
+    value = getattr(case, field)
+    display = getattr(case, f"get_{field}_display", None)
+    return str(display()) if display else str(value)
+
+
+@transaction.atomic
+def case_update(*, actor: User, case: Case, **changes) -> Case:
+    """Change a case's details; the timeline records each field's old and new value."""
+    unknown = set(changes) - set(CASE_TRACKED_FIELDS)
+    if unknown:
+        raise TypeError(f"case_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    new_owner = changes.get("owner")
+    if new_owner is not None and new_owner != case.owner:
+        _require_owner_in_team(new_owner, case.team_id)
+    before = {field: _display(case, field) for field in changes}
+    for field, value in changes.items():
+        setattr(case, field, value)
+    case.full_clean()
+    after = {field: _display(case, field) for field in changes}
+    diff = {field: [before[field], after[field]] for field in changes if before[field] != after[field]}
+    if not diff:
+        return case
+    case.last_activity_at = max(case.last_activity_at, timezone.now())
+    case.save()
+    case_event_record(case=case, kind=CaseEventKind.UPDATED, actor=actor, data={"changes": diff})
+    return case
+
+
+def allowed_transitions(case: Case) -> list[str]:
+    """The statuses this case can move to now, in the order of the lifecycle."""
+    allowed = ALLOWED_TRANSITIONS[case.status]
+    return [status for status in CaseStatus.values if status in allowed]
+
+
+@transaction.atomic
+def case_change_status(*, actor: User, case: Case, status: str, note: str = "") -> Case:
+    """Move a case along its lifecycle; refuses moves that make no sense.
+
+    Locks the row and updates the caller's instance in place, so it stays true.
+    """
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    case.refresh_from_db(fields=["status", "resolved_at", "closed_at", "last_activity_at"])
+    old = case.status
+    if status == old:
+        raise ValidationError({"status": f"The case is already {case.get_status_display().lower()}."})
+    if status not in ALLOWED_TRANSITIONS.get(old, set()):
+        raise ValidationError(
+            {
+                "status": f"A case that is {case.get_status_display().lower()} cannot become "
+                f"{CaseStatus(status).label.lower()}."
+            }
+        )
+    note = note.strip()
+    if (old, status) in NOTE_REQUIRED and not note:
+        raise ValidationError({"note": "Say why, so the next person to read the case understands."})
+    now = timezone.now()
+    case.status = status
+    if status == CaseStatus.RESOLVED:
+        case.resolved_at = now
+    elif status == CaseStatus.CLOSED:
+        case.closed_at = now
+    elif status == CaseStatus.IN_PROGRESS:
+        case.resolved_at = None
+        case.closed_at = None
+    case.last_activity_at = max(case.last_activity_at, now)
+    case.save(update_fields=["status", "resolved_at", "closed_at", "last_activity_at"])
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.STATUS_CHANGED,
+        actor=actor,
+        occurred_at=now,
+        data={"from": old, "to": status, "note": note},
+    )
+    return case
+
+
+def case_record_activity(*, case: Case, at) -> None:
+    """Move the case's last activity forward to `at` (a contact logged on it, for example)."""
+    Case.objects.filter(pk=case.pk, last_activity_at__lt=at).update(last_activity_at=at)

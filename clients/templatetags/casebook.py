@@ -1,0 +1,59 @@
+"""Presentation helpers: labels and badge styles. Never business rules."""
+
+from django import template
+
+from clients.models import CaseStatus, Priority, Temperament
+
+register = template.Library()
+
+_STATUS_STYLE = {
+    CaseStatus.NEW: "text-bg-info",
+    CaseStatus.IN_PROGRESS: "text-bg-primary",
+    CaseStatus.ESCALATED: "text-bg-danger",
+    CaseStatus.RESOLVED: "text-bg-success",
+    CaseStatus.CLOSED: "text-bg-secondary",
+}
+_MOOD_STYLE = {
+    "calm": ("text-bg-success", "●"),
+    "frustrated": ("text-bg-warning", "▲"),
+    "angry": ("text-bg-danger", "◆"),
+    "abusive": ("text-bg-dark", "■"),
+}
+_PRIORITY_STYLE = {
+    Priority.LOW: "text-bg-light border",
+    Priority.NORMAL: "text-bg-light border",
+    Priority.HIGH: "text-bg-warning",
+    Priority.URGENT: "text-bg-danger",
+}
+
+
+@register.filter
+def status_label(value: str) -> str:
+    try:
+        return CaseStatus(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def status_style(value: str) -> str:
+    return _STATUS_STYLE.get(value, "text-bg-secondary")
+
+
+@register.filter
+def priority_style(value: int) -> str:
+    return _PRIORITY_STYLE.get(value, "text-bg-light border")
+
+
+@register.filter
+def temperament_label(value: str) -> str:
+    try:
+        return Temperament(value).label
+    except ValueError:
+        return value
+
+
+@register.inclusion_tag("partials/mood_badge.html")
+def mood_badge(interaction):
+    style, symbol = _MOOD_STYLE.get(interaction.mood, ("text-bg-secondary", "●"))
+    return {"label": interaction.get_mood_display(), "style": style, "symbol": symbol}

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+# Two URL trees live in this app: /clients/ (namespace "clients") and /cases/ ("cases").
+client_patterns = [
+    path("", views.client_list, name="list"),
+    path("new/", views.client_create_view, name="create"),
+    path("<int:pk>/", views.client_detail, name="detail"),
+    path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:client_pk>/cases/new/", views.case_create, name="open_case"),
+]
+
+case_patterns = [
+    path("", views.case_list, name="list"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/edit/", views.case_edit, name="edit"),
+    path("<int:pk>/status/", views.case_status, name="status"),
+]

@@ -1,0 +1,209 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from casebook.forms import add_service_errors
+from interactions.forms import InteractionForm
+from interactions.selectors import case_timeline, interactions_for_client
+
+from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm
+from .selectors import cases_for_user, clients_for_user, get_case_for_user, get_client_for_user
+from .services import case_change_status, case_open, case_update, client_create, client_update
+
+
+def _page(request, queryset, per_page: int | None = None):
+    return Paginator(queryset, per_page or settings.CASEBOOK_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- Clients -------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def client_list(request):
+    filters = ClientFilterForm(request.GET or None)
+    filters.is_valid()
+    data = filters.cleaned_data if filters.is_bound else {}
+    clients = clients_for_user(request.user, search=data.get("q", ""), temperament=data.get("temperament", ""))
+    return render(
+        request,
+        "clients/client_list.html",
+        {"filters": filters, "page": _page(request, clients), "query": _query_without_page(request)},
+    )
+
+
+@login_required
+@permission_required("clients.add_client", raise_exception=True)
+def client_create_view(request):
+    form = ClientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            client = client_create(
+                actor=request.user,
+                team=data["team"],
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                company=data["company"],
+                temperament=data["temperament"],
+                notes=data["notes"],
+                request_key=data["request_key"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{client} added.")
+            return redirect(client)
+    return render(request, "clients/client_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def client_detail(request, pk: int):
+    client = get_client_for_user(request.user, pk)
+    cases = cases_for_user(request.user, client=client)
+    return render(
+        request,
+        "clients/client_detail.html",
+        {
+            "client": client,
+            "cases": cases,
+            "page": _page(request, interactions_for_client(client), per_page=20),
+        },
+    )
+
+
+@login_required
+@permission_required("clients.change_client", raise_exception=True)
+def client_edit(request, pk: int):
+    client = get_client_for_user(request.user, pk)
+    form = ClientForm(request.POST or None, instance=client, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.fields}
+        try:
+            client_update(actor=request.user, client=client, **changes)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Client details saved.")
+            return redirect(client)
+    return render(
+        request, "clients/client_form.html", {"form": form, "client": client}, status=422 if form.errors else 200
+    )
+
+
+# --- Cases ---------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def case_list(request):
+    filters = CaseFilterForm(request.GET or None, user=request.user)
+    cases = cases_for_user(request.user, **filters.filters()) if filters.is_bound else cases_for_user(request.user)
+    return render(
+        request,
+        "clients/case_list.html",
+        {"filters": filters, "page": _page(request, cases), "query": _query_without_page(request)},
+    )
+
+
+@login_required
+@permission_required("clients.add_case", raise_exception=True)
+def case_create(request, client_pk: int):
+    client = get_client_for_user(request.user, client_pk)
+    form = CaseForm(request.POST or None, client=client, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_open(
+                actor=request.user,
+                client=client,
+                title=data["title"],
+                problem_statement=data["problem_statement"],
+                root_cause=data["root_cause"],
+                priority=data["priority"],
+                owner=data["owner"],
+                request_key=data["request_key"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Case opened. Log the first contact below.")
+            return redirect(case)
+    return render(
+        request, "clients/case_form.html", {"form": form, "client": client}, status=422 if form.errors else 200
+    )
+
+
+def render_case_page(request, case, *, log_form=None, status_form=None, status=200):
+    """The case page: details, timeline and the forms to work the case."""
+    return render(
+        request,
+        "clients/case_detail.html",
+        {
+            "case": case,
+            "timeline": case_timeline(case),
+            "form": log_form or InteractionForm(),
+            "status_form": status_form or CaseStatusForm(case=case),
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def case_detail(request, pk: int):
+    return render_case_page(request, get_case_for_user(request.user, pk))
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+def case_edit(request, pk: int):
+    case = get_case_for_user(request.user, pk)
+    form = CaseForm(request.POST or None, instance=case, client=case.client, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = {field: form.cleaned_data[field] for field in form.fields}
+        try:
+            case_update(actor=request.user, case=get_case_for_user(request.user, pk), **changes)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Case details saved.")
+            return redirect(case)
+    return render(
+        request,
+        "clients/case_form.html",
+        {"form": form, "client": case.client, "case": case},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def case_status(request, pk: int):
+    case = get_case_for_user(request.user, pk)
+    form = CaseStatusForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            case = case_change_status(
+                actor=request.user, case=case, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The case is now {case.get_status_display().lower()}.")
+            return redirect(case)
+    messages.error(request, "The status was not changed: see the reason below.")
+    return render_case_page(request, case, status_form=form, status=422)

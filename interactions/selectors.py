@@ -1,0 +1,39 @@
+"""Reads of interactions, and the case timeline with the interactions it points at."""
+
+from collections import defaultdict
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from clients.models import Case, CaseEvent, Client
+from clients.selectors import case_events
+
+from .models import Interaction
+
+
+def case_timeline(case: Case) -> list[CaseEvent]:
+    """The case's events in time order, each with its target loaded.
+
+    Three queries whatever the size of the case: the events, their content types (cached
+    after the first request), and the interactions. Each interaction also gets
+    `corrected_by`: the later entries that correct it, so both read as one story.
+    """
+    events = list(case_events(case).prefetch_related("target"))
+    corrections: dict[int, list[Interaction]] = defaultdict(list)
+    for event in events:
+        target = event.target
+        if isinstance(target, Interaction) and target.corrects_id:
+            corrections[target.corrects_id].append(target)
+    for event in events:
+        if isinstance(event.target, Interaction):
+            event.target.corrected_by = corrections.get(event.target.pk, [])
+    return events
+
+
+def interactions_for_client(client: Client) -> QuerySet[Interaction]:
+    """All contacts with a client across their cases, newest first."""
+    return Interaction.objects.filter(client=client).select_related("case", "logged_by").order_by("-occurred_at", "-id")
+
+
+def get_interaction_on_case(case: Case, pk: int) -> Interaction:
+    return get_object_or_404(Interaction.objects.filter(case=case), pk=pk)
