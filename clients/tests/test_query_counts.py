@@ -1,0 +1,85 @@
+"""List and detail pages run the same number of queries with 5 rows as with 50."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clients.tests.factories import CaseFactory, ClientFactory
+from interactions.tests.factories import InteractionFactory
+
+
+def count_queries(client, url) -> int:
+    client.get(url)  # warm caches that live for the process (content types, sessions)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.fixture
+def grow(team, agent, teammate):
+    """Add clients, cases (owned by different people) and interactions to the team."""
+
+    def add(n):
+        for i in range(n):
+            client = ClientFactory(team=team)
+            case = CaseFactory(client=client, owner=agent if i % 2 else teammate)
+            InteractionFactory(case=case)
+
+    return add
+
+
+def test_client_list_queries_do_not_grow(agent_client, grow):
+    grow(5)
+    small = count_queries(agent_client, reverse("clients:list"))
+    grow(45)
+    assert count_queries(agent_client, reverse("clients:list")) == small
+
+
+def test_case_list_queries_do_not_grow(agent_client, grow):
+    grow(5)
+    small = count_queries(agent_client, reverse("cases:list"))
+    grow(45)
+    assert count_queries(agent_client, reverse("cases:list")) == small
+    assert small <= 8
+
+
+def test_dashboard_queries_do_not_grow(agent_client, grow):
+    grow(5)
+    small = count_queries(agent_client, reverse("dashboard"))
+    grow(45)
+    assert count_queries(agent_client, reverse("dashboard")) == small
+
+
+def _add_interactions(case, n, correct_every=4):
+    from interactions.services import interaction_log
+
+    previous = None
+    for i in range(n):
+        previous = interaction_log(
+            actor=case.owner,
+            case=case,
+            channel="call",
+            direction="inbound",
+            mood="frustrated",
+            summary=f"Contact {i}",
+            corrects=previous if i % correct_every == 0 else None,
+        )
+
+
+def test_case_detail_queries_do_not_grow_with_the_timeline(agent_client, case):
+    _add_interactions(case, 5)
+    small = count_queries(agent_client, case.get_absolute_url())
+    _add_interactions(case, 45)
+    assert count_queries(agent_client, case.get_absolute_url()) == small
+    assert small <= 12
+
+
+def test_client_detail_queries_do_not_grow(agent_client, customer, agent):
+    case = CaseFactory(client=customer, owner=agent)
+    _add_interactions(case, 5)
+    small = count_queries(agent_client, customer.get_absolute_url())
+    for _ in range(5):
+        _add_interactions(CaseFactory(client=customer, owner=agent), 9)
+    assert count_queries(agent_client, customer.get_absolute_url()) == small

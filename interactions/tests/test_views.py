@@ -1,0 +1,150 @@
+import uuid
+import zoneinfo
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import CaseStatus
+from interactions.models import Interaction, Mood
+from interactions.services import interaction_log
+
+
+def form_data(**overrides):
+    data = {
+        "channel": "call",
+        "direction": "inbound",
+        "mood": "angry",
+        "summary": "She called about the double charge.",
+        "duration_minutes": "12",
+        "occurred_at": "",
+        "request_key": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_case_page_shows_the_log_form_and_the_timeline(agent_client, case):
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert 'id="log-contact"' in page and 'id="timeline"' in page
+    assert "Case opened" in page or "Nothing has happened on this case yet." in page
+
+
+def test_logging_with_htmx_returns_a_fresh_form_and_the_new_timeline(agent_client, case, agent):
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]), form_data(), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    interaction = Interaction.objects.get()
+    assert interaction.logged_by == agent and interaction.mood == Mood.ANGRY and interaction.duration_minutes == 12
+    assert 'id="log-contact"' in html
+    assert 'id="timeline"' in html and 'hx-swap-oob="true"' in html
+    assert f'id="interaction-{interaction.pk}"' in html
+    assert "She called about the double charge." in html
+
+
+def test_logging_without_javascript_redirects_back_to_the_case(agent_client, case):
+    response = agent_client.post(reverse("cases:log_interaction", args=[case.pk]), form_data())
+    interaction = Interaction.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"{case.get_absolute_url()}#interaction-{interaction.pk}"
+
+
+def test_logging_with_errors_keeps_what_was_typed_and_saves_nothing(agent_client, case):
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]),
+        form_data(mood="", channel="pigeon", duration_minutes="-3", summary="Everything I typed"),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Everything I typed" in html
+    assert set(response.context["form"].errors) == {"mood", "channel", "duration_minutes"}
+    assert not Interaction.objects.exists()
+
+
+def test_logging_in_the_future_is_refused_with_a_field_error(agent_client, case):
+    future = timezone.localtime(timezone.now() + timedelta(hours=2), zoneinfo.ZoneInfo("Europe/Paris"))
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]),
+        form_data(occurred_at=future.strftime("%Y-%m-%dT%H:%M")),
+    )
+    assert response.status_code == 422
+    assert "occurred_at" in response.context["form"].errors
+    assert not Interaction.objects.exists()
+
+
+def test_the_time_typed_is_read_in_the_users_time_zone(agent_client, case):
+    # alice works in Paris: 09:30 there on 2 July is 07:30 UTC (summer time).
+    agent_client.post(reverse("cases:log_interaction", args=[case.pk]), form_data(occurred_at="2025-07-02T09:30"))
+    assert Interaction.objects.get().occurred_at == datetime(2025, 7, 2, 7, 30, tzinfo=zoneinfo.ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize("local_time", ["2025-03-30T02:30", "2025-10-26T02:30"])
+def test_a_time_skipped_or_repeated_by_a_clock_change_is_refused_clearly(agent_client, case, local_time):
+    # In Paris 02:30 did not exist on 30 March 2025 and happened twice on 26 October 2025.
+    response = agent_client.post(reverse("cases:log_interaction", args=[case.pk]), form_data(occurred_at=local_time))
+    assert response.status_code == 422
+    assert "occurred_at" in response.context["form"].errors
+    assert not Interaction.objects.exists()
+
+
+def test_times_are_shown_in_the_users_time_zone(agent_client, case, agent):
+    interaction_log(
+        actor=agent,
+        case=case,
+        channel="call",
+        direction="inbound",
+        mood="calm",
+        summary="Morning call",
+        occurred_at=datetime(2025, 1, 15, 8, 5, tzinfo=zoneinfo.ZoneInfo("UTC")),
+    )
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert "Wed 15 Jan 2025, 09:05" in page  # Paris is UTC+1 in winter
+
+
+def test_double_submitting_the_log_form_logs_once(agent_client, case):
+    data = form_data()
+    url = reverse("cases:log_interaction", args=[case.pk])
+    agent_client.post(url, data, headers={"HX-Request": "true"})
+    agent_client.post(url, data, headers={"HX-Request": "true"})
+    assert Interaction.objects.count() == 1
+
+
+def test_logging_on_a_new_case_moves_it_to_in_progress(agent_client, case):
+    agent_client.post(reverse("cases:log_interaction", args=[case.pk]), form_data())
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+
+
+def test_there_is_no_way_to_edit_or_delete_an_interaction(agent_client, case, agent):
+    from django.urls import get_resolver
+
+    names = {name for name in get_resolver().reverse_dict if isinstance(name, str)}
+    assert not {n for n in names if "interaction" in n and ("edit" in n or "delete" in n)}
+
+
+def test_correcting_an_entry_adds_a_new_one_and_keeps_the_original(agent_client, case, agent):
+    original = interaction_log(
+        actor=agent, case=case, channel="call", direction="inbound", mood="abusive", summary="Wrong mood"
+    )
+    url = reverse("cases:correct_interaction", args=[case.pk, original.pk])
+    form = agent_client.get(url).context["form"]
+    assert form.initial["summary"] == "Wrong mood"
+    response = agent_client.post(url, form_data(mood="frustrated", summary="Mood was frustrated, not abusive."))
+    correction = Interaction.objects.exclude(pk=original.pk).get()
+    assert response.status_code == 302
+    assert correction.corrects == original
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert "Wrong mood" in page and "Mood was frustrated, not abusive." in page
+    assert f'Corrected by <a href="#interaction-{correction.pk}"' in page
+
+
+def test_outsider_gets_404_on_the_correction_page(outsider_client, case, agent):
+    original = interaction_log(actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary="x")
+    url = reverse("cases:correct_interaction", args=[case.pk, original.pk])
+    assert outsider_client.get(url).status_code == 404
+    assert outsider_client.post(url, form_data()).status_code == 404
+    assert Interaction.objects.count() == 1
