@@ -68,3 +68,45 @@ def agent_client(client, agent):
 def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def browser_page(live_server, request):
+    """A Chromium page (Debian's /usr/bin/chromium driven by Playwright) on the live server.
+
+    A screenshot of the last state is kept under test-artifacts/ for every browser test.
+    """
+    import os
+    from pathlib import Path
+
+    from casebook.testing import require_chromium
+
+    executable = require_chromium()
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # are still plain synchronous code, so Django's async guard does not apply.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            artifacts = Path(__file__).parent / "test-artifacts"
+            artifacts.mkdir(exist_ok=True)
+            page.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+            context.close()
+            browser.close()

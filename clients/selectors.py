@@ -65,8 +65,8 @@ def get_case_for_user(user: User, pk: int) -> Case:
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:
-    """The case's timeline in time order; callers add the prefetch their targets need."""
-    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "id")
+    """The case's timeline, newest first; callers add the prefetch their targets need."""
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_at", "-id")
 
 
 def case_counts_by_status(user: User) -> dict[str, int]:

@@ -12,7 +12,7 @@ from .models import Interaction
 
 
 def case_timeline(case: Case) -> list[CaseEvent]:
-    """The case's events in time order, each with its target loaded.
+    """The case's events, newest first, each with its target loaded.
 
     Three queries whatever the size of the case: the events, their content types (cached
     after the first request), and the interactions. Each interaction also gets

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from casebook.forms import add_service_errors
+from clients.forms import CaseStatusForm
 from clients.selectors import get_case_for_user
 from clients.views import render_case_page
 
@@ -44,9 +45,11 @@ def log_interaction(request, case_pk: int):
     form = InteractionForm(request.POST)
     interaction = _log(request, case, form)
     if request.htmx:
-        context = {"case": case, "form": form, "timeline": case_timeline(case), "logged": interaction}
+        context = {"case": case, "form": form, "logged": interaction}
         if interaction is not None:
-            context["form"] = InteractionForm()
+            # The contact may have moved the case on (a new case starts work), so the
+            # status shown beside the form is sent again along with the timeline.
+            context.update(form=InteractionForm(), timeline=case_timeline(case), status_form=CaseStatusForm(case=case))
         return render(
             request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
         )

@@ -1,0 +1,41 @@
+"""The main flow in a real browser: log in, open a case, log a call, see it on the timeline."""
+
+import pytest
+from playwright.sync_api import expect
+
+from interactions.models import Interaction
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_agent_logs_a_call_and_sees_it_on_the_timeline(browser_page, case, agent):
+    page = browser_page
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+    page.get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("link", name=case.title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(case.title)
+
+    # Mark the document: a full page reload would lose this flag.
+    page.evaluate("window.__noReload = true")
+    form = page.locator("#log-contact")
+    form.get_by_label("Channel").select_option("call")
+    form.get_by_label("Client's mood").select_option("angry")
+    form.get_by_label("Duration (minutes)").fill("14")
+    form.get_by_label("Summary").fill("Client called about the missed visit; promised a call back at 4 pm.")
+    form.get_by_role("button", name="Log contact").click()
+
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("promised a call back at 4 pm")
+    expect(timeline).to_contain_text("Angry")
+    expect(page.locator("#log-contact")).to_contain_text("Call logged")
+    expect(page.locator("#log-contact").get_by_label("Summary")).to_have_value("")
+    expect(page.locator("#case-badges")).to_contain_text("In progress")  # the first contact started work
+    assert page.evaluate("window.__noReload") is True
+
+    interaction = Interaction.objects.get()
+    assert interaction.logged_by == agent and interaction.duration_minutes == 14
