@@ -81,21 +81,20 @@ def celery_worker(*, queue: str, beat: bool = False, extra_env: dict | None = No
     ]  # fmt: skip
     if beat:
         command.append("--beat")
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR)
-    try:
-        yield process
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.seek(0)
-        output = log.read().decode(errors="replace")
-        log.close()
-        sys.stdout.write(f"\n--- celery worker output ---\n{output[-5000:]}\n")
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+            sys.stdout.write(f"\n--- celery worker output ---\n{output[-5000:]}\n")
 
 
 def wait_for(condition, *, timeout: float = 30, interval: float = 0.2):
