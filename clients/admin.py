@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Client
+from .models import Case, CaseEvent, Client, Escalation
 
 
 @admin.register(Client)
@@ -38,3 +38,12 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ["raised_at", "case", "reason", "raised_by", "decided_at", "decision"]
+    list_filter = ["reason", "decision"]
+    list_select_related = ["case", "raised_by"]
+    raw_id_fields = ["case", "raised_by", "decided_by"]
+    readonly_fields = ["raised_at", "raised_by", "cause_key"]

@@ -6,7 +6,7 @@ from casebook.accounts.models import User
 from casebook.accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_user
 from casebook.forms import RequestKeyForm
 
-from .models import Case, CaseStatus, Client, Priority, Temperament
+from .models import MANUAL_ESCALATION_REASONS, Case, CaseStatus, Client, Priority, Temperament
 from .selectors import DEFAULT_CASE_SORT
 from .services import allowed_transitions
 
@@ -110,3 +110,12 @@ class CaseFilterForm(forms.Form):
             "temperament": data.get("temperament") or "",
             "sort": data.get("sort") or DEFAULT_CASE_SORT,
         }
+
+
+class EscalationForm(forms.Form):
+    reason = forms.ChoiceField(choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
+    note = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened, and what you need from the manager.",
+    )

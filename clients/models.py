@@ -127,10 +127,77 @@ class Case(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class EscalationReason(models.TextChoices):
+    ABUSIVE_CLIENT = "abusive_client", "Abusive client"
+    CANNOT_RESOLVE = "cannot_resolve", "Agent cannot resolve it"
+    CONCESSION_OVER_LIMIT = "concession_over_limit", "Concession over the agent's limit"
+    CLIENT_ASKS_FOR_MANAGER = "client_asks_for_manager", "Client asks for a manager"
+    STALLED = "stalled", "No progress after several contacts"
+    OVERDUE = "overdue", "Past its due time"
+    MISSED_FOLLOW_UP = "missed_follow_up", "A follow-up was missed"
+    LOW_SATISFACTION = "low_satisfaction", "Low satisfaction rating"
+    OTHER = "other", "Other"
+
+
+# The reasons an agent can pick by hand; the others are raised by rules.
+MANUAL_ESCALATION_REASONS = [
+    EscalationReason.ABUSIVE_CLIENT,
+    EscalationReason.CANNOT_RESOLVE,
+    EscalationReason.CONCESSION_OVER_LIMIT,
+    EscalationReason.CLIENT_ASKS_FOR_MANAGER,
+    EscalationReason.OTHER,
+]
+
+
+class Escalation(models.Model):
+    """A request for a manager to look at a case: raised by a person or by a rule.
+
+    A rule passes a `cause_key` (e.g. "concession:12") so that one cause escalates a case
+    once, however often the rule runs.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="escalations")
+    reason = models.CharField(max_length=40, choices=EscalationReason.choices)
+    note = models.TextField(blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    raised_at = models.DateTimeField()
+    cause_key = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decision = models.CharField(max_length=40, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "cause_key"], condition=~models.Q(cause_key=""), name="escalation_once_per_cause"
+            ),
+        ]
+        indexes = [
+            # The review queue: open escalations, oldest first.
+            models.Index(fields=["raised_at"], condition=models.Q(decided_at__isnull=True), name="escalation_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
+
+
 class CaseEventKind(models.TextChoices):
+    """Every kind of timeline entry. Apps add theirs here; each has timeline/<kind>.html."""
+
     OPENED = "opened", "Case opened"
     UPDATED = "updated", "Case details changed"
     STATUS_CHANGED = "status_changed", "Status changed"
+    ESCALATED = "escalated", "Escalated to a manager"
     INTERACTION_LOGGED = "interaction_logged", "Contact logged"
 
 
@@ -142,7 +209,8 @@ class CaseEvent(models.Model):
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=40, choices=CaseEventKind.choices)
+    # No `choices` on the column: adding a kind must not need a migration in this app.
+    kind = models.CharField(max_length=40)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -163,7 +231,14 @@ class CaseEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on case {self.case_id}"
+        return f"{self.kind_label} on case {self.case_id}"
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return CaseEventKind(self.kind).label
+        except ValueError:
+            return self.kind
 
     @property
     def template_name(self) -> str:

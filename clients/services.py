@@ -5,28 +5,40 @@ from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from casebook.accounts.models import Team, User
 from casebook.idempotency import create_once
 
-from .models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
+from .models import (
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Client,
+    Escalation,
+    EscalationReason,
+    Priority,
+    RootCause,
+    Temperament,
+)
 
 # Where a case may go from each status. Anything else is refused by case_change_status.
+# Escalating is not a plain status move: case_escalate records why and for whom.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    CaseStatus.NEW: {CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED, CaseStatus.RESOLVED, CaseStatus.CLOSED},
-    CaseStatus.IN_PROGRESS: {CaseStatus.ESCALATED, CaseStatus.RESOLVED},
+    CaseStatus.NEW: {CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.CLOSED},
+    CaseStatus.IN_PROGRESS: {CaseStatus.RESOLVED},
     CaseStatus.ESCALATED: {CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED},
     CaseStatus.RESOLVED: {CaseStatus.IN_PROGRESS, CaseStatus.CLOSED},
     CaseStatus.CLOSED: {CaseStatus.IN_PROGRESS},
 }
-# Moves that must say why: reopening, escalating, and closing a case never resolved.
+# Moves that must say why: reopening, handing an escalated case back, and closing a case
+# that was never resolved.
 NOTE_REQUIRED = {
     (CaseStatus.RESOLVED, CaseStatus.IN_PROGRESS),
     (CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
-    (CaseStatus.NEW, CaseStatus.ESCALATED),
-    (CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED),
+    (CaseStatus.ESCALATED, CaseStatus.IN_PROGRESS),
     (CaseStatus.NEW, CaseStatus.CLOSED),
 }
 
@@ -245,3 +257,57 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "") 
 def case_record_activity(*, case: Case, at) -> None:
     """Move the case's last activity forward to `at` (a contact logged on it, for example)."""
     Case.objects.filter(pk=case.pk, last_activity_at__lt=at).update(last_activity_at=at)
+
+
+@transaction.atomic
+def case_escalate(
+    *,
+    case: Case,
+    reason: EscalationReason,
+    note: str = "",
+    actor: User | None = None,
+    cause_key: str = "",
+) -> Escalation:
+    """Ask a manager to step in on an open case; the case becomes escalated.
+
+    `actor` is the person escalating (None for a rule, which passes a `cause_key` so one
+    cause escalates the case once however often it runs: the first escalation is returned).
+    The agent keeps working the case until a manager decides.
+    """
+    if cause_key:
+        existing = Escalation.objects.filter(case=case, cause_key=cause_key).first()
+        if existing is not None:
+            return existing
+    note = note.strip()
+    if actor is not None:
+        _require_member(actor, case.team, "You can only escalate cases of your own teams.")
+        if not note:
+            raise ValidationError({"note": "Tell the manager what happened and what you need from them."})
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    case.refresh_from_db(fields=["status", "last_activity_at"])
+    if not case.is_open:
+        raise ValidationError(
+            {"reason": f"The case is {case.get_status_display().lower()}: reopen it before escalating."}
+        )
+    now = timezone.now()
+    escalation = Escalation(case=case, reason=reason, note=note, raised_by=actor, raised_at=now, cause_key=cause_key)
+    escalation.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            escalation.save()
+    except IntegrityError:
+        # The same cause escalated the case a moment ago, from another process.
+        return Escalation.objects.get(case=case, cause_key=cause_key)
+    previous = case.status
+    case.status = CaseStatus.ESCALATED
+    case.last_activity_at = max(case.last_activity_at, now)
+    case.save(update_fields=["status", "last_activity_at"])
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.ESCALATED,
+        actor=actor,
+        occurred_at=now,
+        data={"reason": reason, "note": note, "from": previous},
+        target=escalation,
+    )
+    return escalation

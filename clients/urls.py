@@ -16,4 +16,5 @@ case_patterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/status/", views.case_status, name="status"),
+    path("<int:pk>/escalate/", views.case_escalate_view, name="escalate"),
 ]

@@ -10,9 +10,9 @@ from casebook.forms import add_service_errors
 from interactions.forms import InteractionForm
 from interactions.selectors import case_timeline, interactions_for_client
 
-from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm
+from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
 from .selectors import cases_for_user, clients_for_user, get_case_for_user, get_client_for_user
-from .services import case_change_status, case_open, case_update, client_create, client_update
+from .services import case_change_status, case_escalate, case_open, case_update, client_create, client_update
 
 
 def _page(request, queryset, per_page: int | None = None):
@@ -146,7 +146,15 @@ def case_create(request, client_pk: int):
     )
 
 
-def render_case_page(request, case, *, log_form=None, status_form=None, status=200):
+def case_panel_context(case, *, status_form=None, escalation_form=None) -> dict:
+    """The forms beside the case's work: its status, and asking a manager for help."""
+    return {
+        "status_form": status_form or CaseStatusForm(case=case),
+        "escalation_form": escalation_form or EscalationForm(),
+    }
+
+
+def render_case_page(request, case, *, log_form=None, status_form=None, escalation_form=None, status=200):
     """The case page: details, timeline and the forms to work the case."""
     return render(
         request,
@@ -155,7 +163,7 @@ def render_case_page(request, case, *, log_form=None, status_form=None, status=2
             "case": case,
             "timeline": case_timeline(case),
             "form": log_form or InteractionForm(),
-            "status_form": status_form or CaseStatusForm(case=case),
+            **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
         },
         status=status,
     )
@@ -207,3 +215,23 @@ def case_status(request, pk: int):
             return redirect(case)
     messages.error(request, "The status was not changed: see the reason below.")
     return render_case_page(request, case, status_form=form, status=422)
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def case_escalate_view(request, pk: int):
+    case = get_case_for_user(request.user, pk)
+    form = EscalationForm(request.POST)
+    if form.is_valid():
+        try:
+            case_escalate(
+                actor=request.user, case=case, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Escalated. The team's managers will review the case; keep working it meanwhile.")
+            return redirect(case)
+    messages.error(request, "The case was not escalated: see the form below.")
+    return render_case_page(request, case, escalation_form=form, status=422)

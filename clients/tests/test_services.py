@@ -3,10 +3,22 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
-from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
+from clients.models import (
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Client,
+    Escalation,
+    EscalationReason,
+    Priority,
+    RootCause,
+    Temperament,
+)
 from clients.services import (
     allowed_transitions,
     case_change_status,
+    case_escalate,
     case_open,
     case_update,
     client_create,
@@ -96,7 +108,7 @@ def test_case_open_with_the_same_request_key_opens_one_case(agent, customer):
     ("path", "note"),
     [
         ([CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.CLOSED], ""),
-        ([CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED, CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED], "why"),
+        ([CaseStatus.CLOSED], "opened by mistake"),
         ([CaseStatus.RESOLVED, CaseStatus.IN_PROGRESS], "client called back"),
     ],
 )
@@ -115,6 +127,7 @@ def test_case_change_status_follows_the_lifecycle(agent, case, path, note):
         (CaseStatus.NEW, CaseStatus.NEW),
         (CaseStatus.IN_PROGRESS, CaseStatus.CLOSED),
         (CaseStatus.IN_PROGRESS, CaseStatus.NEW),
+        (CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED),
         (CaseStatus.CLOSED, CaseStatus.RESOLVED),
         (CaseStatus.ESCALATED, CaseStatus.CLOSED),
     ],
@@ -146,12 +159,7 @@ def test_resolving_and_closing_record_their_times(agent, case):
 
 
 def test_allowed_transitions_lists_only_sensible_moves(case):
-    assert allowed_transitions(case) == [
-        CaseStatus.IN_PROGRESS,
-        CaseStatus.ESCALATED,
-        CaseStatus.RESOLVED,
-        CaseStatus.CLOSED,
-    ]
+    assert allowed_transitions(case) == [CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.CLOSED]
 
 
 def test_case_update_records_old_and_new_values(agent, teammate, case):
@@ -173,3 +181,51 @@ def test_case_update_refuses_an_owner_outside_the_team(agent, outsider, case):
         case_update(actor=agent, case=case, owner=outsider)
     case.refresh_from_db()
     assert case.owner == agent
+
+
+# --- Escalation -------------------------------------------------------------------------
+
+
+def test_escalating_records_why_and_moves_the_case(agent, case):
+    escalation = case_escalate(
+        actor=agent, case=case, reason=EscalationReason.ABUSIVE_CLIENT, note="Insulted me twice."
+    )
+    assert case.status == CaseStatus.ESCALATED
+    assert (escalation.raised_by, escalation.is_open) == (agent, True)
+    event = case.events.get(kind=CaseEventKind.ESCALATED)
+    assert event.target == escalation and event.data["from"] == CaseStatus.NEW
+
+
+def test_escalating_by_hand_needs_a_note(agent, case):
+    with pytest.raises(ValidationError) as error:
+        case_escalate(actor=agent, case=case, reason=EscalationReason.OTHER, note=" ")
+    assert "note" in error.value.message_dict
+    assert not Escalation.objects.exists()
+
+
+def test_a_rule_escalates_a_case_once_per_cause(case):
+    first = case_escalate(case=case, reason=EscalationReason.CONCESSION_OVER_LIMIT, cause_key="concession:1")
+    again = case_escalate(case=case, reason=EscalationReason.CONCESSION_OVER_LIMIT, cause_key="concession:1")
+    other = case_escalate(case=case, reason=EscalationReason.CONCESSION_OVER_LIMIT, cause_key="concession:2")
+    assert first == again and other != first
+    assert case.events.filter(kind=CaseEventKind.ESCALATED).count() == 2
+
+
+def test_a_closed_case_must_be_reopened_before_escalating(agent, case):
+    case_change_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
+    with pytest.raises(ValidationError):
+        case_escalate(actor=agent, case=case, reason=EscalationReason.OTHER, note="Client is back")
+    assert not Escalation.objects.exists()
+
+
+def test_an_outsider_cannot_escalate(outsider, case):
+    with pytest.raises(ValidationError):
+        case_escalate(actor=outsider, case=case, reason=EscalationReason.OTHER, note="x")
+
+
+def test_an_escalated_case_is_handed_back_with_a_reason(agent, case):
+    case_escalate(actor=agent, case=case, reason=EscalationReason.OTHER, note="Need help")
+    with pytest.raises(ValidationError):
+        case_change_status(actor=agent, case=case, status=CaseStatus.IN_PROGRESS)
+    case_change_status(actor=agent, case=case, status=CaseStatus.IN_PROGRESS, note="Manager called the client.")
+    assert case.status == CaseStatus.IN_PROGRESS

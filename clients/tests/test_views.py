@@ -226,10 +226,28 @@ def test_a_status_move_that_makes_no_sense_is_refused_with_a_message(agent_clien
     assert case.status == CaseStatus.NEW
 
 
-def test_escalating_without_a_reason_is_refused(agent_client, case):
-    response = agent_client.post(reverse("cases:status", args=[case.pk]), {"status": "escalated", "note": ""})
+def test_escalating_from_the_case_page(agent_client, case):
+    response = agent_client.post(
+        reverse("cases:escalate", args=[case.pk]), {"reason": "client_asks_for_manager", "note": "Wants Marcus."}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert "Client asks for a manager" in page and "Wants Marcus." in page
+
+
+def test_escalating_without_a_note_is_refused_and_changes_nothing(agent_client, case):
+    response = agent_client.post(reverse("cases:escalate", args=[case.pk]), {"reason": "other", "note": ""})
     assert response.status_code == 422
-    assert "note" in response.context["status_form"].errors
+    assert "note" in response.context["escalation_form"].errors
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW
+
+
+def test_outsider_cannot_escalate_another_teams_case(outsider_client, case):
+    response = outsider_client.post(reverse("cases:escalate", args=[case.pk]), {"reason": "other", "note": "x"})
+    assert response.status_code == 404
 
 
 def test_editing_a_case_records_the_change_on_the_timeline(agent_client, case, teammate):

@@ -13,8 +13,8 @@ from django.utils import timezone
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import Role
 from casebook.accounts.services import user_create
-from clients.models import CaseStatus, Client, Priority, RootCause, Temperament
-from clients.services import case_change_status, case_open, client_create
+from clients.models import CaseStatus, Client, EscalationReason, Priority, RootCause, Temperament
+from clients.services import case_change_status, case_escalate, case_open, client_create
 from interactions.models import Channel, Direction, Mood
 from interactions.services import interaction_log
 
@@ -177,9 +177,8 @@ STORIES = [
                         "Handing to the manager: second hostile call this week.",
                     ),
                 ],
-                "statuses": [
-                    (CaseStatus.ESCALATED, "Client became abusive on the phone; manager to take the next call.")
-                ],
+                "escalate": (EscalationReason.ABUSIVE_CLIENT, "Abusive on the phone twice; please take the next call."),
+                "statuses": [],
             }
         ],
     },
@@ -377,5 +376,8 @@ class Command(BaseCommand):
                     summary=summary,
                     occurred_at=now - timedelta(days=days_ago, hours=1) + timedelta(minutes=10 * hour),
                 )
+            if "escalate" in spec:
+                reason, note = spec["escalate"]
+                case_escalate(actor=owner, case=case, reason=reason, note=note)
             for status, note in spec["statuses"]:
                 case = case_change_status(actor=owner, case=case, status=status, note=note)
