@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from casebook.health.views import healthz
 from clients.urls import case_patterns, client_patterns
@@ -23,4 +25,6 @@ urlpatterns = [
     path("cases/", include((case_patterns + interaction_patterns, "cases"))),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

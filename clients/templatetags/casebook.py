@@ -57,3 +57,12 @@ def temperament_label(value: str) -> str:
 def mood_badge(interaction):
     style, symbol = _MOOD_STYLE.get(interaction.mood, ("text-bg-secondary", "●"))
     return {"label": interaction.get_mood_display(), "style": style, "symbol": symbol}
+
+
+@register.filter
+def minutes_in_words(value) -> str:
+    """A timedelta as "15 minutes" / "1 minute" (for waits shown to people)."""
+    if value is None:
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

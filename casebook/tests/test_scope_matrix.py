@@ -1,0 +1,149 @@
+"""Every URL of the app, asked for by the wrong people, gives away nothing.
+
+The URLs are collected from the resolver, so a new view is covered automatically: a view
+missing from MATRIX below fails the test until someone says who may see it.
+
+For each URL: an anonymous visitor is sent to the login page (or gets what a public page
+shows), an agent of another team gets 404 for another team's records, and an agent asking
+for a manager's page gets 403. The page body never contains the other team's data.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from clients.models import CaseStatus
+from interactions.services import interaction_log
+
+LOGIN = "login"  # anonymous: redirected to the login page
+PUBLIC = "public"  # anonymous: answered without a login, showing no private data
+
+
+@dataclass
+class Entry:
+    kwargs: callable = lambda data: {}
+    method: str = "get"
+    anonymous: str = LOGIN
+    outsider: int | None = 404  # status for an agent of another team (None: not team data)
+    manager_only: bool = False
+    post_data: dict = field(default_factory=dict)
+
+
+def _case(data):
+    return {"pk": data.case.pk}
+
+
+MATRIX: dict[str, Entry] = {
+    "dashboard": Entry(outsider=None),
+    "login": Entry(anonymous=PUBLIC, outsider=None),
+    "logout": Entry(method="post", anonymous=PUBLIC, outsider=None),
+    "password_change": Entry(outsider=None),
+    "password_change_done": Entry(outsider=None),
+    "accounts:profile": Entry(outsider=None),
+    "healthz": Entry(anonymous=PUBLIC, outsider=None),
+    "clients:list": Entry(outsider=None),
+    "clients:create": Entry(outsider=None),
+    "clients:detail": Entry(kwargs=lambda d: {"pk": d.customer.pk}),
+    "clients:edit": Entry(kwargs=lambda d: {"pk": d.customer.pk}),
+    "clients:open_case": Entry(kwargs=lambda d: {"client_pk": d.customer.pk}),
+    "cases:list": Entry(outsider=None),
+    "cases:detail": Entry(kwargs=_case),
+    "cases:edit": Entry(kwargs=_case),
+    "cases:status": Entry(kwargs=_case, method="post", post_data={"status": CaseStatus.RESOLVED}),
+    "cases:escalate": Entry(kwargs=_case, method="post", post_data={"reason": "other", "note": "x"}),
+    "cases:log_interaction": Entry(
+        kwargs=lambda d: {"case_pk": d.case.pk},
+        method="post",
+        post_data={"channel": "call", "direction": "inbound", "mood": "calm", "summary": "x"},
+    ),
+    "cases:correct_interaction": Entry(kwargs=lambda d: {"case_pk": d.case.pk, "pk": d.interaction.pk}),
+}
+# The admin guards itself (staff only); it is checked as a whole below.
+IGNORED_NAMESPACES = {"admin"}
+
+
+def _collect(resolver: URLResolver, namespace: str = "") -> dict[str, list[str]]:
+    """Every named URL with the names of its arguments."""
+    found = {}
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found.update(_collect(pattern, inner))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found[f"{namespace}{pattern.name}"] = list(pattern.pattern.regex.groupindex)
+    return found
+
+
+URL_ARGUMENTS = _collect(get_resolver())
+ALL_NAMES = sorted(URL_ARGUMENTS)
+APP_NAMES = [n for n in ALL_NAMES if n.split(":")[0] not in IGNORED_NAMESPACES]
+
+
+def test_every_url_is_in_the_matrix():
+    missing = set(APP_NAMES) - set(MATRIX)
+    assert not missing, f"say who may see these URLs in MATRIX: {sorted(missing)}"
+    stale = set(MATRIX) - set(APP_NAMES)
+    assert not stale, f"these MATRIX entries name no URL any more: {sorted(stale)}"
+
+
+@pytest.fixture
+def data(case, agent):
+    case.interaction = interaction_log(
+        actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary="Secret-summary-123"
+    )
+    case.case = case
+    case.customer = case.client
+    return case
+
+
+def _request(client, name, entry, data):
+    url = reverse(name, kwargs=entry.kwargs(data))
+    if entry.method == "post":
+        return client.post(url, entry.post_data)
+    return client.get(url)
+
+
+PRIVATE_MARKERS = ["Secret-summary-123", "Greta Holm", "Oven visit missed"]
+
+
+@pytest.mark.parametrize("name", APP_NAMES)
+def test_anonymous_visitors_see_nothing(client, data, name):
+    entry = MATRIX[name]
+    response = _request(client, name, entry, data)
+    if entry.anonymous == LOGIN:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+    body = response.content.decode(errors="replace")
+    assert not any(marker in body for marker in PRIVATE_MARKERS)
+
+
+@pytest.mark.parametrize("name", [n for n in APP_NAMES if MATRIX[n].outsider is not None])
+def test_an_agent_of_another_team_gets_404(outsider_client, data, name):
+    entry = MATRIX[name]
+    status_before = data.status
+    response = _request(outsider_client, name, entry, data)
+    assert response.status_code == entry.outsider
+    body = response.content.decode(errors="replace")
+    assert not any(marker in body for marker in PRIVATE_MARKERS)
+    data.refresh_from_db()
+    assert data.status == status_before
+    assert data.interactions.count() == 1
+
+
+@pytest.mark.parametrize("name", [n for n in APP_NAMES if MATRIX[n].manager_only])
+def test_an_agent_gets_403_where_a_manager_is_required(agent_client, data, name):
+    entry = MATRIX[name]
+    assert _request(agent_client, name, entry, data).status_code == 403
+
+
+@pytest.mark.parametrize("name", [n for n in ALL_NAMES if n.startswith("admin:")])
+def test_the_admin_turns_away_non_staff(agent_client, name):
+    kwargs = {arg: "clients" if arg == "app_label" else "1" for arg in URL_ARGUMENTS[name]}
+    response = agent_client.get(reverse(name, kwargs=kwargs))
+    if name == "admin:login":  # the admin's own login form, shown again to a non-staff user
+        assert response.status_code == 200 and "Greta Holm" not in response.content.decode()
+        return
+    assert response.status_code in (302, 404, 405)
+    if response.status_code == 302:
+        assert response.url.startswith(("/admin/login/", "/accounts/login/")) or response.url == "/admin/"
