@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "casebook.accounts",
     "casebook.health",
+    "casebook.bench",
     "clients",
     "interactions",
     "playbooks",

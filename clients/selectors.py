@@ -17,6 +17,11 @@ CASE_SORTS = {
 DEFAULT_CASE_SORT = "-last_activity"
 
 
+def case_ordering(sort: str) -> tuple[str, ...]:
+    """The ORDER BY of an allow-listed sort key; anything else gets the default."""
+    return CASE_SORTS.get(sort, CASE_SORTS[DEFAULT_CASE_SORT])
+
+
 def clients_for_user(user: User, *, search: str = "", temperament: str = "") -> QuerySet[Client]:
     clients = scope_to_user_teams(Client.objects.select_related("team"), user)
     search = search.strip()
@@ -56,7 +61,7 @@ def cases_for_user(
         cases = cases.filter(client__temperament=temperament)
     if client is not None:
         cases = cases.filter(client=client)
-    return cases.order_by(*CASE_SORTS.get(sort, CASE_SORTS[DEFAULT_CASE_SORT]))
+    return cases.order_by(*case_ordering(sort))
 
 
 def get_case_for_user(user: User, pk: int) -> Case:

@@ -7,11 +7,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from casebook.forms import add_service_errors
+from casebook.pagination import keyset_page
 from interactions.forms import InteractionForm
 from interactions.selectors import case_timeline, interactions_for_client
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
-from .selectors import cases_for_user, clients_for_user, get_case_for_user, get_client_for_user
+from .selectors import (
+    DEFAULT_CASE_SORT,
+    case_ordering,
+    cases_for_user,
+    clients_for_user,
+    get_case_for_user,
+    get_client_for_user,
+)
 from .services import case_change_status, case_escalate, case_open, case_update, client_create, client_update
 
 
@@ -22,6 +30,7 @@ def _page(request, queryset, per_page: int | None = None):
 def _query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("cursor", None)
     return params.urlencode()
 
 
@@ -110,11 +119,19 @@ def client_edit(request, pk: int):
 @permission_required("clients.view_case", raise_exception=True)
 def case_list(request):
     filters = CaseFilterForm(request.GET or None, user=request.user)
-    cases = cases_for_user(request.user, **filters.filters()) if filters.is_bound else cases_for_user(request.user)
+    chosen = filters.filters() if filters.is_bound else {}
+    cases = cases_for_user(request.user, **chosen)
+    # Keyset pages: the list never counts or skips over the whole case table.
+    page = keyset_page(
+        cases,
+        case_ordering(chosen.get("sort", DEFAULT_CASE_SORT)),
+        request.GET.get("cursor"),
+        settings.CASEBOOK_PAGE_SIZE,
+    )
     return render(
         request,
         "clients/case_list.html",
-        {"filters": filters, "page": _page(request, cases), "query": _query_without_page(request)},
+        {"filters": filters, "page": page, "query": _query_without_page(request)},
     )
 
 
