@@ -39,3 +39,8 @@ check: setup
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+## Benchmarks at realistic size on PostgreSQL (not part of `make test`); needs wrk.
+bench: setup
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} $(BIN)/python bench/run.py

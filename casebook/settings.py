@@ -183,6 +183,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
@@ -240,3 +241,7 @@ LOGGING = {
 }
 
 CASEBOOK_PAGE_SIZE = 25
+# The case page shows this many of the newest timeline entries, with a link to all of them.
+CASEBOOK_TIMELINE_LIMIT = env.int("CASEBOOK_TIMELINE_LIMIT", default=100)
+# Serves /bench/floor, a do-nothing page that `make bench` measures as its floor. Never in production.
+CASEBOOK_BENCH_FLOOR = env.bool("CASEBOOK_BENCH_FLOOR", default=False)

@@ -1,8 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from casebook.health.views import healthz
 from clients.urls import case_patterns, client_patterns
@@ -25,6 +24,10 @@ urlpatterns = [
     path("cases/", include((case_patterns + interaction_patterns, "cases"))),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
 ]
+
+if settings.CASEBOOK_BENCH_FLOOR:
+    from casebook.bench.views import floor
+
+    urlpatterns.append(path("bench/floor", floor, name="bench_floor"))

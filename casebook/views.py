@@ -1,7 +1,8 @@
 """Pages that gather several apps. They read through the apps' selectors and stay thin."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from clients.models import CaseStatus
 from clients.selectors import case_counts_by_status, cases_for_user
@@ -19,3 +20,8 @@ def dashboard(request):
             "recent_cases": cases_for_user(request.user)[:10],
         },
     )
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
+    return redirect(static("favicon.svg"), permanent=True)

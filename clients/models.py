@@ -100,6 +100,8 @@ class Case(models.Model):
         indexes = [
             # The case list: a team's cases, most recently active first.
             models.Index(fields=["team", "-last_activity_at", "-id"], name="case_team_activity_idx"),
+            # The same for people in several teams (and admins): walk by activity, filter teams.
+            models.Index(fields=["-last_activity_at", "-id"], name="case_activity_idx"),
             # The case list filtered by status and the dashboard's counts.
             models.Index(fields=["team", "status", "-last_activity_at"], name="case_team_status_idx"),
             # "My cases": an owner's cases by activity.

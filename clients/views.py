@@ -171,6 +171,15 @@ def case_panel_context(case, *, status_form=None, escalation_form=None) -> dict:
     }
 
 
+def timeline_context(request, case) -> dict:
+    """The newest part of the timeline, or all of it when asked for (?timeline=all)."""
+    if request.GET.get("timeline") == "all":
+        return {"timeline": case_timeline(case), "timeline_truncated": False}
+    limit = settings.CASEBOOK_TIMELINE_LIMIT
+    timeline = case_timeline(case, limit=limit + 1)
+    return {"timeline": timeline[:limit], "timeline_truncated": len(timeline) > limit}
+
+
 def render_case_page(request, case, *, log_form=None, status_form=None, escalation_form=None, status=200):
     """The case page: details, timeline and the forms to work the case."""
     return render(
@@ -178,7 +187,7 @@ def render_case_page(request, case, *, log_form=None, status_form=None, escalati
         "clients/case_detail.html",
         {
             "case": case,
-            "timeline": case_timeline(case),
+            **timeline_context(request, case),
             "form": log_form or InteractionForm(),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
         },

@@ -11,14 +11,15 @@ from clients.selectors import case_events
 from .models import Interaction
 
 
-def case_timeline(case: Case) -> list[CaseEvent]:
-    """The case's events, newest first, each with its target loaded.
+def case_timeline(case: Case, *, limit: int | None = None) -> list[CaseEvent]:
+    """The case's events, newest first (the `limit` newest when given), targets loaded.
 
-    Three queries whatever the size of the case: the events, their content types (cached
-    after the first request), and the interactions. Each interaction also gets
-    `corrected_by`: the later entries that correct it, so both read as one story.
+    A query for the events plus one per kind of target, whatever the size of the case
+    (content types are cached after the first request). Each interaction also gets
+    `corrected_by`: the later entries shown here that correct it, so both read as one story.
     """
-    events = list(case_events(case).prefetch_related("target"))
+    events = case_events(case).prefetch_related("target")
+    events = list(events[:limit] if limit is not None else events)
     corrections: dict[int, list[Interaction]] = defaultdict(list)
     for event in events:
         target = event.target

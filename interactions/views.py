@@ -6,10 +6,10 @@ from django.views.decorators.http import require_POST
 
 from casebook.forms import add_service_errors
 from clients.selectors import get_case_for_user
-from clients.views import case_panel_context, render_case_page
+from clients.views import case_panel_context, render_case_page, timeline_context
 
 from .forms import InteractionForm
-from .selectors import case_timeline, get_interaction_on_case
+from .selectors import get_interaction_on_case
 from .services import interaction_log
 
 
@@ -48,7 +48,7 @@ def log_interaction(request, case_pk: int):
         if interaction is not None:
             # The contact may have moved the case on (a new case starts work), so the
             # status shown beside the form is sent again along with the timeline.
-            context.update(form=InteractionForm(), timeline=case_timeline(case), **case_panel_context(case))
+            context.update(form=InteractionForm(), **timeline_context(request, case), **case_panel_context(case))
         return render(
             request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
         )

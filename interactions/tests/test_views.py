@@ -148,3 +148,15 @@ def test_outsider_gets_404_on_the_correction_page(outsider_client, case, agent):
     assert outsider_client.get(url).status_code == 404
     assert outsider_client.post(url, form_data()).status_code == 404
     assert Interaction.objects.count() == 1
+
+
+def test_a_long_timeline_shows_the_newest_entries_and_offers_the_rest(agent_client, case, agent, settings):
+    settings.CASEBOOK_TIMELINE_LIMIT = 3
+    for i in range(5):
+        interaction_log(actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary=f"Entry-{i}")
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert "Entry-4" in page and "Entry-2" in page and "Entry-1" not in page
+    assert "Show the full history of this case" in page
+    everything = agent_client.get(case.get_absolute_url(), {"timeline": "all"}).content.decode()
+    assert all(f"Entry-{i}" in everything for i in range(5))
+    assert "Show the full history of this case" not in everything

@@ -1,0 +1,297 @@
+"""`make bench`: Casebook's pages under load at realistic size, measured over loopback.
+
+Seeds the benchmark data if needed (manage.py seed_bench, PostgreSQL), starts gunicorn
+(2 workers, DEBUG off), drives each page with wrk (4 connections, 3 s warm-up, 15 s
+measured) logged in as an agent (a manager for the dashboard), and measures a floor: a
+do-nothing view behind the same middleware. It also counts SQL queries per page in-process
+(at the current data size, and on a 1,000-case team slice), EXPLAINs the heavy queries to
+catch sequential scans on the interactions table, and reads the peak memory of a web
+worker and of a Celery worker. Prints a table and saves it under bench/results/.
+"""
+
+import argparse
+import datetime
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+# The same production-like settings for this process and for gunicorn, so that sessions
+# made here are valid there.
+os.environ.update(
+    {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casebook_bench"),
+        "DJANGO_SETTINGS_MODULE": "casebook.settings",
+        "CASEBOOK_BENCH_FLOOR": "1",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CASEBOOK_BASE_URL": BASE,
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+    }
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client as TestClient  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from casebook.accounts.models import User  # noqa: E402
+from clients.models import Case, CaseStatus  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+WARMUP, DURATION, CONNECTIONS = "3s", "15s", 4
+TARGETS = {  # page: (minimum ratio to the floor's requests/s, p99 limit in ms or None)
+    "case list": (0.03, 50),
+    "case list, filtered": (0.03, 50),
+    "case detail": (0.03, 50),
+    "client detail": (0.03, 50),
+    "my day": (0.03, 50),
+    "log a contact (POST)": (0.03, None),
+    "search": (0.02, None),
+    "dashboard (manager)": (0.02, None),
+}
+CSRF = secrets.token_hex(16)  # 32 characters: an unmasked token Django accepts
+
+
+def session_cookie(user: User) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}; csrftoken={CSRF}"
+
+
+def wrk(path_or_script: str, cookie: str, *, post_paths: list[str] | None = None) -> dict:
+    headers = ["-H", f"Cookie: {cookie}", "-H", f"X-CSRFToken: {CSRF}", "-H", "HX-Request: true"]
+    args = ["-t2", f"-c{CONNECTIONS}"]
+    script = None
+    if post_paths:
+        paths = ", ".join(f'"{p}"' for p in post_paths)
+        script = Path(tempfile.mkdtemp()) / "post.lua"
+        script.write_text(
+            f"paths = {{{paths}}}\n"
+            'wrk.method = "POST"\n'
+            'wrk.body = "channel=call&direction=inbound&mood=frustrated&duration_minutes=5'
+            '&summary=Client+called+again+about+the+invoice%3B+promised+a+call+back+tomorrow."\n'
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            "request = function() return wrk.format(nil, paths[math.random(#paths)]) end\n"
+        )
+        args += ["-s", str(script)]
+    url = f"{BASE}{path_or_script}"
+    subprocess.run(["wrk", *args, f"-d{WARMUP}", *headers, url], check=True, capture_output=True)
+    out = subprocess.run(
+        ["wrk", *args, f"-d{DURATION}", "--latency", *headers, url], check=True, capture_output=True, text=True
+    ).stdout
+    if script:
+        script.unlink()
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
+        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def count_queries(user: User, path: str, method: str = "get", data=None) -> tuple[int, list[str]]:
+    client = TestClient(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    getattr(client, method)(path, data or {}, headers={"HX-Request": "true"})  # warm caches
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(path, data or {}, headers={"HX-Request": "true"})
+    assert response.status_code in (200, 302), (path, response.status_code)
+    return len(queries), [q["sql"] for q in queries]
+
+
+def seq_scans_on_interactions(sqls: list[str]) -> list[str]:
+    found = []
+    with connection.cursor() as cursor:
+        for sql in sqls:
+            if "interactions_interaction" not in sql or not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            if "Seq Scan on interactions_interaction" in plan:
+                found.append(plan)
+    return found
+
+
+def peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def celery_worker_rss() -> float:
+    worker = subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "casebook",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            "bench-rss",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+    )
+    try:
+        from casebook.health.tasks import heartbeat
+
+        for _ in range(20):
+            heartbeat.apply_async(queue="bench-rss")
+        time.sleep(8)
+        return peak_rss_mb(worker.pid)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=100_000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("make bench needs PostgreSQL: set DATABASE_URL=postgres://...")
+    call_command("migrate", verbosity=0)
+    if not Case.objects.exists():
+        call_command("seed_bench", cases=args.cases, clients=max(100, args.cases // 10))
+    call_command("collectstatic", verbosity=0, interactive=False)
+    total_cases = Case.objects.count()
+
+    agent = User.objects.filter(username__startswith="bench", groups__name="Agents").order_by("pk").first()
+    manager = User.objects.filter(username__startswith="bench", groups__name="Managers", teams__in=agent.teams.all())
+    manager = manager.first()
+    team_cases = Case.objects.filter(team__in=agent.teams.all())
+    detail_case = team_cases.filter(status=CaseStatus.IN_PROGRESS).order_by("pk").first()
+    post_paths = [f"/cases/{pk}/interactions/" for pk in team_cases.order_by("-pk").values_list("pk", flat=True)[:500]]
+    pages = {
+        "floor": "/bench/floor",
+        "case list": "/cases/",
+        "case list, filtered": f"/cases/?status=in_progress&owner={agent.pk}",
+        "case detail": f"/cases/{detail_case.pk}/",
+        "client detail": f"/clients/{detail_case.client_id}/",
+        "my day": "/my-day/",
+        "search": "/search/?q=invoice",
+        "dashboard (manager)": "/",
+    }
+    from django.urls import Resolver404, resolve
+
+    def exists(path):
+        try:
+            resolve(path.split("?")[0])
+            return True
+        except Resolver404:
+            return False
+
+    missing = [name for name, path in pages.items() if not exists(path)]
+    pages = {name: path for name, path in pages.items() if name not in missing}
+
+    env = dict(os.environ)
+    server = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "casebook.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
+         "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        agent_cookie, manager_cookie = session_cookie(agent), session_cookie(manager)
+        results = {}
+        for name, path in pages.items():
+            cookie = manager_cookie if "manager" in name else agent_cookie
+            results[name] = wrk(path, cookie)
+            print(f"  {name:<24} {results[name]['rps']:8.0f} req/s", flush=True)
+        results["log a contact (POST)"] = wrk("/", agent_cookie, post_paths=post_paths)
+        print(f"  {'log a contact (POST)':<24} {results['log a contact (POST)']['rps']:8.0f} req/s", flush=True)
+        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        web_rss = max(peak_rss_mb(int(pid)) for pid in workers)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    queries, plans = {}, {}
+    for name, path in pages.items():
+        user = manager if "manager" in name else agent
+        queries[name], sqls = count_queries(user, path)
+        plans[name] = seq_scans_on_interactions(sqls)
+    post_data = {"channel": "call", "direction": "inbound", "mood": "calm", "summary": "Bench contact."}
+    queries["log a contact (POST)"], _ = count_queries(agent, post_paths[0], "post", post_data)
+    celery_rss = celery_worker_rss()
+
+    floor = results["floor"]["rps"]
+    lines = [
+        f"# make bench, {datetime.date.today().isoformat()}",
+        "",
+        f"{total_cases:,} cases on PostgreSQL; gunicorn 2 workers, DEBUG off; wrk, {CONNECTIONS} connections, "
+        f"{WARMUP} warm-up, {DURATION} measured; machine: {os.cpu_count()} cores.",
+        "",
+        "| page | req/s | p50 ms | p99 ms | queries/request | ratio to floor | target | errors |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    verdicts = []
+    for name, r in results.items():
+        ratio = r["rps"] / floor
+        target = TARGETS.get(name)
+        if target:
+            ok = ratio >= target[0] and (target[1] is None or r["p99"] <= target[1]) and queries[name] <= 10
+            goal = f">= {target[0]}x" + (f", p99 <= {target[1]} ms" if target[1] else "") + ", <= 10 queries"
+            verdicts.append(ok)
+            goal += " ok" if ok else " MISSED"
+        else:
+            goal = ""
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {queries.get(name, '-')} | "
+            f"{ratio:.3f} | {goal} | {r['errors']} |"
+        )
+    lines += [
+        "",
+        f"Peak RSS: web worker {web_rss:.0f} MB (target < 150 MB); Celery worker {celery_rss:.0f} MB.",
+        "Sequential scans on interactions_interaction: "
+        + (", ".join(name for name, found in plans.items() if found) or "none"),
+    ]
+    if missing:
+        lines.append(f"Not measured (page not built yet): {', '.join(missing)}.")
+    report = "\n".join(lines) + "\n"
+    print("\n" + report)
+    out = ROOT / "bench" / "results" / f"bench-{datetime.date.today().isoformat()}.md"
+    out.write_text(report)
+    print(f"Saved to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
