@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from casebook.forms import add_service_errors
 from interactions.forms import InteractionForm
 from interactions.selectors import case_timeline, interactions_for_client
+from playbooks.selectors import case_playbook_context
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
 from .selectors import cases_for_user, clients_for_user, get_case_for_user, get_client_for_user
@@ -154,8 +155,10 @@ def case_panel_context(case, *, status_form=None, escalation_form=None) -> dict:
     }
 
 
-def render_case_page(request, case, *, log_form=None, status_form=None, escalation_form=None, status=200):
-    """The case page: details, timeline and the forms to work the case."""
+def render_case_page(
+    request, case, *, log_form=None, status_form=None, escalation_form=None, playbook_forms=None, status=200
+):
+    """The case page: details, timeline, the playbook and the forms to work the case."""
     return render(
         request,
         "clients/case_detail.html",
@@ -164,6 +167,7 @@ def render_case_page(request, case, *, log_form=None, status_form=None, escalati
             "timeline": case_timeline(case),
             "form": log_form or InteractionForm(),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
+            **case_playbook_context(case, request.user, forms=playbook_forms),
         },
         status=status,
     )
