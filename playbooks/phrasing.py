@@ -24,11 +24,11 @@ _RULES: list[tuple[str, str, str]] = [
     (r"you need to", "It sounds like an order.", "Could you please ..."),
     (r"you must", "It sounds like an order.", "It would help if you could ..."),
     (
-        r"that'?s not my (?:job|problem|department)",
+        r"that(?:'s| is) not my (?:job|problem|department)",
         "It pushes the client away.",
         "Let me find the right person and make sure it gets done.",
     ),
-    (r"there'?s nothing (?:I|we) can do", "It closes the door.", "Here is what I can do: ..."),
+    (r"there(?:'s| is) nothing (?:I|we) can do", "It closes the door.", "Here is what I can do: ..."),
     (r"you'?re wrong", "Contradicting head-on starts a fight.", "I see it a little differently: ..."),
     (r"as I (?:already )?(?:said|told you)", "It sounds impatient.", "To put it another way: ..."),
     (r"to be honest", "It implies the rest was not honest.", "(leave it out)"),
