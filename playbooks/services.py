@@ -11,8 +11,8 @@ from django.utils import timezone
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
 from casebook.idempotency import create_once
-from clients.models import Case, CaseEventKind, EscalationReason, RootCause
-from clients.services import case_escalate, case_event_record, case_record_activity, case_update
+from clients.models import Case, CaseEventKind, CaseStatus, EscalationReason, RootCause
+from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity, case_update
 
 from .models import (
     MONEY_KINDS,
@@ -69,6 +69,10 @@ def _pin(case: Case, version: PlaybookVersion, actor: User | None) -> CasePlaybo
 
 def _locked_case_playbook(case: Case, actor: User) -> CasePlaybook:
     """The case's pinned playbook, locked; pins the default one when work starts."""
+    case.refresh_from_db(fields=["status"])
+    if case.status == CaseStatus.NEW:
+        # Working a step is work on the case, as logging a contact is.
+        case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
     pinned = CasePlaybook.objects.select_for_update().filter(case=case).first()
     if pinned is None:
         playbook = default_playbook_for_case(case)

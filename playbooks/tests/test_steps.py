@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clients.models import CaseEvent, CaseEventKind, Temperament
+from clients.models import CaseEvent, CaseEventKind, CaseStatus, Temperament
 from clients.tests.factories import CaseFactory, ClientFactory
 from playbooks.models import CasePlaybook, Playbook, StepKind, StepRecord, StepStatus
 from playbooks.selectors import case_playbook_version, default_playbook_for_case, latest_version
@@ -38,6 +38,8 @@ def test_first_step_pins_the_default_version_and_records_who_and_when(case, agen
     pinned = CasePlaybook.objects.get(case=case)
     assert pinned.version.playbook.name == "Complainer"
     assert record.status == StepStatus.DONE and record.completed_by == agent and record.completed_at
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS  # working a step starts work on a new case
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
     assert CaseEventKind.PLAYBOOK_CHOSEN in kinds and CaseEventKind.STEP_COMPLETED in kinds
 
