@@ -161,7 +161,7 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
         step.record = records.get(step.pk)
         if step.record is None and current is None:
             current = step
-    # Options, the fault record and saved replies are read only where the open step uses them.
+    # Options are read only where the open step (or the case file) shows them.
     kind = current.kind if current is not None else None
     options = []
     if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
@@ -173,12 +173,8 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
     earlier = [c for c in concessions_all if c.case_id != case.pk]
     fault = FaultRecord.objects.filter(case=case).first()
     temperament = case.client.temperament
-    replies = [
-        reply
-        for reply in SavedReply.objects.filter(team_id=case.team_id)
-        if reply.temperament in ("", temperament)
-        and (not reply.step_kind or not current or reply.step_kind == current.kind)
-    ]
+    # One read for both places a saved reply can go: the document step and the contact note.
+    replies = [r for r in SavedReply.objects.filter(team_id=case.team_id) if r.temperament in ("", temperament)]
     last_mood = (
         Interaction.objects.filter(case=case).order_by("-occurred_at", "-id").values_list("mood", flat=True).first()
     )
@@ -196,7 +192,8 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
         "pb_concessions": concessions,
         "pb_earlier_concessions": earlier,
         "pb_fault": fault,
-        "pb_replies": replies,
+        "pb_replies": [r for r in replies if r.step_kind in ("", StepKind.DOCUMENT)],
+        "pb_log_replies": [r for r in replies if r.step_kind in ("", kind or "")],
         "pb_switchable": switchable,
         "pb_can_decide": is_manager(user),
         "pb_forms": step_forms_for(case, current, options=options, fault=fault, draft=draft, bound=forms),

@@ -204,6 +204,11 @@ def reply_render(request, case_pk: int, pk: int):
     if reply.team_id != case.team_id:
         raise Http404
     text = render_saved_reply(reply, case=case, agent=request.user)
+    if request.htmx:
+        # A preview with the phrasing check, for the agent to insert into a contact note.
+        return render(
+            request, "playbooks/_reply_preview.html", {"text": text, "warnings": check_phrasing(text), "reply": reply}
+        )
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 

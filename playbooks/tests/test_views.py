@@ -135,6 +135,25 @@ def test_document_step_offers_a_summary_from_the_record_and_saved_replies(agent_
     assert rendered.content.decode() == f"Dear {case.client.name}, {agent} here."
 
 
+def test_saved_reply_preview_for_a_contact_note_carries_the_phrasing_check(agent_client, case, manager, team):
+    reply = saved_reply_save(actor=manager, team=team, title="Policy", body="It's our policy, {client_name}.")
+    assert "Saved reply for the contact note" in agent_client.get(case.get_absolute_url()).content.decode()
+    preview = agent_client.get(reverse("cases:reply_render", args=[case.pk, reply.pk]), HTTP_HX_REQUEST="true")
+    html = preview.content.decode()
+    assert f"It&#x27;s our policy, {case.client.name}." in html
+    assert "Wording to reconsider" in html and "Insert into the contact summary" in html
+
+
+def test_saved_reply_of_another_team_is_404(agent_client, case, other_team):
+    from casebook.accounts.roles import Role
+    from casebook.accounts.tests.factories import UserFactory
+
+    foreign = saved_reply_save(
+        actor=UserFactory(teams=[other_team], role=Role.MANAGER), team=other_team, title="t", body="b"
+    )
+    assert agent_client.get(reverse("cases:reply_render", args=[case.pk, foreign.pk])).status_code == 404
+
+
 def test_phrasing_check_endpoint_warns(agent_client):
     url = reverse("playbooks:phrasing_check") + "?field=step-summary"
     response = agent_client.post(url, {"step-summary": "Please calm down."}, HTTP_HX_REQUEST="true")

@@ -34,6 +34,28 @@
     }
   });
 
+  function insert(target, text) {
+    target.value = target.value.trim() ? target.value.trimEnd() + "\n\n" + text : text;
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+    target.focus();
+  }
+
+  // A previewed saved reply (with its phrasing check) goes into the contact log's summary.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert-text]");
+    if (!button) return;
+    var target = document.querySelector(button.dataset.insertInto);
+    if (target) insert(target, button.dataset.insertText);
+  });
+
+  // Preview a saved reply for the contact note: htmx fetches it filled in for this case.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-preview-reply]");
+    if (!button || !window.htmx) return;
+    var picker = document.querySelector(button.dataset.previewReply);
+    if (picker) window.htmx.ajax("GET", picker.value, { target: button.dataset.previewInto, swap: "innerHTML" });
+  });
+
   // Insert a saved reply, filled in for this case, at the end of a text box; the agent adapts it.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-insert-reply]");
@@ -43,10 +65,6 @@
     if (!picker || !target) return;
     fetch(picker.value, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
-      .then(function (text) {
-        target.value = target.value.trim() ? target.value.trimEnd() + "\n\n" + text : text;
-        target.dispatchEvent(new Event("input", { bubbles: true }));
-        target.focus();
-      });
+      .then(function (text) { insert(target, text); });
   });
 })();
