@@ -188,6 +188,9 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
         "pb_steps": steps,
         "pb_current": current,
         "pb_done": sum(1 for step in steps if step.record),
+        "pb_summary": next(
+            (s.record.outcome.get("summary", "") for s in steps if s.kind == StepKind.DOCUMENT and s.record), ""
+        ),
         "pb_options": options,
         "pb_concessions": concessions,
         "pb_earlier_concessions": earlier,

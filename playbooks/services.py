@@ -101,6 +101,9 @@ def current_step(pinned: CasePlaybook) -> Step | None:
 def _require_current(pinned: CasePlaybook, step: Step) -> None:
     if step.version_id != pinned.version_id:
         raise ValidationError("That step belongs to another playbook than the one this case follows.")
+    if pinned.records.filter(step=step).exists():
+        # Most often the same form sent twice: say so rather than talk about the order.
+        raise ValidationError(f"“{step.title}” is already done.")
     now_step = current_step(pinned)
     if now_step is None:
         raise ValidationError("Every step of this playbook is already done.")

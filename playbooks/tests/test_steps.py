@@ -117,6 +117,13 @@ def test_a_case_goes_through_all_six_steps(case, agent):
         step_complete(actor=agent, case=case, step=records.last().step, outcome={})
 
 
+def test_finishing_a_step_twice_says_it_is_done(case, agent):
+    record = complete_current(case, agent)
+    with pytest.raises(ValidationError, match="is already done"):
+        step_complete(actor=agent, case=case, step=record.step, outcome=record.outcome)
+    assert StepRecord.objects.count() == 1
+
+
 def test_agent_switches_playbook_only_before_work_starts(case, agent):
     case_playbook_choose(actor=agent, case=case, playbook=builtin("angry"))
     assert CasePlaybook.objects.get(case=case).version.playbook.name == "Angry client"
