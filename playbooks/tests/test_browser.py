@@ -24,6 +24,12 @@ def test_agent_works_a_case_through_all_six_steps(browser_page, case, agent):
     page.locator("#log-contact").get_by_label("Client's mood").select_option("angry")
     expect(hostile).to_be_visible()
     expect(hostile).to_contain_text("hand over to a manager")
+    # ... and it stays after the angry contact is logged, though the form resets to calm.
+    page.locator("#log-contact").get_by_label("Summary").fill("Shouted about the second missed visit.")
+    page.locator("#log-contact").get_by_role("button", name="Log contact").click()
+    expect(page.locator("#log-contact")).to_contain_text("Call logged")
+    expect(page.locator("#log-contact").get_by_label("Client's mood")).to_have_value("calm")
+    expect(hostile).to_be_visible()
 
     step = page.get_by_role("form", name="Finish this step")
 
