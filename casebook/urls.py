@@ -6,6 +6,7 @@ from django.urls import include, path
 from casebook.health.views import healthz
 from clients.urls import case_patterns, client_patterns
 from interactions.urls import urlpatterns as interaction_patterns
+from playbooks.urls import case_patterns as playbook_case_patterns
 
 from . import views
 
@@ -21,7 +22,8 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("accounts/", include("casebook.accounts.urls")),
     path("clients/", include((client_patterns, "clients"))),
-    path("cases/", include((case_patterns + interaction_patterns, "cases"))),
+    path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
+    path("playbooks/", include("playbooks.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),

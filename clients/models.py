@@ -201,6 +201,13 @@ class CaseEventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", "Status changed"
     ESCALATED = "escalated", "Escalated to a manager"
     INTERACTION_LOGGED = "interaction_logged", "Contact logged"
+    PLAYBOOK_CHOSEN = "playbook_chosen", "Playbook chosen"
+    STEP_COMPLETED = "step_completed", "Playbook step completed"
+    STEP_SKIPPED = "step_skipped", "Playbook step skipped"
+    OPTION_ADDED = "option_added", "Solution option added"
+    CONCESSION_RECORDED = "concession_recorded", "Concession recorded"
+    CONCESSION_DECIDED = "concession_decided", "Concession decided"
+    FAULT_RECORDED = "fault_recorded", "Fault and apology recorded"
 
 
 class CaseEvent(models.Model):

@@ -10,6 +10,7 @@ from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
 from interactions.forms import InteractionForm
 from interactions.selectors import case_timeline, interactions_for_client
+from playbooks.selectors import case_playbook_context
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
 from .selectors import (
@@ -180,8 +181,10 @@ def timeline_context(request, case) -> dict:
     return {"timeline": timeline[:limit], "timeline_truncated": len(timeline) > limit}
 
 
-def render_case_page(request, case, *, log_form=None, status_form=None, escalation_form=None, status=200):
-    """The case page: details, timeline and the forms to work the case."""
+def render_case_page(
+    request, case, *, log_form=None, status_form=None, escalation_form=None, playbook_forms=None, status=200
+):
+    """The case page: details, timeline, the playbook and the forms to work the case."""
     return render(
         request,
         "clients/case_detail.html",
@@ -190,6 +193,7 @@ def render_case_page(request, case, *, log_form=None, status_form=None, escalati
             **timeline_context(request, case),
             "form": log_form or InteractionForm(),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
+            **case_playbook_context(case, request.user, forms=playbook_forms),
         },
         status=status,
     )

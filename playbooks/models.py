@@ -1,1 +1,285 @@
-# Playbooks, their steps and a case's progress through them arrive with the playbook work.
+"""Playbooks (versioned, per temperament), a case's progress through one, and what each step records."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from clients.models import Temperament
+
+
+class StepKind(models.TextChoices):
+    PINPOINT = "pinpoint", "Pinpoint the problem"
+    COMMON_GROUND = "common_ground", "Find common ground"
+    BRAINSTORM = "brainstorm", "Brainstorm solutions"
+    COMPROMISE = "compromise", "Compromise fairly"
+    DOCUMENT = "document", "Document everything"
+    FOLLOW_UP = "follow_up", "Next step and follow-up"
+
+
+# The general playbook suits clients whose temperament is not known yet.
+GENERAL_TEMPERAMENT = "unknown"
+
+
+class Playbook(models.Model):
+    """A named playbook for some temperaments. `team` None: a built-in default.
+
+    A team customises a built-in by editing it: the first edit copies it into the team
+    (`based_on` points at the built-in), and from then on the team's copy is used.
+    """
+
+    name = models.CharField(max_length=120)
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="playbooks")
+    # Temperament values (clients.models.Temperament); "unknown" marks the general one.
+    temperaments = models.JSONField(default=list)
+    based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        permissions = [("edit_playbook", "Can edit the team's playbooks, concession limits and saved replies")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "based_on"], name="playbook_one_copy_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.team_id is None
+
+
+class PlaybookVersion(models.Model):
+    """One published state of a playbook. Never changed: an edit publishes a new version,
+    and a case keeps the version it started with."""
+
+    playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["playbook", "-number"]
+        constraints = [models.UniqueConstraint(fields=["playbook", "number"], name="playbookversion_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.playbook} v{self.number}"
+
+
+class Step(models.Model):
+    version = models.ForeignKey(PlaybookVersion, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=StepKind.choices)
+    title = models.CharField(max_length=200)
+    guidance = models.TextField()
+    # One phrase per line.
+    phrasings = models.TextField("suggested phrasings", blank=True)
+    avoid = models.TextField("things to avoid", blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "position"], name="step_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+    @property
+    def phrasing_list(self) -> list[str]:
+        return [line.strip() for line in self.phrasings.splitlines() if line.strip()]
+
+    @property
+    def avoid_list(self) -> list[str]:
+        return [line.strip() for line in self.avoid.splitlines() if line.strip()]
+
+
+class CasePlaybook(models.Model):
+    """The playbook version a case follows, pinned when work on it starts."""
+
+    case = models.OneToOneField("clients.Case", on_delete=models.PROTECT, related_name="playbook")
+    version = models.ForeignKey(PlaybookVersion, on_delete=models.PROTECT, related_name="+")
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    chosen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.version} on case {self.case_id}"
+
+
+class StepStatus(models.TextChoices):
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+
+
+class StepRecord(models.Model):
+    """What a step produced on a case: who finished (or skipped) it, when, and its outcome."""
+
+    case_playbook = models.ForeignKey(CasePlaybook, on_delete=models.PROTECT, related_name="records")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=StepStatus.choices)
+    # Per kind: pinpoint {problem, root_cause}, common_ground {points}, compromise
+    # {option_id, option}, document {summary}, follow_up {next_step, due_at}.
+    outcome = models.JSONField(default=dict, blank=True)
+    skip_reason = models.TextField(blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["completed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_playbook", "step"], name="steprecord_once_per_step"),
+            models.CheckConstraint(
+                condition=~models.Q(status="skipped") | ~models.Q(skip_reason=""), name="steprecord_skip_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} ({self.status}) on case {self.case_playbook.case_id}"
+
+
+class ProposedBy(models.TextChoices):
+    CLIENT = "client", "The client"
+    STAFF = "staff", "Us"
+
+
+class SolutionOption(models.Model):
+    case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="solution_options")
+    description = models.TextField()
+    estimated_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    proposed_by = models.CharField(max_length=10, choices=ProposedBy.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(estimated_cost__isnull=True) | models.Q(estimated_cost__gte=0),
+                name="option_cost_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class ConcessionKind(models.TextChoices):
+    APOLOGY = "apology", "Apology"
+    DISCOUNT = "discount", "Discount"
+    FREE_HOURS = "free_hours", "Free hours of service"
+    REFUND = "refund", "Refund"
+    OTHER = "other", "Other"
+
+
+# Kinds measured in money (value + currency); free hours are a number of hours.
+MONEY_KINDS = [ConcessionKind.DISCOUNT, ConcessionKind.REFUND, ConcessionKind.OTHER]
+
+
+class ConcessionStatus(models.TextChoices):
+    GRANTED = "granted", "Granted"
+    PENDING = "pending", "Waiting for a manager"
+    APPROVED = "approved", "Approved by a manager"
+    REFUSED = "refused", "Refused by a manager"
+
+
+class Concession(models.Model):
+    case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="concessions")
+    # The case's client, kept on the row: the client's earlier concessions are one query.
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="concessions")
+    kind = models.CharField(max_length=20, choices=ConcessionKind.choices)
+    value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=ConcessionStatus.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The compromise step: a client's earlier concessions, newest first.
+            models.Index(fields=["client", "-created_at"], name="concession_client_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=0), name="concession_value_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        value = f" {self.value} {self.currency}".rstrip() if self.value is not None else ""
+        return f"{self.get_kind_display()}{value}"
+
+    @property
+    def unit(self) -> str:
+        return "hours" if self.kind == ConcessionKind.FREE_HOURS else self.currency
+
+
+class ConcessionLimit(models.Model):
+    """The most an agent may concede of one kind without a manager. No row: no cap."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="concession_limits")
+    kind = models.CharField(max_length=20, choices=ConcessionKind.choices)
+    max_value = models.DecimalField(max_digits=10, decimal_places=2)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "kind"], name="concessionlimit_one_per_kind"),
+            models.CheckConstraint(condition=models.Q(max_value__gte=0), name="concessionlimit_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} up to {self.max_value}"
+
+
+class AtFault(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
+class FaultRecord(models.Model):
+    """Whether the business was at fault on this case, and when it apologised."""
+
+    case = models.OneToOneField("clients.Case", on_delete=models.PROTECT, related_name="fault_record")
+    at_fault = models.CharField(max_length=10, choices=AtFault.choices)
+    apology_given_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"At fault: {self.get_at_fault_display()} (case {self.case_id})"
+
+
+class SavedReply(models.Model):
+    """A reply template a team's managers keep; placeholders are filled for the case."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    temperament = models.CharField(max_length=20, choices=Temperament.choices, blank=True)
+    step_kind = models.CharField(max_length=20, choices=StepKind.choices, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("playbooks:reply_edit", args=[self.pk])

@@ -21,7 +21,7 @@ _AGENT_PERMISSIONS = [
     "interactions.view_interaction",
     "interactions.add_interaction",
 ]
-_MANAGER_PERMISSIONS = [*_AGENT_PERMISSIONS, "clients.review_case"]
+_MANAGER_PERMISSIONS = [*_AGENT_PERMISSIONS, "clients.review_case", "playbooks.edit_playbook"]
 
 ROLE_PERMISSIONS = {
     Role.AGENT: _AGENT_PERMISSIONS,

@@ -73,7 +73,9 @@ def test_case_detail_queries_do_not_grow_with_the_timeline(agent_client, case):
     small = count_queries(agent_client, case.get_absolute_url())
     _add_interactions(case, 45)
     assert count_queries(agent_client, case.get_absolute_url()) == small
-    assert small <= 12
+    # 12 for the case itself; the playbook panel and coaching add a fixed handful (see
+    # playbooks/tests/test_query_counts.py).
+    assert small <= 18
 
 
 def test_client_detail_queries_do_not_grow(agent_client, customer, agent):

@@ -14,5 +14,8 @@ def test_seed_demo_tells_the_whole_story_once(db):
     assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
     assert set(Client.objects.values_list("temperament", flat=True)) == set(Temperament.values)
     assert set(Interaction.objects.values_list("mood", flat=True)) == set(Mood.values)
+    from playbooks.models import StepRecord
+
+    assert StepRecord.objects.count() == 3  # the oven case is part-way through its playbook
     for username in ["agent", "manager", "admin"]:
         assert User.objects.get(username=username).check_password("casebook-demo")

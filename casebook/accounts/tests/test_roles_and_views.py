@@ -12,7 +12,7 @@ def test_roles_are_groups_with_permissions(db):
     manager_perms = set(managers.permissions.values_list("codename", flat=True))
     assert {"add_interaction", "add_case", "view_client"} <= agent_perms
     assert "review_case" not in agent_perms
-    assert manager_perms == agent_perms | {"review_case"}
+    assert manager_perms == agent_perms | {"review_case", "edit_playbook"}
 
 
 def test_roles_sync_is_idempotent(db):

@@ -17,6 +17,7 @@ from clients.models import CaseStatus, Client, EscalationReason, Priority, RootC
 from clients.services import case_change_status, case_escalate, case_open, client_create
 from interactions.models import Channel, Direction, Mood
 from interactions.services import interaction_log
+from playbooks.demo import seed_playbook_progress
 
 DEMO_PASSWORD = "casebook-demo"
 
@@ -345,6 +346,7 @@ class Command(BaseCommand):
                 continue
             self._tell(story, team, users)
             created += 1
+        seed_playbook_progress(team=teams["Customer Care"], manager=users["manager"])
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {created} new client stories. Log in as agent / {DEMO_PASSWORD}.")
         )

@@ -1,0 +1,232 @@
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+
+from casebook.forms import RequestKeyForm
+from clients.models import RootCause, Temperament
+
+from .models import AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+
+class ChoosePlaybookForm(forms.Form):
+    playbook = forms.TypedChoiceField(coerce=int, label="Playbook")
+
+    def __init__(self, *args, playbooks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["playbook"].choices = [(p.pk, p.name) for p in playbooks]
+
+
+class PinpointForm(forms.Form):
+    problem = forms.CharField(
+        label="The problem, in the client's words",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    root_cause = forms.ChoiceField(label="Root cause", choices=RootCause.choices)
+
+
+class CommonGroundForm(forms.Form):
+    points = forms.CharField(
+        label="Points we agree on (one per line)", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+    def outcome(self) -> dict:
+        return {"points": self.cleaned_data["points"].splitlines()}
+
+
+class BrainstormForm(forms.Form):
+    """Finishing brainstorming takes no fields: the options are added one by one."""
+
+
+class CompromiseForm(forms.Form):
+    option_id = forms.TypedChoiceField(coerce=int, label="Chosen option")
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["option_id"].choices = [(o.pk, o.description[:120]) for o in options]
+
+
+class DocumentForm(forms.Form):
+    summary = forms.CharField(
+        label="Case summary",
+        widget=forms.Textarea(attrs={"rows": 7}),
+        max_length=20000,
+        help_text="Built from the record: check and adapt it before saving.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checked for inflaming phrases while the agent types (warnings only).
+        self.fields["summary"].widget.attrs.update(
+            {
+                "hx-post": reverse("playbooks:phrasing_check") + f"?field={self.add_prefix('summary')}",
+                "hx-trigger": "load, input changed delay:400ms",
+                "hx-target": "#summary-phrasing",
+                "hx-swap": "innerHTML",
+            }
+        )
+
+
+class FollowUpForm(forms.Form):
+    next_step = forms.CharField(label="What happens next", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    due_at = forms.DateTimeField(label="When", widget=_datetime_widget())
+
+
+STEP_FORMS = {
+    StepKind.PINPOINT: PinpointForm,
+    StepKind.COMMON_GROUND: CommonGroundForm,
+    StepKind.BRAINSTORM: BrainstormForm,
+    StepKind.COMPROMISE: CompromiseForm,
+    StepKind.DOCUMENT: DocumentForm,
+    StepKind.FOLLOW_UP: FollowUpForm,
+}
+
+
+def step_form(kind: str, data=None, *, case=None, options=(), draft: str = ""):
+    form_class = STEP_FORMS[kind]
+    kwargs = {"options": options} if form_class is CompromiseForm else {}
+    initial = {}
+    if kind == StepKind.PINPOINT and case is not None:
+        initial = {"problem": case.problem_statement, "root_cause": case.root_cause}
+    elif kind == StepKind.DOCUMENT:
+        initial = {"summary": draft}
+    return form_class(data, initial=initial, prefix="step", **kwargs)
+
+
+def step_outcome(form) -> dict:
+    return form.outcome() if hasattr(form, "outcome") else dict(form.cleaned_data)
+
+
+class SkipForm(forms.Form):
+    reason = forms.CharField(label="Why skip this step?", max_length=2000)
+
+
+class OptionForm(RequestKeyForm):
+    description = forms.CharField(label="Option", max_length=2000)
+    estimated_cost = forms.DecimalField(label="Estimated cost to us", required=False, min_value=0, decimal_places=2)
+    currency = forms.CharField(max_length=3, initial="EUR")
+    proposed_by = forms.ChoiceField(label="Proposed by", choices=ProposedBy.choices)
+
+
+class ConcessionForm(RequestKeyForm):
+    kind = forms.ChoiceField(label="Concession", choices=ConcessionKind.choices)
+    value = forms.DecimalField(
+        required=False, min_value=0, decimal_places=2, help_text="Amount, or number of hours for free hours."
+    )
+    currency = forms.CharField(max_length=3, initial="EUR", required=False)
+    note = forms.CharField(max_length=2000, required=False)
+
+
+class FaultForm(forms.Form):
+    at_fault = forms.ChoiceField(label="Were we at fault?", choices=AtFault.choices)
+    apology_given_at = forms.DateTimeField(label="Apology given at", required=False, widget=_datetime_widget())
+    note = forms.CharField(max_length=2000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["apology_given_at"].widget.attrs["max"] = now.strftime(DATETIME_LOCAL)
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("refuse", "Refuse")])
+    note = forms.CharField(max_length=2000, required=False, label="Note for the agent")
+
+
+def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dict | None = None) -> dict:
+    """The forms of the playbook panel; `bound` replaces some with a submitted, invalid one."""
+    forms_ = {
+        "option": OptionForm(prefix="option"),
+        "concession": ConcessionForm(prefix="concession"),
+        "fault": FaultForm(
+            prefix="fault",
+            initial={
+                "at_fault": fault.at_fault,
+                "apology_given_at": fault.apology_given_at and timezone.localtime(fault.apology_given_at),
+                "note": fault.note,
+            }
+            if fault
+            else {},
+        ),
+        "skip": SkipForm(prefix="skip"),
+        "decide": DecideForm(prefix="decide"),
+        "step": step_form(current.kind, case=case, options=options, draft=draft) if current else None,
+    }
+    forms_.update(bound or {})
+    return forms_
+
+
+# --- Managers ------------------------------------------------------------------------
+
+
+class PlaybookForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    temperaments = forms.MultipleChoiceField(
+        choices=Temperament.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="“Not known yet” makes it the general playbook.",
+    )
+
+
+class StepEditForm(forms.Form):
+    kind = forms.ChoiceField(choices=StepKind.choices)
+    title = forms.CharField(max_length=200)
+    guidance = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    phrasings = forms.CharField(
+        label="Suggested phrasings (one per line)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    avoid = forms.CharField(
+        label="Things to avoid (one per line)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+StepFormSet = forms.formset_factory(StepEditForm, extra=1, can_order=True, can_delete=True)
+
+
+def ordered_steps(formset) -> list[dict]:
+    """The steps kept, in the order the manager gave (blank extra forms ignored)."""
+    kept = [
+        form for form in formset.forms if form.has_changed() and form.is_valid() and not form.cleaned_data.get("DELETE")
+    ]
+    kept.sort(key=lambda form: form.cleaned_data.get("ORDER") or 10_000)
+    return [{k: v for k, v in form.cleaned_data.items() if k not in ("ORDER", "DELETE")} for form in kept]
+
+
+class LimitsForm(forms.Form):
+    """One optional maximum per concession kind; empty means no cap."""
+
+    def __init__(self, *args, limits=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in ConcessionKind.choices:
+            if kind == ConcessionKind.APOLOGY:
+                continue
+            unit = "hours" if kind == ConcessionKind.FREE_HOURS else "amount"
+            self.fields[kind] = forms.DecimalField(
+                label=f"{label}: most an agent may give ({unit})", required=False, min_value=0, decimal_places=2
+            )
+            if limits and kind in limits:
+                self.initial[kind] = limits[kind].max_value
+
+
+class SavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ["team", "title", "body", "temperament", "step_kind"]
+        help_texts = {"body": "Placeholders: {client_name}, {agent_name}, {case_title}, {next_step}."}
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["temperament"].label = "Temperament (optional)"
+        self.fields["step_kind"].label = "Step (optional)"
+
+
+class PhrasingCheckForm(forms.Form):
+    text = forms.CharField(required=False, max_length=20000)

@@ -1,0 +1,206 @@
+"""Reads for playbooks: which playbook a case follows and everything the case page shows of it."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from casebook.accounts.models import Team, User
+from casebook.accounts.roles import is_manager
+from casebook.accounts.selectors import scope_to_user_teams
+from clients.models import Case, RootCause
+from interactions.models import HOSTILE_MOODS, Interaction
+
+from .coaching import BOUNDARIES, DE_ESCALATION, TEMPERAMENT_COACHING
+from .models import (
+    GENERAL_TEMPERAMENT,
+    CasePlaybook,
+    Concession,
+    ConcessionLimit,
+    FaultRecord,
+    Playbook,
+    PlaybookVersion,
+    SavedReply,
+    SolutionOption,
+    Step,
+    StepKind,
+    StepStatus,
+)
+
+
+def playbooks_for_team(team_id: int) -> list[Playbook]:
+    """The team's playbooks: its own, plus the built-ins it has not customised (one query)."""
+    rows = list(Playbook.objects.filter(team_id=team_id) | Playbook.objects.filter(team=None))
+    customised = {row.based_on_id for row in rows if row.team_id is not None}
+    return sorted(
+        (row for row in rows if row.team_id is not None or row.pk not in customised), key=lambda r: (r.name, r.pk)
+    )
+
+
+def pick_default(playbooks: list[Playbook], temperament: str) -> Playbook | None:
+    """The team's own playbook for the temperament first, then a built-in, then the general one."""
+    for wanted in (temperament, GENERAL_TEMPERAMENT):
+        matches = [p for p in playbooks if wanted in p.temperaments]
+        if matches:
+            return min(matches, key=lambda p: (p.team_id is None, p.pk))
+    return playbooks[0] if playbooks else None
+
+
+def default_playbook_for_case(case: Case) -> Playbook:
+    playbook = pick_default(playbooks_for_team(case.team_id), case.client.temperament)
+    if playbook is None:
+        raise LookupError("No playbook installed: run the migrations.")
+    return playbook
+
+
+def latest_version(playbook: Playbook) -> PlaybookVersion:
+    return playbook.versions.select_related("playbook").order_by("-number").first()
+
+
+def editable_playbooks_for_user(user: User) -> QuerySet[Playbook]:
+    return scope_to_user_teams(Playbook.objects.all(), user) | Playbook.objects.filter(team=None)
+
+
+def get_playbook_for_user(user: User, pk: int) -> Playbook:
+    """A built-in, or a playbook of one of the user's teams; 404 otherwise."""
+    return get_object_or_404(editable_playbooks_for_user(user).distinct(), pk=pk)
+
+
+def get_saved_reply_for_user(user: User, pk: int) -> SavedReply:
+    return get_object_or_404(scope_to_user_teams(SavedReply.objects.select_related("team"), user), pk=pk)
+
+
+def saved_replies_for_user(user: User) -> QuerySet[SavedReply]:
+    return scope_to_user_teams(SavedReply.objects.select_related("team"), user).order_by("team__name", "title")
+
+
+def limits_for_team(team: Team) -> dict[str, ConcessionLimit]:
+    return {limit.kind: limit for limit in ConcessionLimit.objects.filter(team=team)}
+
+
+def get_concession_on_case(case: Case, pk: int) -> Concession:
+    return get_object_or_404(Concession.objects.filter(case=case), pk=pk)
+
+
+def get_step_of_case(version: PlaybookVersion, pk: int) -> Step:
+    return get_object_or_404(Step.objects.filter(version=version), pk=pk)
+
+
+def case_playbook_version(case: Case, team_playbooks: list[Playbook] | None = None):
+    """(pinned CasePlaybook or None, the version the case follows or would start with)."""
+    pinned = CasePlaybook.objects.select_related("version__playbook").filter(case=case).first()
+    if pinned is not None:
+        return pinned, pinned.version
+    playbooks = team_playbooks if team_playbooks is not None else playbooks_for_team(case.team_id)
+    playbook = pick_default(playbooks, case.client.temperament)
+    return None, latest_version(playbook) if playbook is not None else None
+
+
+def render_saved_reply(reply: SavedReply, *, case: Case, agent: User, next_step: str = "") -> str:
+    """The reply with its placeholders filled for this case; unknown placeholders stay as written."""
+    values = {
+        "client_name": case.client.name,
+        "agent_name": str(agent),
+        "case_title": case.title,
+        "next_step": next_step or "the next step we agree on",
+    }
+    text = reply.body
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def summary_draft(*, case: Case, steps: list[Step], options, concessions, fault) -> str:
+    """A case summary built from the record, for the agent to edit before saving."""
+    outcomes = {step.kind: step.record.outcome for step in steps if step.record and step.record.status == "done"}
+    lines = [f"Problem: {outcomes.get(StepKind.PINPOINT, {}).get('problem') or case.problem_statement or '-'}"]
+    points = outcomes.get(StepKind.COMMON_GROUND, {}).get("points", [])
+    if points:
+        lines.append("We agree that: " + "; ".join(points) + ".")
+    chosen = outcomes.get(StepKind.COMPROMISE, {}).get("option")
+    if chosen:
+        lines.append(f"Agreed solution: {chosen}")
+    given = [str(c) for c in concessions if c.status != "refused"]
+    if given:
+        lines.append("Concessions: " + ", ".join(given) + ".")
+    if fault is not None and fault.apology_given_at:
+        lines.append("We apologised for our part in this.")
+    lines.append("Next step: to be confirmed with the client.")
+    return "\n".join(lines)
+
+
+def _coaching(case: Case, last_mood: str | None = None) -> dict:
+    temperament = case.client.temperament
+    return {
+        "temperament": case.client.get_temperament_display(),
+        "guidance": TEMPERAMENT_COACHING.get(temperament, TEMPERAMENT_COACHING["unknown"]),
+        "de_escalation": DE_ESCALATION,
+        "boundaries": BOUNDARIES,
+        "hostile": last_mood in HOSTILE_MOODS,
+        "hostile_moods": ",".join(HOSTILE_MOODS),
+    }
+
+
+def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, full: bool = False) -> dict:
+    """Everything the case page shows of the playbook, in a fixed number of queries.
+
+    `forms` replaces some of the panel's forms with submitted ones that carry errors;
+    `full` loads every part (the case file) instead of only what the open step shows.
+    """
+    from .forms import step_forms_for
+
+    team_playbooks = playbooks_for_team(case.team_id)
+    pinned, version = case_playbook_version(case, team_playbooks)
+    if version is None:
+        # Only when the built-in playbooks were never installed (a flushed test database).
+        return {"pb_version": None, "coaching": _coaching(case)}
+    records = {}
+    if pinned is not None:
+        records = {record.step_id: record for record in pinned.records.select_related("completed_by")}
+    steps = list(version.steps.order_by("position"))
+    current = None
+    for step in steps:
+        step.record = records.get(step.pk)
+        if step.record is None and current is None:
+            current = step
+    # Options are read only where the open step (or the case file) shows them.
+    kind = current.kind if current is not None else None
+    options = []
+    if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
+        options = list(SolutionOption.objects.filter(case=case))
+    concessions_all = list(
+        Concession.objects.filter(client_id=case.client_id).select_related("case").order_by("-created_at", "-id")
+    )
+    concessions = [c for c in concessions_all if c.case_id == case.pk]
+    earlier = [c for c in concessions_all if c.case_id != case.pk]
+    fault = FaultRecord.objects.filter(case=case).first()
+    temperament = case.client.temperament
+    # One read for both places a saved reply can go: the document step and the contact note.
+    replies = [r for r in SavedReply.objects.filter(team_id=case.team_id) if r.temperament in ("", temperament)]
+    last_mood = (
+        Interaction.objects.filter(case=case).order_by("-occurred_at", "-id").values_list("mood", flat=True).first()
+    )
+    switchable = [] if records else team_playbooks
+    draft = ""
+    if current is not None and current.kind == StepKind.DOCUMENT:
+        draft = summary_draft(case=case, steps=steps, options=options, concessions=concessions, fault=fault)
+    return {
+        "pb_pinned": pinned,
+        "pb_version": version,
+        "pb_steps": steps,
+        "pb_current": current,
+        "pb_done": sum(1 for step in steps if step.record),
+        "pb_summary": next(
+            (s.record.outcome.get("summary", "") for s in steps if s.kind == StepKind.DOCUMENT and s.record), ""
+        ),
+        "pb_options": options,
+        "pb_concessions": concessions,
+        "pb_earlier_concessions": earlier,
+        "pb_fault": fault,
+        "pb_replies": [r for r in replies if r.step_kind in ("", StepKind.DOCUMENT)],
+        "pb_log_replies": [r for r in replies if r.step_kind in ("", kind or "")],
+        "pb_switchable": switchable,
+        "pb_can_decide": is_manager(user),
+        "pb_forms": step_forms_for(case, current, options=options, fault=fault, draft=draft, bound=forms),
+        "pb_root_causes": RootCause.choices,
+        "pb_skipped": StepStatus.SKIPPED,
+        "coaching": _coaching(case, last_mood),
+    }

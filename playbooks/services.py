@@ -1,0 +1,477 @@
+"""Every state change of playbooks and of a case's progress through one."""
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from casebook.accounts.models import Team, User
+from casebook.accounts.roles import is_manager
+from casebook.idempotency import create_once
+from clients.models import Case, CaseEventKind, CaseStatus, EscalationReason, RootCause
+from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity, case_update
+
+from .models import (
+    MONEY_KINDS,
+    CasePlaybook,
+    Concession,
+    ConcessionKind,
+    ConcessionLimit,
+    ConcessionStatus,
+    FaultRecord,
+    Playbook,
+    PlaybookVersion,
+    SavedReply,
+    SolutionOption,
+    Step,
+    StepKind,
+    StepRecord,
+    StepStatus,
+)
+from .selectors import default_playbook_for_case, latest_version
+
+
+def _is_member(user: User, team_id: int) -> bool:
+    return user.is_superuser or user.teams.filter(pk=team_id).exists()
+
+
+def _require_member(user: User, case: Case) -> None:
+    if not _is_member(user, case.team_id):
+        raise ValidationError("You can only work on cases of your own teams.")
+
+
+def _require_manager_of(user: User, team: Team) -> None:
+    if not (is_manager(user) and user.has_perm("playbooks.edit_playbook") and _is_member(user, team.pk)):
+        raise ValidationError("Only a manager of this team can do that.")
+
+
+# --- A case's playbook ---------------------------------------------------------------
+
+
+def _pin(case: Case, version: PlaybookVersion, actor: User | None) -> CasePlaybook:
+    now = timezone.now()
+    pinned, _ = CasePlaybook.objects.update_or_create(
+        case=case, defaults={"version": version, "chosen_by": actor, "chosen_at": now}
+    )
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.PLAYBOOK_CHOSEN,
+        actor=actor,
+        occurred_at=now,
+        data={"playbook": version.playbook.name, "version": version.number},
+        target=pinned,
+    )
+    return pinned
+
+
+def _locked_case_playbook(case: Case, actor: User) -> CasePlaybook:
+    """The case's pinned playbook, locked; pins the default one when work starts."""
+    case.refresh_from_db(fields=["status"])
+    if case.status == CaseStatus.NEW:
+        # Working a step is work on the case, as logging a contact is.
+        case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
+    pinned = CasePlaybook.objects.select_for_update().filter(case=case).first()
+    if pinned is None:
+        playbook = default_playbook_for_case(case)
+        pinned = _pin(case, latest_version(playbook), actor)
+        pinned = CasePlaybook.objects.select_for_update().get(pk=pinned.pk)
+    return pinned
+
+
+@transaction.atomic
+def case_playbook_choose(*, actor: User, case: Case, playbook: Playbook) -> CasePlaybook:
+    """Follow another playbook on this case (its latest version); only before any step is done."""
+    _require_member(actor, case)
+    if playbook.team_id not in (None, case.team_id):
+        raise ValidationError({"playbook": "That playbook belongs to another team."})
+    pinned = CasePlaybook.objects.select_for_update().filter(case=case).first()
+    if pinned is not None and pinned.records.exists():
+        raise ValidationError({"playbook": "Work on this playbook has started: it can no longer be switched."})
+    return _pin(case, latest_version(playbook), actor)
+
+
+def current_step(pinned: CasePlaybook) -> Step | None:
+    done = set(pinned.records.values_list("step_id", flat=True))
+    return next((step for step in pinned.version.steps.order_by("position") if step.pk not in done), None)
+
+
+def _require_current(pinned: CasePlaybook, step: Step) -> None:
+    if step.version_id != pinned.version_id:
+        raise ValidationError("That step belongs to another playbook than the one this case follows.")
+    if pinned.records.filter(step=step).exists():
+        # Most often the same form sent twice: say so rather than talk about the order.
+        raise ValidationError(f"“{step.title}” is already done.")
+    now_step = current_step(pinned)
+    if now_step is None:
+        raise ValidationError("Every step of this playbook is already done.")
+    if now_step.pk != step.pk:
+        raise ValidationError(f"Steps go in order: finish or skip “{now_step.title}” first.")
+
+
+def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> dict:
+    """Check a step's outcome and apply what belongs on the case; returns what is recorded."""
+    kind = step.kind
+    if kind == StepKind.PINPOINT:
+        problem = (outcome.get("problem") or "").strip()
+        root_cause = outcome.get("root_cause") or ""
+        errors = {}
+        if not problem:
+            errors["problem"] = "Write the problem in the client's own terms."
+        if root_cause not in RootCause.values:
+            errors["root_cause"] = "Pick the root cause (or “Not known yet”)."
+        if errors:
+            raise ValidationError(errors)
+        case_update(actor=actor, case=case, problem_statement=problem, root_cause=root_cause)
+        return {"problem": problem, "root_cause": root_cause, "root_cause_label": str(RootCause(root_cause).label)}
+    if kind == StepKind.COMMON_GROUND:
+        points = [point.strip() for point in outcome.get("points", []) if point.strip()]
+        if not points:
+            raise ValidationError({"points": "Write at least one point you both agree on."})
+        return {"points": points}
+    if kind == StepKind.BRAINSTORM:
+        options = list(case.solution_options.values_list("description", flat=True))
+        if not options:
+            raise ValidationError("Add at least one solution option before finishing this step.")
+        return {"options": options}
+    if kind == StepKind.COMPROMISE:
+        option = case.solution_options.filter(pk=outcome.get("option_id") or 0).first()
+        if option is None:
+            raise ValidationError({"option": "Choose one of the options found together."})
+        concessions = [str(c) for c in case.concessions.exclude(status=ConcessionStatus.REFUSED)]
+        return {"option_id": option.pk, "option": option.description, "concessions": concessions}
+    if kind == StepKind.DOCUMENT:
+        summary = (outcome.get("summary") or "").strip()
+        if not summary:
+            raise ValidationError({"summary": "Write the summary of what was agreed."})
+        return {"summary": summary}
+    if kind == StepKind.FOLLOW_UP:
+        next_step = (outcome.get("next_step") or "").strip()
+        due_at = outcome.get("due_at")
+        errors = {}
+        if not next_step:
+            errors["next_step"] = "Say what happens next."
+        if not isinstance(due_at, datetime):
+            errors["due_at"] = "Say when it will happen."
+        elif due_at < timezone.now():
+            errors["due_at"] = "The next step must be in the future."
+        if errors:
+            raise ValidationError(errors)
+        return {"next_step": next_step, "due_at": due_at.isoformat()}
+    raise ValidationError(f"Unknown step kind {kind!r}.")
+
+
+@transaction.atomic
+def step_complete(*, actor: User, case: Case, step: Step, outcome: dict) -> StepRecord:
+    """Finish the case's current step with its outcome (see StepRecord.outcome per kind)."""
+    _require_member(actor, case)
+    pinned = _locked_case_playbook(case, actor)
+    _require_current(pinned, step)
+    recorded = _validate_outcome(actor=actor, case=case, step=step, outcome=outcome)
+    now = timezone.now()
+    record = StepRecord(
+        case_playbook=pinned,
+        step=step,
+        status=StepStatus.DONE,
+        outcome=recorded,
+        completed_by=actor,
+        completed_at=now,
+    )
+    record.full_clean()
+    record.save()
+    case_record_activity(case=case, at=now)
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.STEP_COMPLETED,
+        actor=actor,
+        occurred_at=now,
+        data={"step": step.title, "kind": step.kind, "outcome": recorded},
+        target=record,
+    )
+    return record
+
+
+@transaction.atomic
+def step_skip(*, actor: User, case: Case, step: Step, reason: str) -> StepRecord:
+    """Skip the case's current step; the reason is recorded."""
+    _require_member(actor, case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this step is skipped."})
+    pinned = _locked_case_playbook(case, actor)
+    _require_current(pinned, step)
+    now = timezone.now()
+    record = StepRecord.objects.create(
+        case_playbook=pinned,
+        step=step,
+        status=StepStatus.SKIPPED,
+        skip_reason=reason,
+        completed_by=actor,
+        completed_at=now,
+    )
+    case_record_activity(case=case, at=now)
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.STEP_SKIPPED,
+        actor=actor,
+        occurred_at=now,
+        data={"step": step.title, "kind": step.kind, "reason": reason},
+        target=record,
+    )
+    return record
+
+
+# --- Solutions, concessions, fault ---------------------------------------------------
+
+
+@transaction.atomic
+def option_add(
+    *,
+    actor: User,
+    case: Case,
+    description: str,
+    proposed_by: str,
+    estimated_cost: Decimal | None = None,
+    currency: str = "EUR",
+    request_key: UUID | None = None,
+) -> SolutionOption:
+    """Add a solution option found with the client, with its cost to us."""
+    _require_member(actor, case)
+
+    def create() -> SolutionOption:
+        option = SolutionOption(
+            case=case,
+            description=description.strip(),
+            estimated_cost=estimated_cost,
+            currency=(currency or "EUR").upper(),
+            proposed_by=proposed_by,
+            created_by=actor,
+            request_key=request_key,
+        )
+        option.full_clean()
+        option.save()
+        case_event_record(
+            case=case,
+            kind=CaseEventKind.OPTION_ADDED,
+            actor=actor,
+            data={
+                "description": option.description,
+                "cost": str(estimated_cost) if estimated_cost is not None else "",
+                "currency": option.currency,
+                "proposed_by": option.get_proposed_by_display(),
+            },
+            target=option,
+        )
+        return option
+
+    option, _ = create_once(SolutionOption.objects.filter(case=case), request_key, create)
+    return option
+
+
+def concession_limit_for(team_id: int, kind: str) -> Decimal | None:
+    row = ConcessionLimit.objects.filter(team_id=team_id, kind=kind).values_list("max_value", flat=True).first()
+    return row
+
+
+@transaction.atomic
+def concession_offer(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    value: Decimal | None = None,
+    currency: str = "",
+    note: str = "",
+    request_key: UUID | None = None,
+) -> Concession:
+    """Record a concession. Above the team's limit for its kind it waits for a manager:
+    it is saved as pending and the case is escalated once for it."""
+    _require_member(actor, case)
+    errors = {}
+    if kind != ConcessionKind.APOLOGY and value is None:
+        errors["value"] = "Give the value of the concession."
+    if kind in MONEY_KINDS and value is not None and not currency:
+        errors["currency"] = "Give the currency."
+    if errors:
+        raise ValidationError(errors)
+
+    def create() -> Concession:
+        limit = concession_limit_for(case.team_id, kind)
+        over = limit is not None and value is not None and value > limit
+        concession = Concession(
+            case=case,
+            client_id=case.client_id,
+            kind=kind,
+            value=value,
+            currency=currency.upper() if kind in MONEY_KINDS else "",
+            note=note.strip(),
+            status=ConcessionStatus.PENDING if over else ConcessionStatus.GRANTED,
+            created_by=actor,
+            request_key=request_key,
+        )
+        concession.full_clean()
+        concession.save()
+        case_event_record(
+            case=case,
+            kind=CaseEventKind.CONCESSION_RECORDED,
+            actor=actor,
+            data={"concession": str(concession), "status": concession.status, "limit": str(limit) if over else ""},
+            target=concession,
+        )
+        if over:
+            case_escalate(
+                case=case,
+                reason=EscalationReason.CONCESSION_OVER_LIMIT,
+                note=f"{concession} asked by {actor}, above the team's limit of {limit}.",
+                cause_key=f"concession:{concession.pk}",
+            )
+        return concession
+
+    concession, _ = create_once(Concession.objects.filter(case=case), request_key, create)
+    return concession
+
+
+@transaction.atomic
+def concession_decide(*, actor: User, concession: Concession, approve: bool, note: str = "") -> Concession:
+    """A manager approves or refuses a concession that waits above the limit."""
+    concession = Concession.objects.select_for_update().select_related("case__team").get(pk=concession.pk)
+    _require_manager_of(actor, concession.case.team)
+    if concession.status != ConcessionStatus.PENDING:
+        raise ValidationError("This concession is not waiting for a decision.")
+    note = note.strip()
+    if not approve and not note:
+        raise ValidationError({"note": "Tell the agent why it is refused."})
+    concession.status = ConcessionStatus.APPROVED if approve else ConcessionStatus.REFUSED
+    concession.decided_by = actor
+    concession.decided_at = timezone.now()
+    concession.decision_note = note
+    concession.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    case_event_record(
+        case=concession.case,
+        kind=CaseEventKind.CONCESSION_DECIDED,
+        actor=actor,
+        occurred_at=concession.decided_at,
+        data={"concession": str(concession), "status": concession.status, "note": note},
+        target=concession,
+    )
+    return concession
+
+
+@transaction.atomic
+def fault_record(
+    *, actor: User, case: Case, at_fault: str, apology_given_at: datetime | None = None, note: str = ""
+) -> FaultRecord:
+    """Record (or correct) whether we were at fault on the case and when we apologised."""
+    _require_member(actor, case)
+    if apology_given_at is not None and apology_given_at > timezone.now():
+        raise ValidationError({"apology_given_at": "An apology cannot be given in the future."})
+    record = FaultRecord.objects.filter(case=case).first() or FaultRecord(case=case)
+    record.at_fault = at_fault
+    record.apology_given_at = apology_given_at
+    record.note = note.strip()
+    record.recorded_by = actor
+    record.recorded_at = timezone.now()
+    record.full_clean()
+    record.save()
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.FAULT_RECORDED,
+        actor=actor,
+        occurred_at=record.recorded_at,
+        data={
+            "at_fault": record.get_at_fault_display(),
+            "apology_given_at": apology_given_at.isoformat() if apology_given_at else "",
+            "note": record.note,
+        },
+        target=record,
+    )
+    return record
+
+
+# --- Managers: playbooks, limits, saved replies ------------------------------------
+
+
+STEP_FIELDS = ["kind", "title", "guidance", "phrasings", "avoid"]
+
+
+@transaction.atomic
+def playbook_edit(
+    *, actor: User, team: Team, playbook: Playbook, name: str, temperaments: list[str], steps: list[dict]
+) -> Playbook:
+    """Publish a new version of a team's playbook with `steps` in order.
+
+    Editing a built-in default copies it into the team first (once); the built-in and
+    every case already following an earlier version stay as they were.
+    """
+    _require_manager_of(actor, team)
+    if playbook.team_id not in (None, team.pk):
+        raise ValidationError("That playbook belongs to another team.")
+    if not steps:
+        raise ValidationError("A playbook needs at least one step.")
+    if playbook.is_builtin:
+        playbook, _ = Playbook.objects.get_or_create(
+            team=team, based_on=playbook, defaults={"name": playbook.name, "temperaments": playbook.temperaments}
+        )
+    playbook.name = name.strip()
+    playbook.temperaments = temperaments
+    playbook.full_clean(validate_constraints=False)
+    playbook.save()
+    Playbook.objects.select_for_update().filter(pk=playbook.pk).values_list("pk").get()
+    previous = playbook.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = PlaybookVersion.objects.create(playbook=playbook, number=previous + 1, published_by=actor)
+    rows = []
+    for position, data in enumerate(steps, start=1):
+        step = Step(version=version, position=position, **{field: data.get(field, "") for field in STEP_FIELDS})
+        step.full_clean(exclude=["version"])
+        rows.append(step)
+    Step.objects.bulk_create(rows)
+    return playbook
+
+
+@transaction.atomic
+def concession_limit_set(*, actor: User, team: Team, kind: str, max_value: Decimal | None) -> ConcessionLimit | None:
+    """Set the most an agent may concede of `kind` without a manager; None removes the cap."""
+    _require_manager_of(actor, team)
+    if max_value is None:
+        ConcessionLimit.objects.filter(team=team, kind=kind).delete()
+        return None
+    limit = ConcessionLimit.objects.filter(team=team, kind=kind).first() or ConcessionLimit(team=team, kind=kind)
+    limit.max_value = max_value
+    limit.updated_by = actor
+    limit.full_clean(validate_constraints=False)
+    limit.save()
+    return limit
+
+
+@transaction.atomic
+def saved_reply_save(
+    *,
+    actor: User,
+    team: Team,
+    title: str,
+    body: str,
+    temperament: str = "",
+    step_kind: str = "",
+    reply: SavedReply | None = None,
+) -> SavedReply:
+    """Add a saved reply to a team's library, or change one."""
+    _require_manager_of(actor, team)
+    if reply is not None and reply.team_id != team.pk:
+        raise ValidationError("That reply belongs to another team.")
+    reply = reply or SavedReply(team=team)
+    reply.title = title.strip()
+    reply.body = body
+    reply.temperament = temperament
+    reply.step_kind = step_kind
+    reply.updated_by = actor
+    reply.full_clean()
+    reply.save()
+    return reply
+
+
+@transaction.atomic
+def saved_reply_delete(*, actor: User, reply: SavedReply) -> None:
+    _require_manager_of(actor, reply.team)
+    reply.delete()

@@ -1,0 +1,352 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from casebook.accounts.roles import is_manager
+from casebook.accounts.selectors import teams_for_user
+from casebook.forms import add_service_errors
+from clients.models import Temperament
+from clients.selectors import get_case_for_user
+from clients.views import render_case_page
+from interactions.selectors import case_timeline
+
+from . import services
+from .forms import (
+    ChoosePlaybookForm,
+    ConcessionForm,
+    DecideForm,
+    FaultForm,
+    LimitsForm,
+    OptionForm,
+    PhrasingCheckForm,
+    PlaybookForm,
+    SavedReplyForm,
+    SkipForm,
+    StepFormSet,
+    ordered_steps,
+    step_form,
+    step_outcome,
+)
+from .models import SolutionOption
+from .phrasing import check_phrasing
+from .selectors import (
+    case_playbook_context,
+    case_playbook_version,
+    get_concession_on_case,
+    get_playbook_for_user,
+    get_saved_reply_for_user,
+    get_step_of_case,
+    limits_for_team,
+    playbooks_for_team,
+    render_saved_reply,
+    saved_replies_for_user,
+)
+
+PANEL = "#playbook"
+
+
+def _back(case):
+    return redirect(f"{case.get_absolute_url()}{PANEL}")
+
+
+def _failed(request, case, name: str, form):
+    messages.error(request, "Nothing was saved: see the playbook panel below.")
+    return render_case_page(request, case, playbook_forms={name: form}, status=422)
+
+
+def _run(request, case, name, form, call, success: str):
+    """Validate `form`, call the service; on error re-render the case page with the form."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return _back(case)
+    return _failed(request, case, name, form)
+
+
+# --- Working a case ------------------------------------------------------------------
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def choose(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    available = {p.pk: p for p in playbooks_for_team(case.team_id)}
+    form = ChoosePlaybookForm(request.POST, playbooks=available.values())
+    return _run(
+        request,
+        case,
+        "choose",
+        form,
+        lambda data: services.case_playbook_choose(actor=request.user, case=case, playbook=available[data["playbook"]]),
+        "Playbook chosen.",
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def step_complete(request, case_pk: int, step_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    _, version = case_playbook_version(case)
+    step = get_step_of_case(version, step_pk)
+    form = step_form(step.kind, request.POST, options=SolutionOption.objects.filter(case=case))
+    return _run(
+        request,
+        case,
+        "step",
+        form,
+        lambda data: services.step_complete(actor=request.user, case=case, step=step, outcome=step_outcome(form)),
+        f"“{step.title}” done.",
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def step_skip(request, case_pk: int, step_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    _, version = case_playbook_version(case)
+    step = get_step_of_case(version, step_pk)
+    form = SkipForm(request.POST, prefix="skip")
+    return _run(
+        request,
+        case,
+        "skip",
+        form,
+        lambda data: services.step_skip(actor=request.user, case=case, step=step, reason=data["reason"]),
+        f"“{step.title}” skipped.",
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def option_add(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = OptionForm(request.POST, prefix="option")
+    return _run(
+        request,
+        case,
+        "option",
+        form,
+        lambda data: services.option_add(actor=request.user, case=case, **data),
+        "Option added.",
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def concession_add(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = ConcessionForm(request.POST, prefix="concession")
+    return _run(
+        request,
+        case,
+        "concession",
+        form,
+        lambda data: services.concession_offer(actor=request.user, case=case, **data),
+        "Concession recorded.",
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def concession_decide(request, case_pk: int, pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    if not is_manager(request.user):
+        raise Http404
+    concession = get_concession_on_case(case, pk)
+    form = DecideForm(request.POST, prefix="decide")
+    return _run(
+        request,
+        case,
+        "decide",
+        form,
+        lambda data: services.concession_decide(
+            actor=request.user, concession=concession, approve=data["decision"] == "approve", note=data["note"]
+        ),
+        "Decision recorded.",
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def fault_record(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = FaultForm(request.POST, prefix="fault")
+    return _run(
+        request,
+        case,
+        "fault",
+        form,
+        lambda data: services.fault_record(actor=request.user, case=case, **data),
+        "Fault and apology recorded.",
+    )
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def reply_render(request, case_pk: int, pk: int):
+    """A saved reply filled in for this case, as plain text for the agent to insert and adapt."""
+    case = get_case_for_user(request.user, case_pk)
+    reply = get_saved_reply_for_user(request.user, pk)
+    if reply.team_id != case.team_id:
+        raise Http404
+    text = render_saved_reply(reply, case=case, agent=request.user)
+    if request.htmx:
+        # A preview with the phrasing check, for the agent to insert into a contact note.
+        return render(
+            request, "playbooks/_reply_preview.html", {"text": text, "warnings": check_phrasing(text), "reply": reply}
+        )
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_POST
+def phrasing_check(request):
+    """Live phrasing warnings for the text being typed (an htmx fragment)."""
+    form = PhrasingCheckForm({"text": request.POST.get(request.GET.get("field", "text"), "")})
+    form.is_valid()
+    warnings = check_phrasing(form.cleaned_data.get("text", ""))
+    return render(request, "playbooks/_phrasing_warnings.html", {"warnings": warnings})
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def case_file(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    context = {"case": case, "timeline": case_timeline(case), **case_playbook_context(case, request.user, full=True)}
+    return render(request, "playbooks/case_file.html", context)
+
+
+# --- Managers ------------------------------------------------------------------------
+
+
+def _manager_teams(request):
+    if not is_manager(request.user):
+        raise Http404
+    return teams_for_user(request.user)
+
+
+@login_required
+@permission_required("playbooks.edit_playbook", raise_exception=True)
+def playbook_list(request):
+    teams = list(_manager_teams(request))
+    rows = [{"team": team, "playbooks": playbooks_for_team(team.pk), "limits": limits_for_team(team)} for team in teams]
+    return render(
+        request, "playbooks/playbook_list.html", {"rows": rows, "replies": saved_replies_for_user(request.user)}
+    )
+
+
+def _team_from_query(request, teams):
+    team = next((t for t in teams if str(t.pk) == request.GET.get("team", "")), None)
+    if team is None:
+        raise Http404
+    return team
+
+
+@login_required
+@permission_required("playbooks.edit_playbook", raise_exception=True)
+def playbook_edit(request, pk: int):
+    teams = _manager_teams(request)
+    team = _team_from_query(request, teams)
+    playbook = get_playbook_for_user(request.user, pk)
+    if playbook.team_id not in (None, team.pk):
+        raise Http404
+    version = playbook.versions.order_by("-number").first()
+    steps = list(version.steps.order_by("position")) if version else []
+    initial_steps = [
+        {f: getattr(s, f) for f in ("kind", "title", "guidance", "phrasings", "avoid")} | {"ORDER": s.position}
+        for s in steps
+    ]
+    form = PlaybookForm(request.POST or None, initial={"name": playbook.name, "temperaments": playbook.temperaments})
+    formset = StepFormSet(request.POST or None, initial=initial_steps, prefix="steps")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            edited = services.playbook_edit(
+                actor=request.user,
+                team=team,
+                playbook=playbook,
+                name=form.cleaned_data["name"],
+                temperaments=form.cleaned_data["temperaments"],
+                steps=ordered_steps(formset),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{edited} saved as a new version. Cases already under way keep theirs.")
+            return redirect("playbooks:list")
+    has_errors = bool(form.errors or formset.total_error_count() or formset.non_form_errors())
+    return render(
+        request,
+        "playbooks/playbook_form.html",
+        {"form": form, "formset": formset, "playbook": playbook, "team": team, "version": version},
+        status=422 if has_errors else 200,
+    )
+
+
+@login_required
+@permission_required("playbooks.edit_playbook", raise_exception=True)
+def limits_edit(request):
+    teams = _manager_teams(request)
+    team = _team_from_query(request, teams)
+    form = LimitsForm(request.POST or None, limits=limits_for_team(team))
+    if request.method == "POST" and form.is_valid():
+        try:
+            for kind, value in form.cleaned_data.items():
+                services.concession_limit_set(actor=request.user, team=team, kind=kind, max_value=value)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Concession limits of {team} saved.")
+            return redirect("playbooks:list")
+    return render(
+        request, "playbooks/limits_form.html", {"form": form, "team": team}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+@permission_required("playbooks.edit_playbook", raise_exception=True)
+def reply_edit(request, pk: int | None = None):
+    teams = _manager_teams(request)
+    reply = get_saved_reply_for_user(request.user, pk) if pk else None
+    form = SavedReplyForm(request.POST or None, instance=reply, teams=teams)
+    if request.method == "POST" and "delete" in request.POST and reply is not None:
+        services.saved_reply_delete(actor=request.user, reply=reply)
+        messages.success(request, "Saved reply deleted.")
+        return redirect("playbooks:list")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.saved_reply_save(
+                actor=request.user,
+                team=data["team"],
+                title=data["title"],
+                body=data["body"],
+                temperament=data["temperament"],
+                step_kind=data["step_kind"],
+                reply=reply,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Saved reply saved.")
+            return redirect("playbooks:list")
+    warnings = check_phrasing(form["body"].value() or "")
+    return render(
+        request,
+        "playbooks/reply_form.html",
+        {"form": form, "reply": reply, "warnings": warnings, "temperaments": Temperament.choices},
+        status=422 if form.errors else 200,
+    )
