@@ -66,3 +66,9 @@ def minutes_in_words(value) -> str:
         return ""
     minutes = max(1, round(value.total_seconds() / 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """"problem_statement" -> "Problem statement"."""
+    return name.replace("_", " ").capitalize()
