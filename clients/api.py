@@ -53,6 +53,9 @@ NOT_FOUND = OpenApiResponse(description="No such record in your teams.")
 
 
 class ClientSerializer(serializers.ModelSerializer):
+    # Not an EmailField here: many clients have no address on file, and "" is no email format.
+    email = serializers.CharField(read_only=True, help_text="Email address, or empty when none is on file.")
+
     class Meta:
         model = Client
         fields = ["id", "team", *CLIENT_FIELDS, "created_at", "updated_at"]

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from casebook.api.filters import IdFilter
+from casebook.api.filters import IdFilter, TimeFilter
 from casebook.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from casebook.api.viewsets import ScopedViewSet
 from clients.models import Case
@@ -73,8 +73,8 @@ class InteractionFilter(filters.FilterSet):
     channel = filters.ChoiceFilter(choices=Channel.choices)
     direction = filters.ChoiceFilter(choices=Direction.choices)
     mood = filters.ChoiceFilter(choices=Mood.choices)
-    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = TimeFilter(field_name="occurred_at", lookup_expr="gte", help_text="From this time on.")
+    occurred_before = TimeFilter(field_name="occurred_at", lookup_expr="lt", help_text="Before this time.")
 
     class Meta:
         model = Interaction

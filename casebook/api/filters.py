@@ -1,6 +1,10 @@
 """List plumbing shared by every endpoint: page numbers, allow-listed sorting, id filters."""
 
+from datetime import UTC
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
@@ -24,6 +28,24 @@ class IdFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class UtcIsoDateTimeField(filter_fields.IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        # PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows; UTC is always accepted.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("This time is out of range.", code="invalid") from None
+
+
+class TimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 time with its offset, e.g. 2026-11-25T09:30:00+01:00."""
+
+    field_class = UtcIsoDateTimeField
 
 
 class AllowListOrderingFilter(OrderingFilter):

@@ -1,3 +1,5 @@
+import re
+
 from django.http import Http404
 from rest_framework import viewsets
 
@@ -14,7 +16,6 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     model = None
     action_permissions: dict[str, str] = {}
-    lookup_value_regex = "[0-9]+"
 
     def list_for_user(self, user):
         raise NotImplementedError
@@ -29,9 +30,10 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return self.list_for_user(self.request.user)
 
     def get_object(self):
-        pk = int(self.kwargs[self.lookup_field])
-        if pk > MAX_ID:
-            raise Http404
-        obj = self.get_for_user(self.request.user, pk)
+        # Any id segment reaches here, so that a malformed one is a JSON 404 like a missing one.
+        raw = self.kwargs[self.lookup_field]
+        if not re.fullmatch(r"[0-9]{1,19}", raw) or int(raw) > MAX_ID:
+            raise Http404("No such record.")
+        obj = self.get_for_user(self.request.user, int(raw))
         self.check_object_permissions(self.request, obj)
         return obj
