@@ -19,7 +19,7 @@ class ApiPagination(PageNumberPagination):
     max_page_size = 100
 
 
-class IdFilter(filters.NumberFilter):
+class IdFilter(filters.Filter):
     """Filter on a related row's id; the list is already scoped, so an outside id finds nothing."""
 
     field_class = forms.IntegerField
@@ -59,6 +59,19 @@ class AllowListOrderingFilter(OrderingFilter):
         if not fields or fields == "__all__":
             return []
         return [(field, field) for field in fields]
+
+    def get_schema_operation_parameters(self, view):
+        fields = [field for field, _ in self.get_valid_fields(None, view)]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort by one of these fields; a leading minus sorts descending. Other values "
+                "are ignored.",
+                "schema": {"type": "string", "enum": [value for field in fields for value in (field, f"-{field}")]},
+            }
+        ]
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)

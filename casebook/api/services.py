@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -114,14 +115,14 @@ def idempotency_begin(*, user: User, key: str, fingerprint: str) -> StoredRespon
             "The first request with this Idempotency-Key is still being processed. Retry in a moment.",
             in_progress=True,
         )
-    return StoredResponse(status=existing.response_status, body=existing.response_body)
+    return StoredResponse(status=existing.response_status, body=json.loads(existing.response_body))
 
 
 def idempotency_finish(*, user: User, key: str, status: int, body: object) -> None:
     """Keep a successful result for replays; forget the key after a failure so it can be retried."""
     rows = IdempotencyKey.objects.filter(user=user, key=key, response_status=None)
     if 200 <= status < 300:
-        rows.update(response_status=status, response_body=body)
+        rows.update(response_status=status, response_body=json.dumps(body, cls=DjangoJSONEncoder))
     else:
         rows.delete()
 

@@ -22,7 +22,7 @@ def test_a_repeated_create_returns_the_first_result_and_creates_nothing(agent_ap
     events = case.events.count()
     second = _log(agent_api, case, "call-4711")
     assert first.status_code == second.status_code == 201
-    assert second.json() == first.json()
+    assert second.content == first.content
     assert second.headers["Idempotent-Replayed"] == "true"
     assert Interaction.objects.count() == 1
     assert case.events.count() == events
