@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from casebook.accounts.models import Team
 from casebook.accounts.selectors import staff_of_user_teams, teams_for_user
+from casebook.api.fields import AwareDateTimeField
 from casebook.api.filters import IdFilter
 from casebook.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from casebook.api.viewsets import ScopedViewSet
@@ -207,10 +208,14 @@ class CaseWriteSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Who works the case: an active member of the client's team. Defaults to you.",
     )
+    opened_at = AwareDateTimeField(
+        required=False,
+        help_text="When the conflict began, for a case imported from another system. Left out: now.",
+    )
 
     class Meta:
         model = Case
-        fields = ["client", "title", "problem_statement", "root_cause", "priority", "owner"]
+        fields = ["client", "title", "problem_statement", "root_cause", "priority", "owner", "opened_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,6 +225,7 @@ class CaseWriteSerializer(serializers.ModelSerializer):
             self.fields["owner"].queryset = staff_of_user_teams(request.user)
         if self.instance is not None:
             del self.fields["client"]  # a case stays with its client
+            del self.fields["opened_at"]
 
 
 class CaseStatusSerializer(serializers.Serializer):

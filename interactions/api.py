@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
+from casebook.api.fields import AwareDateTimeField
 from casebook.api.filters import IdFilter, TimeFilter
 from casebook.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from casebook.api.viewsets import ScopedViewSet
@@ -40,7 +41,7 @@ class InteractionSerializer(serializers.ModelSerializer):
 
 class InteractionCreateSerializer(serializers.ModelSerializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), help_text="The case's id.")
-    occurred_at = serializers.DateTimeField(
+    occurred_at = AwareDateTimeField(
         required=False,
         help_text="When it happened (ISO 8601 with an offset). Left out: now. A contact cannot be in the future.",
     )

@@ -204,3 +204,29 @@ def test_a_closed_case_cannot_be_escalated(agent_api, agent, case):
     response = agent_api.post(detail(case, "escalate/"), {"reason": "other", "note": "x"}, format="json")
     assert response.status_code == 400
     assert "reopen it" in response.json()["reason"][0]
+
+
+def test_an_imported_case_keeps_when_it_began_but_not_a_future_one(agent_api, customer):
+    began = "2026-01-05T09:00:00+01:00"
+    response = agent_api.post(CASES, {"client": customer.pk, "title": "Imported", "opened_at": began}, format="json")
+    assert response.status_code == 201
+    assert response.json()["opened_at"] == "2026-01-05T08:00:00Z"
+    future = {"client": customer.pk, "title": "Later", "opened_at": "2999-01-01T00:00:00Z"}
+    response = agent_api.post(CASES, future, format="json")
+    assert response.status_code == 400 and "opened_at" in response.json()
+
+
+# --- The browser session -------------------------------------------------------------
+
+
+def test_the_browser_session_reads_and_needs_csrf_to_write(case, agent):
+    from rest_framework.test import APIClient
+
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(agent)
+    assert browser.get(CASES).status_code == 200
+    response = browser.post(detail(case, "status/"), {"status": "resolved"}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW

@@ -96,3 +96,11 @@ def test_list_filters_by_case_and_mood(agent_api, agent, case, customer):
     assert agent_api.get(INTERACTIONS, {"mood": "abusive"}).json()["results"][0]["case"] == other.pk
     response = agent_api.get(INTERACTIONS, {"case": "x"})
     assert response.status_code == 400 and "case" in response.json()
+
+
+def test_a_time_without_its_offset_is_refused(agent_api, case):
+    response = agent_api.post(
+        INTERACTIONS, {**CALL, "case": case.pk, "occurred_at": "2026-03-29T02:30:00"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "offset" in response.json()["occurred_at"][0]
