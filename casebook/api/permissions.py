@@ -13,8 +13,9 @@ class ActionPermissions(BasePermission):
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return False
-        # Anything without an action (OPTIONS, a 405 method) needs only a login.
-        if view.action is None or view.action == "metadata":
+        # Anything without an action (the API root, OPTIONS, a 405 method) needs only a login.
+        action = getattr(view, "action", None)
+        if action is None or action == "metadata":
             return True
-        perm = view.action_permissions.get(view.action)
+        perm = getattr(view, "action_permissions", {}).get(action)
         return perm is not None and request.user.has_perm(perm)

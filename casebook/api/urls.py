@@ -3,7 +3,7 @@
 Adding an app's endpoints: give it an `api.py` with a `routes` list and add it to ROUTES.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Last: any other path under /api/ is a JSON 404, not the site's HTML error page.
+    re_path(r"", views.endpoint_not_found),
 ]
 
 # Mounted under /accounts/profile/tokens/: the profile page's token buttons.

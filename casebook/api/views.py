@@ -1,8 +1,9 @@
-"""The profile page's API tokens: create (shown once) and revoke. The list is on the profile page."""
+"""The profile page's API tokens (create, shown once; revoke), and the API's JSON 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -39,3 +40,10 @@ def token_revoke(request, pk: int):
     api_token_revoke(token=token)
     messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
     return redirect("accounts:profile")
+
+
+def endpoint_not_found(request):
+    """Any path under /api/ that is no endpoint: a JSON 404 rather than the site's HTML page."""
+    return JsonResponse(
+        {"detail": "No such endpoint. Paths end with a slash, e.g. /api/v1/cases/; see /api/docs/."}, status=404
+    )

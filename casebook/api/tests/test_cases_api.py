@@ -230,3 +230,9 @@ def test_the_browser_session_reads_and_needs_csrf_to_write(case, agent):
     assert "CSRF" in response.json()["detail"]
     case.refresh_from_db()
     assert case.status == CaseStatus.NEW
+
+
+def test_options_is_not_a_second_description_of_the_api(agent_api):
+    response = agent_api.options(CASES)
+    assert response.status_code == 405
+    assert "detail" in response.json()

@@ -64,3 +64,15 @@ def test_the_docs_work_offline(db, client, url):
             assert finders.find(source.removeprefix("/static/")), source
         else:
             assert client.get(source).status_code == 200, source
+
+
+def test_the_api_root_lists_the_endpoints(agent_api):
+    body = agent_api.get("/api/v1/").json()
+    assert set(body) == {"clients", "cases", "interactions", "escalations"}
+
+
+def test_an_unknown_api_path_is_a_json_404(agent_api):
+    for path in ["/api/v1/nothing/", "/api/v1/cases", "/api/v2/cases/"]:
+        response = agent_api.get(path)
+        assert response.status_code == 404
+        assert "No such endpoint" in response.json()["detail"]
