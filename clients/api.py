@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from casebook.accounts.models import Team
 from casebook.accounts.selectors import staff_of_user_teams, teams_for_user
-from casebook.api.fields import AwareDateTimeField
+from casebook.api.fields import AwareDateTimeField, IdField
 from casebook.api.filters import IdFilter
 from casebook.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from casebook.api.viewsets import ScopedViewSet
@@ -64,7 +64,7 @@ class ClientSerializer(serializers.ModelSerializer):
 
 
 class ClientWriteSerializer(serializers.ModelSerializer):
-    team = serializers.PrimaryKeyRelatedField(
+    team = IdField(
         queryset=Team.objects.none(),
         required=False,
         help_text="One of your teams. May be left out when you belong to exactly one team.",
@@ -200,10 +200,8 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseWriteSerializer(serializers.ModelSerializer):
-    client = serializers.PrimaryKeyRelatedField(
-        queryset=Client.objects.none(), help_text="The client's id; one of your teams' clients."
-    )
-    owner = serializers.PrimaryKeyRelatedField(
+    client = IdField(queryset=Client.objects.none(), help_text="The client's id; one of your teams' clients.")
+    owner = IdField(
         queryset=User.objects.none(),
         required=False,
         help_text="Who works the case: an active member of the client's team. Defaults to you.",

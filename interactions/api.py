@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from casebook.api.fields import AwareDateTimeField
+from casebook.api.fields import AwareDateTimeField, IdField
 from casebook.api.filters import IdFilter, TimeFilter
 from casebook.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from casebook.api.viewsets import ScopedViewSet
@@ -40,7 +40,7 @@ class InteractionSerializer(serializers.ModelSerializer):
 
 
 class InteractionCreateSerializer(serializers.ModelSerializer):
-    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), help_text="The case's id.")
+    case = IdField(queryset=Case.objects.none(), help_text="The case's id.")
     occurred_at = AwareDateTimeField(
         required=False,
         help_text="When it happened (ISO 8601 with an offset). Left out: now. A contact cannot be in the future.",
@@ -49,7 +49,7 @@ class InteractionCreateSerializer(serializers.ModelSerializer):
         required=False, allow_null=True, min_value=0, max_value=MAX_DURATION_MINUTES
     )
     summary = serializers.CharField(max_length=20000, help_text="What was said and agreed, in plain words.")
-    corrects = serializers.PrimaryKeyRelatedField(
+    corrects = IdField(
         queryset=Interaction.objects.none(),
         required=False,
         allow_null=True,

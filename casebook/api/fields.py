@@ -23,3 +23,14 @@ class AwareDateTimeField(serializers.DateTimeField):
             if parsed is not None and timezone.is_naive(parsed):
                 self.fail("naive")
         return super().to_internal_value(value)
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A related record's id: a whole number only (1.5 or "1e2" would otherwise be truncated to an id)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not (
+            isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit())
+        ):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)

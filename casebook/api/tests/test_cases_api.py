@@ -236,3 +236,19 @@ def test_options_is_not_a_second_description_of_the_api(agent_api):
     response = agent_api.options(CASES)
     assert response.status_code == 405
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("client_id", [1.5, "1e2", "", True, [1], {"id": 1}])
+def test_an_id_must_be_a_whole_number(agent_api, customer, client_id):
+    response = agent_api.post(CASES, {"client": client_id, "title": "x"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["client"]
+
+
+def test_hostile_bodies_are_json_4xx(agent_api, settings):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = agent_api.post(CASES, deep, content_type="application/json")
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = agent_api.post(CASES, {"title": "x" * 2000}, format="json")
+    assert response.status_code == 413 and "larger than 1000 bytes" in response.json()["detail"]
