@@ -45,9 +45,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "casebook.accounts",
     "casebook.health",
     "casebook.bench",
+    "casebook.api",
     "clients",
     "interactions",
     "playbooks",
@@ -201,7 +206,52 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one place where periodic work is declared.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "casebook.health.tasks.heartbeat", "schedule": 30.0},
+    "api-idempotency-keys-purge": {"task": "casebook.api.tasks.idempotency_keys_purge_task", "schedule": 3600.0},
 }
+
+# --- REST API (casebook/api; endpoints in each app's api.py) ---------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "casebook.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["casebook.api.permissions.ActionPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["casebook.api.throttling.ApiRateThrottle"],
+    # Per token (per user for the browser session); counted in the cache (Redis in production).
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/min")},
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "casebook.api.filters.AllowListOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "casebook.api.filters.ApiPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["casebook.api.parsers.SafeJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "casebook.api.exceptions.api_exception_handler",
+    # OPTIONS would describe serializers loosely; the OpenAPI schema is the description.
+    "DEFAULT_METADATA_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casebook API",
+    "DESCRIPTION": (
+        "Log contacts from phone systems, chat tools and scripts, and read and work your teams' clients and "
+        "cases. Authenticate with a personal token (`Authorization: Bearer <token>`) from your profile page. "
+        "You see what you see in the app: another team's records answer 404. Errors are JSON that names each "
+        "field and what is wrong with it. Creates accept an `Idempotency-Key` header so a retry does not "
+        "create twice. Each token has a request budget; past it the answer is 429 with `Retry-After`. "
+        "Interactions are append-only: log a correction instead of editing."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# How long a create's Idempotency-Key is remembered.
+CASEBOOK_API_IDEMPOTENCY_TTL = timedelta(hours=env.int("API_IDEMPOTENCY_TTL_HOURS", default=24))
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from casebook.api.urls import token_patterns
 from casebook.health.views import healthz
 from clients.urls import case_patterns, client_patterns
 from interactions.urls import urlpatterns as interaction_patterns
@@ -21,10 +22,12 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include(auth_patterns)),
     path("accounts/", include("casebook.accounts.urls")),
+    path("accounts/profile/tokens/", include(token_patterns)),
     path("clients/", include((client_patterns, "clients"))),
     path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
     path("playbooks/", include("playbooks.urls")),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("casebook.api.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

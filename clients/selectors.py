@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from casebook.accounts.models import User
 from casebook.accounts.selectors import scope_to_user_teams
 
-from .models import OPEN_STATUSES, Case, CaseEvent, Client
+from .models import OPEN_STATUSES, Case, CaseEvent, Client, Escalation
 
 CASE_SORTS = {
     "-last_activity": ("-last_activity_at", "-id"),
@@ -23,13 +23,18 @@ def case_ordering(sort: str) -> tuple[str, ...]:
 
 
 def clients_for_user(user: User, *, search: str = "", temperament: str = "") -> QuerySet[Client]:
-    clients = scope_to_user_teams(Client.objects.select_related("team"), user)
-    search = search.strip()
-    if search:
-        clients = clients.filter(Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search))
+    clients = clients_matching(scope_to_user_teams(Client.objects.select_related("team"), user), search)
     if temperament:
         clients = clients.filter(temperament=temperament)
     return clients.order_by("name", "id")
+
+
+def clients_matching(clients: QuerySet[Client], search: str) -> QuerySet[Client]:
+    """Clients whose name, email or company contains `search` (the search box and the API's `q`)."""
+    search = search.strip()
+    if not search:
+        return clients
+    return clients.filter(Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search))
 
 
 def get_client_for_user(user: User, pk: int) -> Client:
@@ -77,3 +82,14 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
 def case_counts_by_status(user: User) -> dict[str, int]:
     rows = scope_to_user_teams(Case.objects.all(), user).values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
+
+
+def escalations_for_user(user: User) -> QuerySet[Escalation]:
+    return scope_to_user_teams(
+        Escalation.objects.select_related("case", "raised_by", "decided_by"), user, team_field="case__team"
+    ).order_by("-raised_at", "-id")
+
+
+def get_escalation_for_user(user: User, pk: int) -> Escalation:
+    """The escalation, or 404 when its case lies outside the user's teams."""
+    return get_object_or_404(escalations_for_user(user), pk=pk)

@@ -5,6 +5,8 @@ from collections import defaultdict
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from casebook.accounts.models import User
+from casebook.accounts.selectors import scope_to_user_teams
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
@@ -38,3 +40,15 @@ def interactions_for_client(client: Client) -> QuerySet[Interaction]:
 
 def get_interaction_on_case(case: Case, pk: int) -> Interaction:
     return get_object_or_404(Interaction.objects.filter(case=case), pk=pk)
+
+
+def interactions_for_user(user: User) -> QuerySet[Interaction]:
+    """Every contact on the cases of the user's teams, newest first."""
+    return scope_to_user_teams(
+        Interaction.objects.select_related("case", "logged_by"), user, team_field="case__team"
+    ).order_by("-occurred_at", "-id")
+
+
+def get_interaction_for_user(user: User, pk: int) -> Interaction:
+    """The interaction, or 404 when its case lies outside the user's teams."""
+    return get_object_or_404(interactions_for_user(user), pk=pk)

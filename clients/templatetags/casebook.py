@@ -70,5 +70,5 @@ def minutes_in_words(value) -> str:
 
 @register.filter
 def field_label(name: str) -> str:
-    """"problem_statement" -> "Problem statement"."""
+    """ "problem_statement" -> "Problem statement"."""
     return name.replace("_", " ").capitalize()

@@ -1,0 +1,36 @@
+"""/api/: v1 endpoints from each app's `api.routes`, the OpenAPI schema and the offline docs.
+
+Adding an app's endpoints: give it an `api.py` with a `routes` list and add it to ROUTES.
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from clients import api as clients_api
+from interactions import api as interactions_api
+
+from . import views
+
+ROUTES = [*clients_api.routes, *interactions_api.routes]
+
+router = DefaultRouter()
+for prefix, viewset, basename in ROUTES:
+    router.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: any other path under /api/ is a JSON 404, not the site's HTML error page.
+    re_path(r"", views.endpoint_not_found),
+]
+
+# Mounted under /accounts/profile/tokens/: the profile page's token buttons.
+token_patterns = (
+    [
+        path("", views.token_create, name="create"),
+        path("<int:pk>/revoke/", views.token_revoke, name="revoke"),
+    ],
+    "api_tokens",
+)
