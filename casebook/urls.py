@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from casebook.health.views import healthz
 from clients.urls import case_patterns, client_patterns
+from interactions import views as interaction_views
 from interactions.urls import urlpatterns as interaction_patterns
 
 from . import views
@@ -21,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("casebook.accounts.urls")),
     path("clients/", include((client_patterns, "clients"))),
     path("cases/", include((case_patterns + interaction_patterns, "cases"))),
+    path("my-day/", interaction_views.my_day_view, name="my_day"),
+    path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

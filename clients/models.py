@@ -199,6 +199,14 @@ class CaseEventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", "Status changed"
     ESCALATED = "escalated", "Escalated to a manager"
     INTERACTION_LOGGED = "interaction_logged", "Contact logged"
+    FOLLOW_UP_SCHEDULED = "follow_up_scheduled", "Follow-up scheduled"
+    FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
+    FOLLOW_UP_RESCHEDULED = "follow_up_rescheduled", "Follow-up rescheduled"
+    FOLLOW_UP_CANCELLED = "follow_up_cancelled", "Follow-up cancelled"
+    FOLLOW_UP_MISSED = "follow_up_missed", "Follow-up missed"
+    CLIENT_EMAIL = "client_email", "Email to the client"
+    EMAIL_FAILED = "email_failed", "Email could not be delivered"
+    SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
 
 
 class CaseEvent(models.Model):

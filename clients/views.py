@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from casebook.forms import add_service_errors
-from interactions.forms import InteractionForm
-from interactions.selectors import case_timeline, interactions_for_client
+from interactions.forms import FollowUpForm, InteractionForm
+from interactions.selectors import case_timeline, follow_ups_for_case, interactions_for_client, promises_kept
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
 from .selectors import cases_for_user, clients_for_user, get_case_for_user, get_client_for_user
@@ -114,7 +114,12 @@ def case_list(request):
     return render(
         request,
         "clients/case_list.html",
-        {"filters": filters, "page": _page(request, cases), "query": _query_without_page(request)},
+        {
+            "filters": filters,
+            "page": _page(request, cases),
+            "query": _query_without_page(request),
+            "kept": promises_kept(request.user),
+        },
     )
 
 
@@ -163,6 +168,8 @@ def render_case_page(request, case, *, log_form=None, status_form=None, escalati
             "case": case,
             "timeline": case_timeline(case),
             "form": log_form or InteractionForm(),
+            "follow_ups": follow_ups_for_case(case),
+            "follow_up_form": FollowUpForm(case=case),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
         },
         status=status,
