@@ -192,15 +192,20 @@ def outbox_deliver(*, ids: list[int]) -> int:
                     "UTC was interrupted before it was recorded (same Message-ID)."
                 )
                 logger.warning("outbox %s: %s", email.pk, note)
-            handed_at = timezone.now()
-            if not mine.update(handed_to_smtp_at=handed_at, attempts=email.attempts + 1, last_error=note):
-                continue  # the lease was lost (this task outlived it): the new holder sends
             email.attempts += 1
+            try:
+                connection.open()  # no-op while open; a server that cannot be reached is a plain retry
+            except Exception as error:
+                if mine.update(attempts=email.attempts):
+                    _record_failure(email, lease, error, handed=False)
+                continue
+            if not mine.update(handed_to_smtp_at=timezone.now(), attempts=email.attempts, last_error=note):
+                continue  # the lease was lost (this task outlived it): the new holder sends
             try:
                 _message(email, connection).send()
             except Exception as error:
                 connection.close()  # a broken connection is reopened for the next message
-                _record_failure(email, lease, error)
+                _record_failure(email, lease, error, handed=True)
                 continue
             mine.update(status=EmailStatus.SENT, sent_at=timezone.now(), claimed_until=None)
             sent += 1
@@ -209,7 +214,7 @@ def outbox_deliver(*, ids: list[int]) -> int:
     return sent
 
 
-def _record_failure(email: OutgoingEmail, lease: datetime, error: Exception) -> None:
+def _record_failure(email: OutgoingEmail, lease: datetime, error: Exception, *, handed: bool) -> None:
     from .services import outgoing_email_failed
 
     text = f"{type(error).__name__}: {error}"[:2000]
@@ -223,7 +228,7 @@ def _record_failure(email: OutgoingEmail, lease: datetime, error: Exception) -> 
         return
     delay = settings.CASEBOOK_OUTBOX_RETRY_BASE_SECONDS * 2 ** (email.attempts - 1)
     changes = {"next_attempt_at": timezone.now() + timedelta(seconds=delay), "claimed_until": None}
-    if isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+    if handed and isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
         # The server answered with an error, so it did not take the message. A dropped
         # connection leaves the hand-off mark: the resend is then flagged (crash window).
         changes["handed_to_smtp_at"] = None
