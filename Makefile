@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check setup migrate demo clean bench
+.PHONY: run test lint check setup migrate demo clean bench bench-email
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,9 @@ check: setup
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+## 10,000 due follow-up emails through one worker vs a plain smtplib loop (bench/results/).
+bench: bench-email
+
+bench-email: setup
+	$(BIN)/python bench/email_dispatch.py

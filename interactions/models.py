@@ -182,6 +182,9 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()
+    # The exact bytes sent, built once when the row is written: every attempt sends the
+    # same message (same Message-ID, same Date), and a send is a plain SMTP transaction.
+    raw_message = models.BinaryField(editable=False, default=b"")
     to_client = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=EmailStatus.choices, default=EmailStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)

@@ -263,6 +263,7 @@ def _staff_email(*, cause_key: str, user: User, template: str, context: dict, ca
             case=case,
             owner=user,
             time_zone=user.time_zone,
+            hand_now=False,
         )
 
 
@@ -339,6 +340,7 @@ def _carry_out(follow_up: FollowUp, now: datetime) -> None:
             case=case,
             owner=follow_up.owner,
             to_client=True,
+            hand_now=False,
         )
         data = {"template": "follow_up_client", "to": client.email}
     else:
@@ -353,6 +355,7 @@ def _carry_out(follow_up: FollowUp, now: datetime) -> None:
             case=case,
             owner=follow_up.owner,
             to_client=True,
+            hand_now=False,
         )
         data = {"template": "satisfaction_check", "to": client.email}
     case_event_record(
@@ -403,15 +406,20 @@ SWEEP_BATCH = 500
 
 
 def _sweep_step(queryset, action, now: datetime) -> int:
-    with transaction.atomic():
-        rows = list(
-            queryset.select_related("case__client", "case__team", "owner")
-            .order_by("due_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))[:SWEEP_BATCH]
-        )
-        for follow_up in rows:
-            action(follow_up, now)
-    return len(rows)
+    """Act on every matching row, SWEEP_BATCH rows per transaction (short locks)."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                queryset.select_related("case__client", "case__team", "owner")
+                .order_by("due_at", "id")
+                .select_for_update(skip_locked=True, of=("self",))[:SWEEP_BATCH]
+            )
+            for follow_up in rows:
+                action(follow_up, now)
+        done += len(rows)
+        if len(rows) < SWEEP_BATCH:
+            return done
 
 
 def follow_ups_sweep(*, now: datetime | None = None) -> dict[str, int]:

@@ -185,3 +185,18 @@ def test_an_unreachable_server_is_retried_not_lost(agent, case, settings):
     email.refresh_from_db()
     assert email.status == EmailStatus.PENDING and email.attempts == 1 and email.last_error
     assert email.handed_to_smtp_at is None  # never reached a server: not in the crash window
+
+
+def test_a_long_unbroken_paragraph_reaches_the_server_intact(agent, case, smtp):
+    paragraph = "word " * 800  # 4,000 characters on one line: over SMTP's 1,000-byte line limit
+    email = _summary(agent, case, body=paragraph)
+    assert outbox_deliver(ids=[email.pk]) == 1
+    text = smtp.messages[0].get_payload(0).get_payload(decode=True).decode()
+    assert paragraph.strip() in text
+
+
+def test_a_batch_is_sent_over_one_connection_and_every_row_is_recorded(agent, case, smtp):
+    emails = [_summary(agent, case, subject=f"Summary {n}") for n in range(5)]
+    assert outbox_deliver(ids=[e.pk for e in emails]) == 5
+    assert OutgoingEmail.objects.filter(status=EmailStatus.SENT, claimed_until=None).count() == 5
+    assert sorted(m["Subject"] for m in smtp.messages) == [f"Summary {n}" for n in range(5)]
