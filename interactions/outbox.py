@@ -30,6 +30,7 @@ Crash-window policy (SMTP accepted the message, the worker died before recording
 
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
@@ -202,8 +203,16 @@ def outbox_deliver(*, ids: list[int]) -> int:
     connection = get_connection(fail_silently=False)
     _commit_without_waiting_for_disk(True)
     accepted = None  # the message the server took last, recorded with the next hand-off
+    # A slow server must not run the task into its time limit: past half the soft limit
+    # the rest of the batch is released for the next sweep instead of waiting for the lease.
+    stop_at = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
     try:
         for email in OutgoingEmail.objects.filter(pk__in=claimed).order_by("id"):
+            if time.monotonic() > stop_at:
+                OutgoingEmail.objects.filter(pk=email.pk, claimed_until=lease, status=EmailStatus.PENDING).update(
+                    claimed_until=None, enqueued_at=None
+                )
+                continue
             note = ""
             if email.handed_to_smtp_at is not None:
                 note = (

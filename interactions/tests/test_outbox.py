@@ -200,3 +200,11 @@ def test_a_batch_is_sent_over_one_connection_and_every_row_is_recorded(agent, ca
     assert outbox_deliver(ids=[e.pk for e in emails]) == 5
     assert OutgoingEmail.objects.filter(status=EmailStatus.SENT, claimed_until=None).count() == 5
     assert sorted(m["Subject"] for m in smtp.messages) == [f"Summary {n}" for n in range(5)]
+
+
+def test_a_task_near_its_time_limit_releases_the_rest_of_its_batch(agent, case, smtp, settings):
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 0  # already past half of it
+    emails = [_summary(agent, case, subject=f"Summary {n}") for n in range(3)]
+    assert outbox_deliver(ids=[e.pk for e in emails]) == 0
+    assert OutgoingEmail.objects.filter(status=EmailStatus.PENDING, claimed_until=None, enqueued_at=None).count() == 3
+    assert outbox_dispatch_due() == [[e.pk for e in emails]]  # the next sweep hands them out again
