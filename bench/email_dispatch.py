@@ -4,7 +4,7 @@ against a plain smtplib loop sending the same 10,000 messages to the same SMTP s
     make bench-email                      # uses DATABASE_URL / REDIS_URL like everything else
     BENCH_N=2000 make bench-email         # a smaller run
 
-It creates a throw-away database (the test database of DATABASE_URL, like pytest does),
+It creates a throw-away database (bench_<name> beside DATABASE_URL's, dropped at the end),
 10,000 "email the client" follow-ups already due, and an aiosmtpd sink on a free port.
 Then:
   1. the smtplib loop: one connection, the same 10,000 rendered messages, timed;
@@ -61,6 +61,11 @@ def main() -> None:
     from interactions.outbox import _message, render_email
 
     old_name = connection.settings_dict["NAME"]
+    # Its own database, never the one pytest uses for the same DATABASE_URL.
+    if connection.vendor == "postgresql":
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}"
+    else:
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         roles_sync()

@@ -149,3 +149,36 @@ def test_promises_kept_counts_done_on_time_over_all_that_came_due(agent, teammat
 def test_the_case_list_header_shows_the_promises_kept_rate(agent_client):
     response = agent_client.get(reverse("cases:list"))
     assert b"Promises kept" in response.content
+
+
+def test_every_follow_up_event_renders_on_the_case_timeline(agent_client, agent, case):
+    from clients.services import case_event_record
+    from interactions.services import client_summary_send, follow_up_cancel, follow_up_reschedule, outgoing_email_failed
+
+    done = _follow_up(agent, case, note="done one")
+    follow_up_complete(actor=agent, follow_up=done)
+    moved = _follow_up(agent, case, note="moved one")
+    follow_up_reschedule(actor=agent, follow_up=moved, due_at=timezone.now() + timedelta(days=2), note="Later <b>")
+    follow_up_cancel(actor=agent, follow_up=_follow_up(agent, case), note="Not needed")
+    email = client_summary_send(actor=agent, case=case, subject="Our <call>", body="Text")
+    email.last_error = "550 No such mailbox"
+    outgoing_email_failed(email=email)
+    missed = _follow_up(agent, case)
+    case_event_record(case=case, kind="follow_up_missed", actor=None, target=missed)
+    case_event_record(case=case, kind="satisfaction_rated", actor=None, data={"rating": 2})
+    response = agent_client.get(case.get_absolute_url())
+    content = response.content.decode()
+    assert response.status_code == 200
+    expected = ["kept the promise", "moved", "cancelled", "a written summary", "Not delivered", "Missed", "2 out of 5"]
+    for text in expected:
+        assert text in content, text
+    assert "Later <b>" not in content and "Our <call>" not in content  # escaped
+
+
+def test_case_page_queries_do_not_grow_with_follow_ups(agent_client, agent, case):
+    for _ in range(3):
+        _follow_up(agent, case)
+    small = count_queries(agent_client, case.get_absolute_url())
+    for _ in range(20):
+        _follow_up(agent, case)
+    assert count_queries(agent_client, case.get_absolute_url()) == small
