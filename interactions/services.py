@@ -1,5 +1,6 @@
 """Logging contacts with clients. Interactions are append-only: there is no update service."""
 
+import time
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -382,10 +383,16 @@ def _schedule_satisfaction_checks(now: datetime) -> int:
         .exclude(client__email="")
         .select_related("client", "owner")
     )
+    cases = list(cases)
+    scheduled = set(
+        FollowUp.objects.filter(kind=FollowUpKind.SATISFACTION_CHECK, case__in=cases)
+        .exclude(cause_key="")
+        .values_list("cause_key", flat=True)
+    )
     created = 0
     for case in cases:
         key = f"satisfaction:{case.pk}:{case.resolved_at.isoformat()}"
-        if FollowUp.objects.filter(cause_key=key).exists():
+        if key in scheduled:
             continue
         try:
             with transaction.atomic():
@@ -406,9 +413,13 @@ SWEEP_BATCH = 500
 
 
 def _sweep_step(queryset, action, now: datetime) -> int:
-    """Act on every matching row, SWEEP_BATCH rows per transaction (short locks)."""
+    """Act on every matching row, SWEEP_BATCH rows per transaction (short locks).
+
+    Stops taking new batches at half the task's soft time limit; the next sweep goes on.
+    """
     done = 0
-    while True:
+    stop_at = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    while time.monotonic() < stop_at:
         with transaction.atomic():
             rows = list(
                 queryset.select_related("case__client", "case__team", "owner")
@@ -419,7 +430,8 @@ def _sweep_step(queryset, action, now: datetime) -> int:
                 action(follow_up, now)
         done += len(rows)
         if len(rows) < SWEEP_BATCH:
-            return done
+            break
+    return done
 
 
 def follow_ups_sweep(*, now: datetime | None = None) -> dict[str, int]:

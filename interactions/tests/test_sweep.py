@@ -132,3 +132,11 @@ def test_a_follow_up_locked_by_another_sweep_is_skipped_not_waited_for(agent, ca
         release.set()
         holder.join()
     assert follow_ups_sweep()["reminded"] == 1
+
+
+def test_a_sweep_near_its_time_limit_leaves_the_rest_to_the_next_one(agent, case, settings):
+    _follow_up(agent, case, due_in=timedelta(minutes=20))
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 0
+    assert follow_ups_sweep()["reminded"] == 0
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 60
+    assert follow_ups_sweep()["reminded"] == 1
