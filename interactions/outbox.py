@@ -207,7 +207,9 @@ def outbox_deliver(*, ids: list[int]) -> int:
     # the rest of the batch is released for the next sweep instead of waiting for the lease.
     stop_at = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
     try:
-        for email in OutgoingEmail.objects.filter(pk__in=claimed).order_by("id"):
+        # The bodies are only read by non-SMTP backends (console, tests); SMTP sends raw_message.
+        rows = OutgoingEmail.objects.filter(pk__in=claimed).defer("body_text", "body_html").order_by("id")
+        for email in rows:
             if time.monotonic() > stop_at:
                 OutgoingEmail.objects.filter(pk=email.pk, claimed_until=lease, status=EmailStatus.PENDING).update(
                     claimed_until=None, enqueued_at=None
@@ -291,7 +293,7 @@ def _record_progress(
         "pending": EmailStatus.PENDING.value,
     }
     with db_connection.cursor() as cursor:
-        cursor.execute(_PROGRESS_SQL.format(table=db_connection.ops.quote_name(OutgoingEmail._meta.db_table)), params)
+        cursor.execute(_PROGRESS_SQL.replace("{table}", OutgoingEmail._meta.db_table), params)
         updated = cursor.rowcount
     if updated == len(pks):
         return int(accepted is not None), handing is not None
