@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check setup migrate demo clean bench
+.PHONY: run test lint check setup migrate demo clean bench bench-email
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ check: setup
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
 
-## Benchmarks at realistic size on PostgreSQL (not part of `make test`); needs wrk.
+## Benchmarks at realistic size on PostgreSQL (not part of `make test`): the pages under
+## load (needs wrk), then 10,000 due follow-up emails through one worker vs plain smtplib.
 bench: setup
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} $(BIN)/python bench/run.py
+	$(BIN)/python bench/email_dispatch.py
+
+bench-email: setup
+	$(BIN)/python bench/email_dispatch.py

@@ -24,3 +24,25 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class PhrasingCheckForm(forms.Form):
+    text = forms.CharField(required=False, max_length=20000)
+
+
+def phrasing_checked(field: forms.Field, *, field_name: str, target: str) -> None:
+    """Have `field`'s textarea checked for inflaming phrases while the agent types.
+
+    `field_name` is the name the browser posts (with any form prefix); warnings land in
+    the element `target`. They only warn: nothing is ever blocked.
+    """
+    from django.urls import reverse
+
+    field.widget.attrs.update(
+        {
+            "hx-post": f"{reverse('phrasing_check')}?field={field_name}",
+            "hx-trigger": "load, input changed delay:400ms",
+            "hx-target": target,
+            "hx-swap": "innerHTML",
+        }
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CASEBOOK_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "casebook.accounts.context_processors.unread_notices",
             ],
         },
     },
@@ -173,6 +175,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Casebook <casebook@localhost>")
+# Seconds an SMTP connection may block; well under the task time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # --- Redis, cache and Celery --------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -191,6 +195,8 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Tests point a worker and beat at their own queue; production keeps the default.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -207,6 +213,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "casebook.health.tasks.heartbeat", "schedule": 30.0},
     "api-idempotency-keys-purge": {"task": "casebook.api.tasks.idempotency_keys_purge_task", "schedule": 3600.0},
+    # Finds due follow-ups and outgoing emails in the database and hands their ids to workers.
+    "follow-ups-sweep": {
+        "task": "interactions.tasks.sweep",
+        "schedule": env.float("CASEBOOK_SWEEP_SECONDS", default=30.0),
+    },
 }
 
 # --- REST API (casebook/api; endpoints in each app's api.py) ---------------------
@@ -252,6 +263,25 @@ SPECTACULAR_SETTINGS = {
 }
 # How long a create's Idempotency-Key is remembered.
 CASEBOOK_API_IDEMPOTENCY_TTL = timedelta(hours=env.int("API_IDEMPOTENCY_TTL_HOURS", default=24))
+
+# --- Follow-ups and outgoing email ---------------------------------------------
+# Durations in minutes unless named otherwise.
+CASEBOOK_REMINDER_LEAD_MINUTES = env.float("CASEBOOK_REMINDER_LEAD_MINUTES", default=30)
+CASEBOOK_OVERDUE_GRACE_MINUTES = env.float("CASEBOOK_OVERDUE_GRACE_MINUTES", default=60)
+# After the overdue warning, how long until the follow-up counts as missed.
+CASEBOOK_MISSED_AFTER_MINUTES = env.float("CASEBOOK_MISSED_AFTER_MINUTES", default=24 * 60)
+CASEBOOK_SATISFACTION_DELAY_DAYS = env.float("CASEBOOK_SATISFACTION_DELAY_DAYS", default=3)
+CASEBOOK_RATING_LINK_DAYS = env.float("CASEBOOK_RATING_LINK_DAYS", default=30)
+# Outbox: a task claims a row for this long; it must outlive the task's hard time limit,
+# or a slow but alive worker could see its row claimed by another.
+CASEBOOK_OUTBOX_LEASE_SECONDS = env.float("CASEBOOK_OUTBOX_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+if CASEBOOK_OUTBOX_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CASEBOOK_OUTBOX_LEASE_SECONDS must be longer than CELERY_TASK_TIME_LIMIT")
+# A row handed to the broker but not claimed within this time is handed again (lost task).
+CASEBOOK_OUTBOX_REQUEUE_SECONDS = env.float("CASEBOOK_OUTBOX_REQUEUE_SECONDS", default=300)
+CASEBOOK_OUTBOX_MAX_ATTEMPTS = env.int("CASEBOOK_OUTBOX_MAX_ATTEMPTS", default=6)
+CASEBOOK_OUTBOX_RETRY_BASE_SECONDS = env.float("CASEBOOK_OUTBOX_RETRY_BASE_SECONDS", default=60)
+CASEBOOK_OUTBOX_BATCH = env.int("CASEBOOK_OUTBOX_BATCH", default=200)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -7,6 +7,7 @@ CASEBOOK_REQUIRE_SERVICES=1 (CI) it fails instead, so a broken setup cannot pass
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -82,19 +83,71 @@ def celery_worker(*, queue: str, beat: bool = False, extra_env: dict | None = No
     if beat:
         command.append("--beat")
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR)
+        # Its own process group: beat runs as a child of the worker, and stopping (or
+        # killing) the worker must take beat with it.
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR, start_new_session=True
+        )
         try:
             yield process
         finally:
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait()
+            _signal_group(process, signal.SIGKILL)  # a beat child left behind
             log.seek(0)
             output = log.read().decode(errors="replace")
             sys.stdout.write(f"\n--- celery worker output ---\n{output[-5000:]}\n")
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def kill_worker(process: subprocess.Popen) -> None:
+    """SIGKILL a worker started by `celery_worker` and its children, as a crash would."""
+    _signal_group(process, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def smtp_server(handler=None):
+    """A real SMTP server (aiosmtpd) on a free localhost port, in a thread.
+
+    Yields (port, handler); the default handler keeps every accepted message in
+    `handler.messages` (email.message.Message objects).
+    """
+    from aiosmtpd.controller import Controller
+
+    handler = handler or RecordingHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, handler
+    finally:
+        controller.stop()
+
+
+class RecordingHandler:
+    """Accepts every message and keeps it."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+
+        message = email.message_from_bytes(envelope.original_content or envelope.content)
+        message.envelope_to = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
 
 
 def wait_for(condition, *, timeout: float = 30, interval: float = 0.2):

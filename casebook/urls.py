@@ -6,6 +6,7 @@ from django.urls import include, path
 from casebook.api.urls import token_patterns
 from casebook.health.views import healthz
 from clients.urls import case_patterns, client_patterns
+from interactions import views as interaction_views
 from interactions.urls import urlpatterns as interaction_patterns
 from playbooks.urls import case_patterns as playbook_case_patterns
 
@@ -26,6 +27,9 @@ urlpatterns = [
     path("clients/", include((client_patterns, "clients"))),
     path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
     path("playbooks/", include("playbooks.urls")),
+    path("my-day/", interaction_views.my_day_view, name="my_day"),
+    path("rate/<str:token>/", interaction_views.rating, name="rating"),
+    path("phrasing-check/", views.phrasing_check, name="phrasing_check"),
     path("healthz", healthz, name="healthz"),
     path("api/", include("casebook.api.urls")),
     path("admin/", admin.site.urls),

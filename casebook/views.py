@@ -3,7 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.views.decorators.http import require_POST
 
+from casebook.forms import PhrasingCheckForm
+from casebook.phrasing import check_phrasing
 from clients.models import CaseStatus
 from clients.selectors import case_counts_by_status, cases_for_user
 
@@ -25,3 +28,13 @@ def dashboard(request):
 def favicon(request):
     """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
     return redirect(static("favicon.svg"), permanent=True)
+
+
+@login_required
+@require_POST
+def phrasing_check(request):
+    """Live phrasing warnings for the text being typed (an htmx fragment)."""
+    form = PhrasingCheckForm({"text": request.POST.get(request.GET.get("field", "text"), "")})
+    form.is_valid()
+    warnings = check_phrasing(form.cleaned_data.get("text", ""))
+    return render(request, "partials/phrasing_warnings.html", {"warnings": warnings})

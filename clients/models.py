@@ -208,6 +208,14 @@ class CaseEventKind(models.TextChoices):
     CONCESSION_RECORDED = "concession_recorded", "Concession recorded"
     CONCESSION_DECIDED = "concession_decided", "Concession decided"
     FAULT_RECORDED = "fault_recorded", "Fault and apology recorded"
+    FOLLOW_UP_SCHEDULED = "follow_up_scheduled", "Follow-up scheduled"
+    FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
+    FOLLOW_UP_RESCHEDULED = "follow_up_rescheduled", "Follow-up rescheduled"
+    FOLLOW_UP_CANCELLED = "follow_up_cancelled", "Follow-up cancelled"
+    FOLLOW_UP_MISSED = "follow_up_missed", "Follow-up missed"
+    CLIENT_EMAIL = "client_email", "Email to the client"
+    EMAIL_FAILED = "email_failed", "Email could not be delivered"
+    SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
 
 
 class CaseEvent(models.Model):

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
-from interactions.forms import InteractionForm
-from interactions.selectors import case_timeline, interactions_for_client
+from interactions.forms import FollowUpForm, InteractionForm
+from interactions.selectors import case_timeline, follow_ups_for_case, interactions_for_client, promises_kept
 from playbooks.selectors import case_playbook_context
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
@@ -132,7 +132,12 @@ def case_list(request):
     return render(
         request,
         "clients/case_list.html",
-        {"filters": filters, "page": page, "query": _query_without_page(request)},
+        {
+            "filters": filters,
+            "page": page,
+            "query": _query_without_page(request),
+            "kept": promises_kept(request.user),
+        },
     )
 
 
@@ -192,6 +197,8 @@ def render_case_page(
             "case": case,
             **timeline_context(request, case),
             "form": log_form or InteractionForm(),
+            "follow_ups": follow_ups_for_case(case),
+            "follow_up_form": FollowUpForm(case=case),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
             **case_playbook_context(case, request.user, forms=playbook_forms),
         },

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Interaction
+from .models import FollowUp, Interaction, OutgoingEmail, SatisfactionSurvey
 
 
 @admin.register(Interaction)
@@ -20,4 +20,47 @@ class InteractionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    """Read-only: follow-ups change through their services, which record the timeline."""
+
+    list_display = ["due_at", "case", "kind", "owner", "status"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["case", "owner"]
+    search_fields = ["note", "case__title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox, to look into delivery problems; rows change only through the outbox code."""
+
+    list_display = ["created_at", "to_email", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "to_client"]
+    search_fields = ["to_email", "subject", "cause_key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(admin.ModelAdmin):
+    list_display = ["sent_at", "case", "rating", "rated_at"]
+    list_select_related = ["case"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

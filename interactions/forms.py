@@ -1,9 +1,11 @@
 from django import forms
 from django.utils import timezone
 
-from casebook.forms import RequestKeyForm
+from casebook.accounts.models import User
+from casebook.accounts.selectors import staff_of_team
+from casebook.forms import RequestKeyForm, phrasing_checked
 
-from .models import Channel, Direction, Interaction, Mood
+from .models import Channel, Direction, FollowUpKind, Interaction, Mood
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -45,3 +47,67 @@ class InteractionForm(RequestKeyForm):
                 "summary": original.summary,
             }
         )
+
+
+class FollowUpForm(RequestKeyForm):
+    kind = forms.ChoiceField(label="What", choices=FollowUpKind.choices, initial=FollowUpKind.CALL_BACK)
+    due_at = forms.DateTimeField(
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="In your own time zone.",
+    )
+    owner = forms.ModelChoiceField(
+        label="Owner", queryset=User.objects.none(), required=False, empty_label="The case's owner"
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For “Email the client”, this is the email they will receive.",
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_of_team(case.team)
+
+
+class RescheduleForm(forms.Form):
+    due_at = forms.DateTimeField(
+        label="New due time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="In your own time zone.",
+    )
+    note = forms.CharField(label="Why", required=False, max_length=2000)
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(label="Why", required=False, max_length=2000)
+
+
+class CompleteForm(forms.Form):
+    fulfilled_by = forms.ModelChoiceField(
+        label="The contact that kept the promise",
+        queryset=Interaction.objects.none(),
+        required=False,
+        help_text="For a call-back: the call you logged on this case.",
+    )
+
+    def __init__(self, *args, follow_up, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fulfilled_by"].queryset = Interaction.objects.filter(case=follow_up.case_id).order_by(
+            "-occurred_at", "-id"
+        )
+
+
+class ClientSummaryForm(RequestKeyForm):
+    subject = forms.CharField(max_length=200, initial="Summary of our conversation")
+    body = forms.CharField(
+        label="Summary",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="What was said and agreed, and what happens next, in plain words.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        phrasing_checked(self.fields["body"], field_name=self.add_prefix("body"), target="#client-summary-phrasing")

@@ -72,3 +72,177 @@ class Interaction(models.Model):
     @property
     def is_hostile(self) -> bool:
         return self.mood in HOSTILE_MOODS
+
+
+class FollowUpKind(models.TextChoices):
+    CALL_BACK = "call_back", "Call back"
+    EMAIL_CLIENT = "email_client", "Email the client"
+    INTERNAL_CHECK = "internal_check", "Internal check"
+    SATISFACTION_CHECK = "satisfaction_check", "Satisfaction check"
+
+
+class FollowUpStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+    MISSED = "missed", "Missed"
+
+
+# Kinds the system carries out itself at the due time (it sends the email).
+AUTOMATIC_KINDS = [FollowUpKind.EMAIL_CLIENT, FollowUpKind.SATISFACTION_CHECK]
+
+
+class FollowUp(models.Model):
+    """A promise on a case with a due time and an owner: call back, email, check.
+
+    For "email the client" the note is the text of the promised email; the sweep sends it
+    at the due time. Reminder, overdue warning and missed marks are set once each by the
+    sweep, so a reminder is never sent twice for the same due time (rescheduling clears them).
+    """
+
+    case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="follow_ups")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
+    kind = models.CharField(max_length=30, choices=FollowUpKind.choices)
+    due_at = models.DateTimeField()
+    note = models.TextField(blank=True, max_length=20000)
+    status = models.CharField(max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_warned_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    fulfilled_by = models.ForeignKey(
+        Interaction, on_delete=models.PROTECT, related_name="fulfils", null=True, blank=True
+    )
+    # Set by rules (the automatic satisfaction check) so one cause schedules one follow-up.
+    cause_key = models.CharField(max_length=200, blank=True)
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # The sweep and "My day": pending follow-ups by due time.
+            models.Index(fields=["due_at"], condition=models.Q(status="pending"), name="followup_pending_due_idx"),
+            # The case panel: a case's follow-ups.
+            models.Index(fields=["case", "due_at"], name="followup_case_due_idx"),
+            # "My day" and the promises-kept rate: an owner's follow-ups by due time.
+            models.Index(fields=["owner", "status", "due_at"], name="followup_owner_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cause_key"], condition=~models.Q(cause_key=""), name="followup_once_per_cause"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(completed_at__isnull=False),
+                name="followup_done_has_completed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (FollowUpStatus.PENDING, FollowUpStatus.MISSED)
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == FollowUpStatus.PENDING and self.due_at <= timezone.now()
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutgoingEmail(models.Model):
+    """One outgoing email (the outbox), written in the same transaction as its cause.
+
+    Delivery is driven by this row, never by the broker: see interactions/outbox.py for
+    the claim, lease, retry and crash-window policy.
+    """
+
+    # "followup:12:reminder", "summary:<request key>" ...: one cause, one message, ever.
+    cause_key = models.CharField(max_length=200, unique=True)
+    case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="emails", null=True, blank=True)
+    # Who is told when it cannot be delivered.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    to_name = models.CharField(max_length=200, blank=True)
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    # The exact bytes sent, built once when the row is written: every attempt sends the
+    # same message (same Message-ID, same Date), and a send is a plain SMTP transaction.
+    raw_message = models.BinaryField(editable=False, default=b"")
+    to_client = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # When a sweep last handed the id to the broker; a lost task is handed again later.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker that claimed it; longer than the task's hard time limit.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    handed_to_smtp_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep: pending rows whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(status="pending"), name="email_pending_due_idx"
+            ),
+            # Failed emails shown to their owner.
+            models.Index(fields=["owner", "status"], name="email_owner_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False), name="email_sent_has_sent_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to_email}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable for the row: a resend carries the same Message-ID, so receivers can drop it."""
+        from urllib.parse import urlparse
+
+        domain = urlparse(settings.CASEBOOK_BASE_URL).hostname or "casebook.localhost"
+        return f"<casebook.outbox.{self.pk}@{domain}>"
+
+
+class SatisfactionSurvey(models.Model):
+    """The satisfaction check sent for one resolution of a case, and the client's answer."""
+
+    case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="satisfaction_surveys")
+    follow_up = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="survey")
+    sent_at = models.DateTimeField()
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="survey_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Satisfaction check on case {self.case_id}"

@@ -1,16 +1,20 @@
 """Reads of interactions, and the case timeline with the interactions it points at."""
 
+import zoneinfo
 from collections import defaultdict
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import scope_to_user_teams
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
-from .models import Interaction
+from .models import EmailStatus, FollowUp, FollowUpStatus, Interaction, OutgoingEmail
 
 
 def case_timeline(case: Case, *, limit: int | None = None) -> list[CaseEvent]:
@@ -52,3 +56,67 @@ def interactions_for_user(user: User) -> QuerySet[Interaction]:
 def get_interaction_for_user(user: User, pk: int) -> Interaction:
     """The interaction, or 404 when its case lies outside the user's teams."""
     return get_object_or_404(interactions_for_user(user), pk=pk)
+
+
+def follow_ups_for_case(case: Case) -> list[FollowUp]:
+    """The case panel: open follow-ups first by due time, then the latest closed ones."""
+    rows = list(FollowUp.objects.filter(case=case).select_related("owner").order_by("due_at", "id"))
+    open_rows = [f for f in rows if f.is_open]
+    closed = sorted((f for f in rows if not f.is_open), key=lambda f: f.due_at, reverse=True)[:5]
+    return open_rows + closed
+
+
+def get_follow_up_for_user(user: User, pk: int) -> FollowUp:
+    """The follow-up, or 404 outside the user's teams."""
+    queryset = FollowUp.objects.select_related("case__client", "case__team", "owner")
+    return get_object_or_404(scope_to_user_teams(queryset, user, team_field="case__team"), pk=pk)
+
+
+def my_day(user: User, *, now: datetime | None = None) -> dict:
+    """The user's open follow-ups split into overdue, due today (their zone) and upcoming (7 days)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now, zoneinfo.ZoneInfo(user.time_zone))
+    end_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = list(
+        FollowUp.objects.filter(owner=user, status__in=[FollowUpStatus.PENDING, FollowUpStatus.MISSED])
+        .filter(due_at__lt=now + timedelta(days=7))
+        .select_related("case__client")
+        .order_by("due_at", "id")
+    )
+    failed = list(
+        OutgoingEmail.objects.filter(owner=user, status=EmailStatus.FAILED).select_related("case").order_by("-id")[:20]
+    )
+    return {
+        "overdue": [f for f in rows if f.due_at <= now],
+        "today": [f for f in rows if now < f.due_at < end_of_day],
+        "upcoming": [f for f in rows if f.due_at >= end_of_day],
+        "failed_emails": failed,
+    }
+
+
+def promises_kept(user: User, *, now: datetime | None = None) -> dict:
+    """Follow-ups done on time / all that came due (cancelled ones do not count).
+
+    "On time" allows the overdue grace period. Returns the user's own rate and their
+    teams' rate: {"mine": {"kept", "due", "rate"}, "team": {...}}; rate is None with nothing due.
+    """
+    now = now or timezone.now()
+    grace = timedelta(minutes=settings.CASEBOOK_OVERDUE_GRACE_MINUTES)
+    came_due = FollowUp.objects.filter(due_at__lte=now - grace).exclude(status=FollowUpStatus.CANCELLED)
+    kept = Q(status=FollowUpStatus.DONE, completed_at__lte=F("due_at") + grace)
+    aggregates = {
+        "mine_due": Count("id", filter=Q(owner=user)),
+        "mine_kept": Count("id", filter=Q(owner=user) & kept),
+        "team_due": Count("id"),
+        "team_kept": Count("id", filter=kept),
+    }
+    row = scope_to_user_teams(came_due, user, team_field="case__team").aggregate(**aggregates)
+
+    def rate(kept_n: int, due_n: int) -> dict:
+        return {"kept": kept_n, "due": due_n, "rate": round(100 * kept_n / due_n) if due_n else None}
+
+    return {"mine": rate(row["mine_kept"], row["mine_due"]), "team": rate(row["team_kept"], row["team_due"])}
+
+
+def interactions_for_case(case: Case) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(case=case).order_by("-occurred_at", "-id")

@@ -1,18 +1,35 @@
 """Logging contacts with clients. Interactions are append-only: there is no update service."""
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from uuid import UUID
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from casebook.accounts.models import User
+from casebook.accounts.selectors import managers_of_team
+from casebook.accounts.services import notice_send
 from casebook.idempotency import create_once
-from clients.models import Case, CaseEventKind, CaseStatus
-from clients.services import case_change_status, case_event_record, case_record_activity
+from clients.models import Case, CaseEventKind, CaseStatus, EscalationReason
+from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity
 
-from .models import Channel, Direction, Interaction
+from .models import (
+    AUTOMATIC_KINDS,
+    Channel,
+    Direction,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Interaction,
+    OutgoingEmail,
+    SatisfactionSurvey,
+)
+from .outbox import outbox_enqueue
 
 
 def _validate_contact(*, channel: str, direction: str, occurred_at: datetime, now: datetime, corrects, case) -> None:
@@ -87,3 +104,449 @@ def interaction_log(
 
     interaction, _ = create_once(Interaction.objects.filter(case=case), request_key, create)
     return interaction
+
+
+# --- Follow-ups -----------------------------------------------------------------------
+
+RATING_SALT = "interactions.satisfaction-rating"
+
+
+def _require_team(actor: User, case: Case) -> None:
+    if not actor.is_superuser and not actor.teams.filter(pk=case.team_id).exists():
+        raise ValidationError("You can only work on cases of your own teams.")
+
+
+def _absolute(path: str) -> str:
+    return settings.CASEBOOK_BASE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def follow_up_schedule(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    due_at: datetime,
+    note: str = "",
+    owner: User | None = None,
+    request_key: UUID | None = None,
+) -> FollowUp:
+    """Promise something on a case for a due time; the owner (default: the case's owner)
+    is reminded before it, and an "email the client" follow-up is sent at it.
+    """
+    _require_team(actor, case)
+    owner = owner or case.owner
+    if not owner.is_active or not owner.teams.filter(pk=case.team_id).exists():
+        raise ValidationError({"owner": f"{owner} is not an active member of the case's team."})
+    note = note.strip()
+    errors = {}
+    if due_at <= timezone.now():
+        errors["due_at"] = "Pick a time in the future."
+    if kind == FollowUpKind.EMAIL_CLIENT and not note:
+        errors["note"] = "Write the email the client will receive."
+    if kind in (FollowUpKind.EMAIL_CLIENT, FollowUpKind.SATISFACTION_CHECK) and not case.client.email:
+        errors["kind"] = "The client has no email address: add one on the client first."
+    if errors:
+        raise ValidationError(errors)
+
+    def create() -> FollowUp:
+        follow_up = FollowUp(
+            case=case, owner=owner, kind=kind, due_at=due_at, note=note, created_by=actor, request_key=request_key
+        )
+        follow_up.full_clean()
+        follow_up.save()
+        case_event_record(
+            case=case,
+            kind=CaseEventKind.FOLLOW_UP_SCHEDULED,
+            actor=actor,
+            data={"kind": kind, "due_at": due_at.isoformat(), "owner": str(owner)},
+            target=follow_up,
+        )
+        return follow_up
+
+    follow_up, _ = create_once(FollowUp.objects.filter(case=case), request_key, create)
+    return follow_up
+
+
+def _lock(follow_up: FollowUp) -> FollowUp:
+    return FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+
+
+@transaction.atomic
+def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Interaction | None = None) -> FollowUp:
+    """Mark a follow-up done. A call-back names the logged contact that fulfilled it."""
+    _require_team(actor, follow_up.case)
+    follow_up = _lock(follow_up)
+    if not follow_up.is_open:
+        raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
+    if follow_up.kind == FollowUpKind.CALL_BACK:
+        if fulfilled_by is None:
+            raise ValidationError({"fulfilled_by": "Pick the call that kept this promise (log it first)."})
+        if fulfilled_by.case_id != follow_up.case_id:
+            raise ValidationError({"fulfilled_by": "The contact must be on the same case."})
+    now = timezone.now()
+    follow_up.status = FollowUpStatus.DONE
+    follow_up.completed_at = now
+    follow_up.completed_by = actor
+    follow_up.fulfilled_by = fulfilled_by
+    follow_up.full_clean()
+    follow_up.save()
+    case_event_record(
+        case=follow_up.case,
+        kind=CaseEventKind.FOLLOW_UP_DONE,
+        actor=actor,
+        occurred_at=now,
+        data={"kind": follow_up.kind, "on_time": now <= follow_up.due_at + _grace()},
+        target=follow_up,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, note: str = "") -> FollowUp:
+    """Move a pending (or missed) follow-up to a new due time; reminders start afresh."""
+    _require_team(actor, follow_up.case)
+    follow_up = _lock(follow_up)
+    if not follow_up.is_open:
+        raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
+    if due_at <= timezone.now():
+        raise ValidationError({"due_at": "Pick a time in the future."})
+    old = follow_up.due_at
+    follow_up.due_at = due_at
+    follow_up.status = FollowUpStatus.PENDING
+    follow_up.reminded_at = None
+    follow_up.overdue_warned_at = None
+    follow_up.full_clean()
+    follow_up.save()
+    case_event_record(
+        case=follow_up.case,
+        kind=CaseEventKind.FOLLOW_UP_RESCHEDULED,
+        actor=actor,
+        data={"kind": follow_up.kind, "from": old.isoformat(), "to": due_at.isoformat(), "note": note.strip()},
+        target=follow_up,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_cancel(*, actor: User, follow_up: FollowUp, note: str = "") -> FollowUp:
+    """Call off a pending (or missed) follow-up; the timeline keeps why."""
+    _require_team(actor, follow_up.case)
+    follow_up = _lock(follow_up)
+    if not follow_up.is_open:
+        raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
+    follow_up.status = FollowUpStatus.CANCELLED
+    follow_up.completed_at = timezone.now()
+    follow_up.completed_by = actor
+    follow_up.save()
+    case_event_record(
+        case=follow_up.case,
+        kind=CaseEventKind.FOLLOW_UP_CANCELLED,
+        actor=actor,
+        data={"kind": follow_up.kind, "note": note.strip()},
+        target=follow_up,
+    )
+    return follow_up
+
+
+def _grace() -> timedelta:
+    return timedelta(minutes=settings.CASEBOOK_OVERDUE_GRACE_MINUTES)
+
+
+def _staff_email(*, cause_key: str, user: User, template: str, context: dict, case: Case) -> None:
+    if user.email:
+        outbox_enqueue(
+            cause_key=cause_key,
+            to_email=user.email,
+            to_name=str(user),
+            template=template,
+            context={**context, "recipient": user},
+            case=case,
+            owner=user,
+            time_zone=user.time_zone,
+            hand_now=False,
+        )
+
+
+def _remind(follow_up: FollowUp, now: datetime) -> None:
+    case = follow_up.case
+    url = case.get_absolute_url()
+    context = {"follow_up": follow_up, "case": case, "case_url": _absolute(url)}
+    _staff_email(
+        cause_key=f"followup:{follow_up.pk}:reminder:{follow_up.due_at.isoformat()}",
+        user=follow_up.owner,
+        template="follow_up_reminder",
+        context=context,
+        case=case,
+    )
+    notice_send(user=follow_up.owner, message=f"Due soon: {follow_up.get_kind_display()} on {case}", url=url)
+    follow_up.reminded_at = now
+    follow_up.save(update_fields=["reminded_at"])
+
+
+def _warn_overdue(follow_up: FollowUp, now: datetime) -> None:
+    case = follow_up.case
+    url = case.get_absolute_url()
+    context = {"follow_up": follow_up, "case": case, "case_url": _absolute(url)}
+    recipients = {follow_up.owner.pk: follow_up.owner}
+    recipients.update({manager.pk: manager for manager in managers_of_team(case.team)})
+    for user in recipients.values():
+        _staff_email(
+            cause_key=f"followup:{follow_up.pk}:overdue:{follow_up.due_at.isoformat()}:{user.pk}",
+            user=user,
+            template="follow_up_overdue",
+            context=context,
+            case=case,
+        )
+        notice_send(
+            user=user, message=f"Overdue: {follow_up.get_kind_display()} on {case} ({follow_up.owner})", url=url
+        )
+    follow_up.overdue_warned_at = now
+    follow_up.save(update_fields=["overdue_warned_at"])
+
+
+def _mark_missed(follow_up: FollowUp, now: datetime) -> None:
+    follow_up.status = FollowUpStatus.MISSED
+    follow_up.save(update_fields=["status"])
+    case_event_record(
+        case=follow_up.case,
+        kind=CaseEventKind.FOLLOW_UP_MISSED,
+        actor=None,
+        occurred_at=now,
+        data={"kind": follow_up.kind, "due_at": follow_up.due_at.isoformat()},
+        target=follow_up,
+    )
+    notice_send(
+        user=follow_up.owner,
+        message=f"Missed: {follow_up.get_kind_display()} on {follow_up.case}",
+        url=follow_up.case.get_absolute_url(),
+    )
+
+
+def rating_token(survey: SatisfactionSurvey, rating: int) -> str:
+    return signing.dumps({"s": survey.pk, "r": rating}, salt=RATING_SALT)
+
+
+def _carry_out(follow_up: FollowUp, now: datetime) -> None:
+    """Send what an automatic follow-up promised, and mark it done on time."""
+    case = follow_up.case
+    client = case.client
+    if follow_up.kind == FollowUpKind.EMAIL_CLIENT:
+        outbox_enqueue(
+            cause_key=f"followup:{follow_up.pk}:client-email",
+            to_email=client.email,
+            to_name=client.name,
+            template="follow_up_client",
+            context={"client": client, "case": case, "message": follow_up.note, "sender": follow_up.owner},
+            case=case,
+            owner=follow_up.owner,
+            to_client=True,
+            hand_now=False,
+        )
+        data = {"template": "follow_up_client", "to": client.email}
+    else:
+        survey = SatisfactionSurvey.objects.create(case=case, follow_up=follow_up, sent_at=now)
+        links = [(n, _absolute(reverse("rating", args=[rating_token(survey, n)]))) for n in range(1, 6)]
+        outbox_enqueue(
+            cause_key=f"followup:{follow_up.pk}:satisfaction",
+            to_email=client.email,
+            to_name=client.name,
+            template="satisfaction_check",
+            context={"client": client, "case": case, "links": links, "sender": follow_up.owner},
+            case=case,
+            owner=follow_up.owner,
+            to_client=True,
+            hand_now=False,
+        )
+        data = {"template": "satisfaction_check", "to": client.email}
+    case_event_record(
+        case=case, kind=CaseEventKind.CLIENT_EMAIL, actor=None, occurred_at=now, data=data, target=follow_up
+    )
+    follow_up.status = FollowUpStatus.DONE
+    follow_up.completed_at = now
+    follow_up.save(update_fields=["status", "completed_at"])
+
+
+def _schedule_satisfaction_checks(now: datetime) -> int:
+    """A satisfaction check for each case resolved CASEBOOK_SATISFACTION_DELAY_DAYS ago.
+
+    Cases resolved more than a week before that are left alone (no surprise emails about
+    old cases after an upgrade). The cause key makes it once per resolution.
+    """
+    delay = timedelta(days=settings.CASEBOOK_SATISFACTION_DELAY_DAYS)
+    cases = (
+        Case.objects.filter(
+            status__in=[CaseStatus.RESOLVED, CaseStatus.CLOSED],
+            resolved_at__lte=now - delay,
+            resolved_at__gte=now - delay - timedelta(days=7),
+        )
+        .exclude(client__email="")
+        .select_related("client", "owner")
+    )
+    cases = list(cases)
+    scheduled = set(
+        FollowUp.objects.filter(kind=FollowUpKind.SATISFACTION_CHECK, case__in=cases)
+        .exclude(cause_key="")
+        .values_list("cause_key", flat=True)
+    )
+    created = 0
+    for case in cases:
+        key = f"satisfaction:{case.pk}:{case.resolved_at.isoformat()}"
+        if key in scheduled:
+            continue
+        try:
+            with transaction.atomic():
+                FollowUp.objects.create(
+                    case=case,
+                    owner=case.owner,
+                    kind=FollowUpKind.SATISFACTION_CHECK,
+                    due_at=case.resolved_at + delay,
+                    cause_key=key,
+                )
+        except IntegrityError:
+            continue  # another sweep scheduled it a moment ago
+        created += 1
+    return created
+
+
+SWEEP_BATCH = 500
+
+
+def _sweep_step(queryset, action, now: datetime) -> int:
+    """Act on every matching row, SWEEP_BATCH rows per transaction (short locks).
+
+    Stops taking new batches at half the task's soft time limit; the next sweep goes on.
+    """
+    done = 0
+    stop_at = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    while time.monotonic() < stop_at:
+        with transaction.atomic():
+            rows = list(
+                queryset.select_related("case__client", "case__team", "owner")
+                .order_by("due_at", "id")
+                .select_for_update(skip_locked=True, of=("self",))[:SWEEP_BATCH]
+            )
+            for follow_up in rows:
+                action(follow_up, now)
+        done += len(rows)
+        if len(rows) < SWEEP_BATCH:
+            break
+    return done
+
+
+def follow_ups_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic pass over pending follow-ups: remind, carry out, warn, mark missed.
+
+    Each step takes due rows with select_for_update(skip_locked=True), so two sweeps never
+    act on one row, and sets its own mark, so a row is acted on once per due time.
+    """
+    now = now or timezone.now()
+    pending = FollowUp.objects.filter(status=FollowUpStatus.PENDING)
+    lead = timedelta(minutes=settings.CASEBOOK_REMINDER_LEAD_MINUTES)
+    missed_after = _grace() + timedelta(minutes=settings.CASEBOOK_MISSED_AFTER_MINUTES)
+    counts = {"satisfaction_scheduled": _schedule_satisfaction_checks(now)}
+    counts["carried_out"] = _sweep_step(pending.filter(kind__in=AUTOMATIC_KINDS, due_at__lte=now), _carry_out, now)
+    manual = pending.exclude(kind__in=AUTOMATIC_KINDS)
+    counts["reminded"] = _sweep_step(
+        manual.filter(reminded_at=None, due_at__lte=now + lead, due_at__gt=now - _grace()), _remind, now
+    )
+    counts["warned"] = _sweep_step(
+        manual.filter(overdue_warned_at=None, due_at__lte=now - _grace()), _warn_overdue, now
+    )
+    counts["missed"] = _sweep_step(manual.filter(due_at__lte=now - missed_after), _mark_missed, now)
+    return counts
+
+
+# --- Client emails, failures and ratings -----------------------------------------------
+
+
+@transaction.atomic
+def client_summary_send(
+    *, actor: User, case: Case, subject: str, body: str, request_key: UUID | None = None
+) -> OutgoingEmail:
+    """Send the client a written summary of the conversation (the agent's own text)."""
+    _require_team(actor, case)
+    subject, body = " ".join(subject.split()), body.strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = "Give the email a subject."
+    if not body:
+        errors["body"] = "Write the summary the client will receive."
+    if not case.client.email:
+        errors["body"] = "The client has no email address: add one on the client first."
+    if errors:
+        raise ValidationError(errors)
+    key = f"summary:{request_key}" if request_key else f"summary:{case.pk}:{timezone.now().timestamp()}"
+    email, created = outbox_enqueue(
+        cause_key=key,
+        to_email=case.client.email,
+        to_name=case.client.name,
+        template="client_summary",
+        context={"client": case.client, "case": case, "subject": subject, "message": body, "sender": actor},
+        case=case,
+        owner=actor,
+        to_client=True,
+    )
+    if created:
+        case_event_record(
+            case=case,
+            kind=CaseEventKind.CLIENT_EMAIL,
+            actor=actor,
+            data={"template": "client_summary", "to": case.client.email, "subject": email.subject},
+        )
+        case_record_activity(case=case, at=timezone.now())
+    return email
+
+
+def outgoing_email_failed(*, email: OutgoingEmail) -> None:
+    """An email could not be delivered for good: tell its owner, and say so on the case."""
+    if email.case_id is not None:
+        case_event_record(
+            case=email.case,
+            kind=CaseEventKind.EMAIL_FAILED,
+            actor=None,
+            data={"to": email.to_email, "subject": email.subject, "error": email.last_error[:300]},
+        )
+    if email.owner_id is not None:
+        notice_send(
+            user=email.owner,
+            message=f"Not delivered: “{email.subject}” to {email.to_email}",
+            url=email.case.get_absolute_url() if email.case_id else "",
+        )
+
+
+@transaction.atomic
+def satisfaction_rate(*, token: str) -> SatisfactionSurvey:
+    """Store the client's answer from a rating link: signed, expiring, single use.
+
+    A rating of 1 or 2 reopens the case if it was closed or resolved, and escalates it.
+    """
+    try:
+        payload = signing.loads(token, salt=RATING_SALT, max_age=timedelta(days=settings.CASEBOOK_RATING_LINK_DAYS))
+    except signing.SignatureExpired:
+        raise ValidationError("This rating link has expired.") from None
+    except signing.BadSignature:
+        raise ValidationError("This rating link is not valid.") from None
+    rating = int(payload["r"])
+    if not 1 <= rating <= 5:
+        raise ValidationError("This rating link is not valid.")
+    now = timezone.now()
+    # The conditional UPDATE makes the link single use, even for two clicks at once.
+    if not SatisfactionSurvey.objects.filter(pk=payload["s"], rating=None).update(rating=rating, rated_at=now):
+        raise ValidationError("Thank you: this survey has already been answered.")
+    survey = SatisfactionSurvey.objects.select_related("case").get(pk=payload["s"])
+    case = survey.case
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.SATISFACTION_RATED,
+        actor=None,
+        occurred_at=now,
+        data={"rating": rating},
+        target=survey,
+    )
+    if rating <= 2:
+        note = f"The client rated the outcome {rating} out of 5."
+        if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            case_change_status(actor=None, case=case, status=CaseStatus.IN_PROGRESS, note=note)
+        case_escalate(case=case, reason=EscalationReason.LOW_SATISFACTION, note=note, cause_key=f"rating:{survey.pk}")
+    return survey

@@ -2,15 +2,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from casebook.forms import add_service_errors
 from clients.selectors import get_case_for_user
 from clients.views import case_panel_context, render_case_page, timeline_context
 
-from .forms import InteractionForm
-from .selectors import get_interaction_on_case
-from .services import interaction_log
+from .forms import CancelForm, ClientSummaryForm, CompleteForm, FollowUpForm, InteractionForm, RescheduleForm
+from .selectors import get_follow_up_for_user, get_interaction_on_case, my_day, promises_kept
+from .services import (
+    client_summary_send,
+    follow_up_cancel,
+    follow_up_complete,
+    follow_up_reschedule,
+    follow_up_schedule,
+    interaction_log,
+    satisfaction_rate,
+)
 
 
 def _log(request, case, form, corrects=None):
@@ -77,3 +87,149 @@ def correct_interaction(request, case_pk: int, pk: int):
     return render(
         request, "interactions/correct.html", {"case": case, "original": original, "form": form}, status=status
     )
+
+
+# --- Follow-ups ------------------------------------------------------------------------
+
+
+def _back(request, follow_up):
+    """Back to where the action started (My day or the case page), never off-site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(follow_up.case)
+
+
+@login_required
+@permission_required("interactions.add_followup", raise_exception=True)
+def follow_up_create(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = FollowUpForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            follow_up_schedule(
+                actor=request.user,
+                case=case,
+                kind=data["kind"],
+                due_at=data["due_at"],
+                note=data["note"],
+                owner=data["owner"],
+                request_key=data["request_key"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Follow-up scheduled. Its owner will be reminded before it is due.")
+            return redirect(f"{case.get_absolute_url()}#follow-ups")
+    return render(
+        request, "interactions/follow_up_form.html", {"case": case, "form": form}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+@permission_required("interactions.change_followup", raise_exception=True)
+def follow_up_done(request, pk: int):
+    follow_up = get_follow_up_for_user(request.user, pk)
+    form = CompleteForm(request.POST or None, follow_up=follow_up)
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up_complete(actor=request.user, follow_up=follow_up, fulfilled_by=form.cleaned_data["fulfilled_by"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Marked done: a promise kept.")
+            return _back(request, follow_up)
+    return render(
+        request,
+        "interactions/follow_up_action.html",
+        {"follow_up": follow_up, "form": form, "action": "done", "next": request.GET.get("next", "")},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("interactions.change_followup", raise_exception=True)
+def follow_up_reschedule_view(request, pk: int):
+    follow_up = get_follow_up_for_user(request.user, pk)
+    form = RescheduleForm(request.POST or None, initial={"due_at": timezone.localtime(follow_up.due_at)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up_reschedule(
+                actor=request.user,
+                follow_up=follow_up,
+                due_at=form.cleaned_data["due_at"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Follow-up moved. The reminder will come before the new time.")
+            return _back(request, follow_up)
+    return render(
+        request,
+        "interactions/follow_up_action.html",
+        {"follow_up": follow_up, "form": form, "action": "reschedule", "next": request.GET.get("next", "")},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("interactions.change_followup", raise_exception=True)
+def follow_up_cancel_view(request, pk: int):
+    follow_up = get_follow_up_for_user(request.user, pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up_cancel(actor=request.user, follow_up=follow_up, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Follow-up cancelled.")
+            return _back(request, follow_up)
+    return render(
+        request,
+        "interactions/follow_up_action.html",
+        {"follow_up": follow_up, "form": form, "action": "cancel", "next": request.GET.get("next", "")},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("interactions.view_followup", raise_exception=True)
+def my_day_view(request):
+    return render(request, "interactions/my_day.html", {**my_day(request.user), "kept": promises_kept(request.user)})
+
+
+@login_required
+@permission_required("interactions.add_interaction", raise_exception=True)
+def client_summary_view(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = ClientSummaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            client_summary_send(
+                actor=request.user,
+                case=case,
+                subject=data["subject"],
+                body=data["body"],
+                request_key=data["request_key"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Summary on its way to {case.client.email}.")
+            return redirect(case)
+    return render(
+        request, "interactions/client_summary.html", {"case": case, "form": form}, status=422 if form.errors else 200
+    )
+
+
+def rating(request, token: str):
+    """The public page a rating link opens: no login; the link itself is the credential."""
+    try:
+        survey = satisfaction_rate(token=token)
+    except ValidationError as error:
+        return render(request, "interactions/rating.html", {"error": error.messages[0]}, status=400)
+    return render(request, "interactions/rating.html", {"survey": survey})

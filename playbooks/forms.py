@@ -1,11 +1,11 @@
 from django import forms
-from django.urls import reverse
 from django.utils import timezone
 
-from casebook.forms import RequestKeyForm
+from casebook.forms import RequestKeyForm, phrasing_checked
 from clients.models import RootCause, Temperament
 
 from .models import AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
+from .services import FOLLOW_UP_STEP_KINDS
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -62,19 +62,21 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Checked for inflaming phrases while the agent types (warnings only).
-        self.fields["summary"].widget.attrs.update(
-            {
-                "hx-post": reverse("playbooks:phrasing_check") + f"?field={self.add_prefix('summary')}",
-                "hx-trigger": "load, input changed delay:400ms",
-                "hx-target": "#summary-phrasing",
-                "hx-swap": "innerHTML",
-            }
-        )
+        phrasing_checked(self.fields["summary"], field_name=self.add_prefix("summary"), target="#summary-phrasing")
 
 
 class FollowUpForm(forms.Form):
-    next_step = forms.CharField(label="What happens next", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    follow_up_kind = forms.ChoiceField(
+        label="Kind of follow-up",
+        choices=[(kind.value, kind.label) for kind in FOLLOW_UP_STEP_KINDS],
+        help_text="It becomes a follow-up on the case: the owner is reminded before it is due.",
+    )
+    next_step = forms.CharField(
+        label="What happens next",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="For “Email the client”, this is the email they receive at that time.",
+    )
     due_at = forms.DateTimeField(label="When", widget=_datetime_widget())
 
 
@@ -226,7 +228,3 @@ class SavedReplyForm(forms.ModelForm):
         self.fields["team"].queryset = teams
         self.fields["temperament"].label = "Temperament (optional)"
         self.fields["step_kind"].label = "Step (optional)"
-
-
-class PhrasingCheckForm(forms.Form):
-    text = forms.CharField(required=False, max_length=20000)

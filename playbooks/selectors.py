@@ -7,6 +7,7 @@ from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
 from casebook.accounts.selectors import scope_to_user_teams
 from clients.models import Case, RootCause
+from interactions.forms import ClientSummaryForm
 from interactions.models import HOSTILE_MOODS, Interaction
 
 from .coaching import BOUNDARIES, DE_ESCALATION, TEMPERAMENT_COACHING
@@ -182,15 +183,16 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
     draft = ""
     if current is not None and current.kind == StepKind.DOCUMENT:
         draft = summary_draft(case=case, steps=steps, options=options, concessions=concessions, fault=fault)
+    summary = next((s.record.outcome.get("summary", "") for s in steps if s.kind == StepKind.DOCUMENT and s.record), "")
     return {
         "pb_pinned": pinned,
         "pb_version": version,
         "pb_steps": steps,
         "pb_current": current,
         "pb_done": sum(1 for step in steps if step.record),
-        "pb_summary": next(
-            (s.record.outcome.get("summary", "") for s in steps if s.kind == StepKind.DOCUMENT and s.record), ""
-        ),
+        "pb_summary": summary,
+        # The documented summary, ready to send to the client after a last read.
+        "pb_summary_form": ClientSummaryForm(initial={"body": summary}) if summary and case.client.email else None,
         "pb_options": options,
         "pb_concessions": concessions,
         "pb_earlier_concessions": earlier,

@@ -13,6 +13,8 @@ from casebook.accounts.roles import is_manager
 from casebook.idempotency import create_once
 from clients.models import Case, CaseEventKind, CaseStatus, EscalationReason, RootCause
 from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity, case_update
+from interactions.models import FollowUpKind
+from interactions.services import follow_up_schedule
 
 from .models import (
     MONEY_KINDS,
@@ -111,6 +113,10 @@ def _require_current(pinned: CasePlaybook, step: Step) -> None:
         raise ValidationError(f"Steps go in order: finish or skip “{now_step.title}” first.")
 
 
+# What the playbook's last step can promise (a satisfaction check is scheduled on resolving).
+FOLLOW_UP_STEP_KINDS = [FollowUpKind.CALL_BACK, FollowUpKind.EMAIL_CLIENT, FollowUpKind.INTERNAL_CHECK]
+
+
 def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> dict:
     """Check a step's outcome and apply what belongs on the case; returns what is recorded."""
     kind = step.kind
@@ -150,6 +156,7 @@ def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> 
     if kind == StepKind.FOLLOW_UP:
         next_step = (outcome.get("next_step") or "").strip()
         due_at = outcome.get("due_at")
+        follow_up_kind = outcome.get("follow_up_kind") or FollowUpKind.CALL_BACK
         errors = {}
         if not next_step:
             errors["next_step"] = "Say what happens next."
@@ -157,9 +164,23 @@ def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> 
             errors["due_at"] = "Say when it will happen."
         elif due_at < timezone.now():
             errors["due_at"] = "The next step must be in the future."
+        if follow_up_kind not in FOLLOW_UP_STEP_KINDS:
+            errors["follow_up_kind"] = "Pick what kind of follow-up this is."
         if errors:
             raise ValidationError(errors)
-        return {"next_step": next_step, "due_at": due_at.isoformat()}
+        # The promise becomes a follow-up: reminded before it is due, and kept track of.
+        try:
+            follow_up = follow_up_schedule(actor=actor, case=case, kind=follow_up_kind, due_at=due_at, note=next_step)
+        except ValidationError as error:
+            raise ValidationError(
+                {{"note": "next_step", "kind": "follow_up_kind"}.get(k, k): v for k, v in error.message_dict.items()}
+            ) from None
+        return {
+            "next_step": next_step,
+            "due_at": due_at.isoformat(),
+            "follow_up_kind": follow_up_kind,
+            "follow_up_id": follow_up.pk,
+        }
     raise ValidationError(f"Unknown step kind {kind!r}.")
 
 

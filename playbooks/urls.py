@@ -11,7 +11,6 @@ urlpatterns = [
     path("limits/", views.limits_edit, name="limits"),
     path("replies/new/", views.reply_edit, name="reply_create"),
     path("replies/<int:pk>/", views.reply_edit, name="reply_edit"),
-    path("phrasing-check/", views.phrasing_check, name="phrasing_check"),
 ]
 
 # Mounted under /cases/ in the "cases" namespace by casebook/urls.py.

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from casebook.accounts.roles import is_manager
 from casebook.accounts.selectors import teams_for_user
 from casebook.forms import add_service_errors
+from casebook.phrasing import check_phrasing
 from clients.models import Temperament
 from clients.selectors import get_case_for_user
 from clients.views import render_case_page
@@ -21,7 +22,6 @@ from .forms import (
     FaultForm,
     LimitsForm,
     OptionForm,
-    PhrasingCheckForm,
     PlaybookForm,
     SavedReplyForm,
     SkipForm,
@@ -31,7 +31,6 @@ from .forms import (
     step_outcome,
 )
 from .models import SolutionOption
-from .phrasing import check_phrasing
 from .selectors import (
     case_playbook_context,
     case_playbook_version,
@@ -210,16 +209,6 @@ def reply_render(request, case_pk: int, pk: int):
             request, "playbooks/_reply_preview.html", {"text": text, "warnings": check_phrasing(text), "reply": reply}
         )
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
-
-
-@login_required
-@require_POST
-def phrasing_check(request):
-    """Live phrasing warnings for the text being typed (an htmx fragment)."""
-    form = PhrasingCheckForm({"text": request.POST.get(request.GET.get("field", "text"), "")})
-    form.is_valid()
-    warnings = check_phrasing(form.cleaned_data.get("text", ""))
-    return render(request, "playbooks/_phrasing_warnings.html", {"warnings": warnings})
 
 
 @login_required

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Team, User
+from .models import Notice, Team, User
 
 
 @admin.register(Team)
@@ -18,3 +18,10 @@ class UserAdmin(DjangoUserAdmin):
     ]
     filter_horizontal = [*DjangoUserAdmin.filter_horizontal, "teams"]
     list_filter = [*DjangoUserAdmin.list_filter, "teams"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "message", "read_at"]
+    list_select_related = ["user"]
+    search_fields = ["message", "user__username"]

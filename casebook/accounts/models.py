@@ -30,3 +30,25 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class Notice(models.Model):
+    """An in-app message to one user (a reminder, a warning, a failed email)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The unread badge in the navigation, on every page.
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notice_unread_idx"),
+            # The notices page, newest first.
+            models.Index(fields=["user", "-created_at"], name="notice_user_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

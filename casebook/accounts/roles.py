@@ -20,6 +20,9 @@ _AGENT_PERMISSIONS = [
     "clients.change_case",
     "interactions.view_interaction",
     "interactions.add_interaction",
+    "interactions.view_followup",
+    "interactions.add_followup",
+    "interactions.change_followup",
 ]
 _MANAGER_PERMISSIONS = [*_AGENT_PERMISSIONS, "clients.review_case", "playbooks.edit_playbook"]
 

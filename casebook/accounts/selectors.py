@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Team, User
+from .models import Notice, Team, User
 from .roles import sees_all_teams
 
 
@@ -38,3 +38,14 @@ def staff_of_team(team: Team) -> QuerySet[User]:
 def staff_of_user_teams(user: User) -> QuerySet[User]:
     """Colleagues a user may assign work to or filter by."""
     return scope_to_user_teams(User.objects.filter(is_active=True), user, team_field="teams").distinct()
+
+
+def notices_for_user(user: User) -> QuerySet[Notice]:
+    return Notice.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def managers_of_team(team: Team) -> list[User]:
+    """The active members of a team who may review its cases (managers and admins)."""
+    from .roles import is_manager
+
+    return [member for member in staff_of_team(team).prefetch_related("groups__permissions") if is_manager(member)]

@@ -2,8 +2,9 @@
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Team, User
+from .models import Notice, Team, User
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 
 
@@ -57,3 +58,16 @@ def user_update_profile(*, user: User, time_zone: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["time_zone"])
     return user
+
+
+def notice_send(*, user: User, message: str, url: str = "") -> Notice:
+    """Leave an in-app notice for a user (shown with an unread badge in the navigation)."""
+    notice = Notice(user=user, message=" ".join(message.split())[:500], url=url)
+    notice.full_clean()
+    notice.save()
+    return notice
+
+
+def notices_mark_read(*, user: User) -> int:
+    """Mark every unread notice of the user read; returns how many there were."""
+    return Notice.objects.filter(user=user, read_at=None).update(read_at=timezone.now())

@@ -3,7 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from .forms import ProfileForm
-from .services import user_update_profile
+from .selectors import notices_for_user
+from .services import notices_mark_read, user_update_profile
 
 
 @login_required
@@ -14,3 +15,13 @@ def profile(request):
         messages.success(request, "Your preferences are saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def notices(request):
+    """The user's notices, newest first; opening the page marks them read."""
+    items = list(notices_for_user(request.user)[:100])
+    if request.method == "POST":
+        notices_mark_read(user=request.user)
+        return redirect("accounts:notices")
+    return render(request, "accounts/notices.html", {"notices": items})

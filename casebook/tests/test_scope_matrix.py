@@ -94,7 +94,18 @@ MATRIX: dict[str, Entry] = {
     "playbooks:limits": Entry(outsider=403, manager_only=True),
     "playbooks:reply_create": Entry(outsider=403, manager_only=True),
     "playbooks:reply_edit": Entry(kwargs=lambda d: {"pk": d.reply.pk}, outsider=403, manager_only=True),
-    "playbooks:phrasing_check": Entry(method="post", outsider=None, post_data={"text": "calm down"}),
+    "phrasing_check": Entry(method="post", outsider=None, post_data={"text": "calm down"}),
+    # Follow-ups, client emails, notices and the public rating link.
+    "my_day": Entry(outsider=None),
+    "accounts:notices": Entry(outsider=None),
+    "rating": Entry(kwargs=lambda d: {"token": "not-a-valid-token"}, anonymous=PUBLIC, outsider=None),
+    "cases:client_summary": Entry(kwargs=_on_case),
+    "cases:follow_up_create": Entry(
+        kwargs=_on_case, method="post", post_data={"follow-kind": "call_back", "follow-due_at": "2099-01-01T10:00"}
+    ),
+    "cases:follow_up_done": Entry(kwargs=lambda d: {"pk": d.follow_up.pk}),
+    "cases:follow_up_reschedule": Entry(kwargs=lambda d: {"pk": d.follow_up.pk}),
+    "cases:follow_up_cancel": Entry(kwargs=lambda d: {"pk": d.follow_up.pk}),
     # API tokens on the profile page.
     "api_tokens:create": Entry(method="post", outsider=None, post_data={"name": "phone"}),
     "api_tokens:revoke": Entry(kwargs=lambda d: {"pk": d.token.pk}, method="post"),
@@ -148,9 +159,13 @@ def test_every_url_is_in_the_matrix():
 @pytest.fixture
 def data(case, agent, manager):
     """One of everything in the first team, hung on the case for the URL builders."""
+    from datetime import timedelta
     from decimal import Decimal
 
+    from django.utils import timezone
+
     from casebook.api.services import api_token_create
+    from interactions.services import follow_up_schedule
     from playbooks.defaults import install_defaults
     from playbooks.models import Playbook, PlaybookVersion, Step
     from playbooks.selectors import case_playbook_context
@@ -172,6 +187,9 @@ def data(case, agent, manager):
         reply=saved_reply_save(actor=manager, team=case.team, title="Sorry", body="Dear {client_name}"),
         playbook=Playbook.objects.filter(team__isnull=True).first(),
         token=api_token_create(user=agent, name="Phone system")[0],
+        follow_up=follow_up_schedule(
+            actor=agent, case=case, kind="call_back", due_at=timezone.now() + timedelta(days=1), note="Call back"
+        ),
     )
     data.escalation = case.escalations.get()
     case.refresh_from_db()

@@ -42,7 +42,8 @@ def test_case_list_queries_do_not_grow(agent_client, grow):
     small = count_queries(agent_client, reverse("cases:list"))
     grow(45)
     assert count_queries(agent_client, reverse("cases:list")) == small
-    assert small <= 8
+    # 8, plus the promises-kept aggregate in the header and the unread-notice badge.
+    assert small <= 10
 
 
 def test_dashboard_queries_do_not_grow(agent_client, grow):

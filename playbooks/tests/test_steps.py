@@ -175,3 +175,35 @@ def test_only_managers_of_the_team_edit_playbooks(agent, manager, other_team, te
     with pytest.raises(ValidationError, match="Only a manager"):
         playbook_edit(actor=manager, team=other_team, **kwargs)
     assert not Playbook.objects.filter(team__isnull=False).exists()
+
+
+def test_the_follow_up_step_schedules_a_follow_up_on_the_case(case, agent):
+    from interactions.models import FollowUp, FollowUpKind
+
+    for _ in range(6):
+        complete_current(case, agent)
+    outcome = StepRecord.objects.get(case_playbook__case=case, step__kind="follow_up").outcome
+    follow_up = FollowUp.objects.get(pk=outcome["follow_up_id"])
+    assert (follow_up.case, follow_up.kind, follow_up.note) == (case, FollowUpKind.CALL_BACK, "Engineer visit")
+    assert follow_up.owner == case.owner and follow_up.due_at.isoformat() == outcome["due_at"]
+
+
+def test_a_follow_up_step_the_follow_up_refuses_records_nothing(case, agent, customer):
+    from interactions.models import FollowUp
+
+    customer.email = ""
+    customer.save()
+    for _ in range(5):
+        complete_current(case, agent)
+    step = current_step(case)
+    with pytest.raises(ValidationError) as error:
+        step_complete(
+            actor=agent,
+            case=case,
+            step=step,
+            outcome={"next_step": "Send the new date", "due_at": timezone.now() + timedelta(days=1),
+                     "follow_up_kind": "email_client"},
+        )  # fmt: skip
+    assert "follow_up_kind" in error.value.message_dict
+    assert not FollowUp.objects.exists()
+    assert not StepRecord.objects.filter(step=step).exists()

@@ -1,5 +1,6 @@
 """The playbook on the case page, the managers' pages, and team scope."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -155,7 +156,7 @@ def test_saved_reply_of_another_team_is_404(agent_client, case, other_team):
 
 
 def test_phrasing_check_endpoint_warns(agent_client):
-    url = reverse("playbooks:phrasing_check") + "?field=step-summary"
+    url = reverse("phrasing_check") + "?field=step-summary"
     response = agent_client.post(url, {"step-summary": "Please calm down."}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "calm down" in response.content.decode()
     assert "Wording" not in agent_client.post(url, {"step-summary": "Thank you."}).content.decode()
@@ -267,7 +268,7 @@ def test_outsiders_get_404_on_every_case_endpoint(outsider_client, case, agent, 
     assert not StepRecord.objects.exists()
 
 
-def test_follow_up_step_records_date_and_text(agent_client, case, agent):
+def test_follow_up_step_records_date_and_text_and_schedules_the_follow_up(agent_client, case, agent):
     for _ in range(5):
         complete_current(case, agent)
     step = current_step(case)
@@ -275,7 +276,32 @@ def test_follow_up_step_records_date_and_text(agent_client, case, agent):
         "%Y-%m-%dT%H:%M"
     )
     response = agent_client.post(
-        reverse("cases:step_complete", args=[case.pk, step.pk]), {"step-next_step": "Call back", "step-due_at": due}
+        reverse("cases:step_complete", args=[case.pk, step.pk]),
+        {"step-follow_up_kind": "call_back", "step-next_step": "Call back", "step-due_at": due},
     )
     assert response.status_code == 302
-    assert StepRecord.objects.get(step=step).outcome["next_step"] == "Call back"
+    outcome = StepRecord.objects.get(step=step).outcome
+    assert outcome["next_step"] == "Call back"
+    from interactions.models import FollowUp
+
+    assert FollowUp.objects.get(pk=outcome["follow_up_id"]).note == "Call back"
+
+
+def test_the_documented_summary_is_offered_for_sending_to_the_client(agent_client, case, agent):
+    from django.core import mail
+
+    for _ in range(5):
+        complete_current(case, agent)
+    page = agent_client.get(case.get_absolute_url())
+    form = page.context["pb_summary_form"]
+    assert form is not None and form.initial["body"]
+    response = agent_client.post(
+        reverse("cases:client_summary", args=[case.pk]),
+        {"subject": "Summary of our conversation", "body": form.initial["body"], "request_key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 302
+    from interactions.models import OutgoingEmail
+
+    email = OutgoingEmail.objects.get(case=case)
+    assert email.to_email == case.client.email and email.to_client
+    assert mail.outbox == []  # written to the outbox now, sent by the worker

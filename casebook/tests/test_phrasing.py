@@ -1,6 +1,6 @@
 import pytest
 
-from playbooks.phrasing import check_phrasing
+from casebook.phrasing import check_phrasing
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,20 @@
+"""Celery tasks: they take ids, re-read the database, and call services."""
+
+from celery import shared_task
+
+from .outbox import outbox_deliver, outbox_dispatch_due
+from .services import follow_ups_sweep
+
+
+@shared_task
+def sweep() -> dict:
+    """Beat's periodic pass: act on due follow-ups, then hand due emails to workers."""
+    counts = follow_ups_sweep()
+    counts["email_batches"] = len(outbox_dispatch_due())
+    return counts
+
+
+@shared_task
+def deliver_emails(ids: list[int]) -> int:
+    """Send the given outbox rows (those still pending and unclaimed); see outbox.py."""
+    return outbox_deliver(ids=ids)
