@@ -52,3 +52,72 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+def validate_working_days(value: str) -> None:
+    if not value or any(day not in "0123456" for day in value) or len(set(value)) != len(value):
+        raise ValidationError("Working days are digits 0 (Monday) to 6 (Sunday), each at most once.")
+
+
+class TeamSettings(models.Model):
+    """A team's own rules: targets, thresholds and its calendar. Managers change them in the app.
+
+    Every team has one (created on first use with these defaults).
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="settings")
+    # Targets, counted in business hours (the calendar below).
+    response_target_hours = models.DecimalField(
+        "respond to an escalation within (business hours)", max_digits=6, decimal_places=2, default=4
+    )
+    resolution_target_hours = models.DecimalField(
+        "resolve a case within (business hours)", max_digits=7, decimal_places=2, default=40
+    )
+    # A case with this many client contacts and no playbook progress has stalled.
+    stall_contacts = models.PositiveSmallIntegerField("client contacts without progress before escalating", default=3)
+    # Hostile (angry or abusive) contacts in one day after which an agent is offered a break.
+    hostile_contacts_per_day = models.PositiveSmallIntegerField(
+        "hostile contacts a day before suggesting a break", default=3
+    )
+    # The team calendar.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    working_days = models.CharField(
+        max_length=7, default="01234", validators=[validate_working_days], help_text="0 = Monday ... 6 = Sunday"
+    )
+    workday_starts = models.TimeField(default="09:00")
+    workday_ends = models.TimeField(default="17:00")
+    holiday_country = models.CharField(
+        "public holidays of", max_length=10, blank=True, help_text="A country code such as FR or DE; empty for none."
+    )
+
+    class Meta:
+        verbose_name_plural = "team settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(workday_ends__gt=models.F("workday_starts")), name="teamsettings_day_has_hours"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(response_target_hours__gt=0), name="teamsettings_response_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolution_target_hours__gt=0), name="teamsettings_resolution_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Settings of {self.team}"
+
+
+class TeamClosedDay(models.Model):
+    """A day the team does not work beyond public holidays (a company event, a site closure)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["team", "date"], name="teamcloseday_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.team} closed on {self.date}"

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Notice, Team, User
+from .models import Notice, Team, TeamSettings, User
 from .roles import sees_all_teams
 
 
@@ -49,3 +49,9 @@ def managers_of_team(team: Team) -> list[User]:
     from .roles import is_manager
 
     return [member for member in staff_of_team(team).prefetch_related("groups__permissions") if is_manager(member)]
+
+
+def team_settings(team: Team) -> TeamSettings:
+    """The team's settings, made with the defaults the first time they are asked for."""
+    settings, _ = TeamSettings.objects.get_or_create(team=team)
+    return settings

@@ -20,6 +20,8 @@ def test_every_model_of_the_project_is_registered():
     [
         "admin:accounts_team_changelist",
         "admin:accounts_user_changelist",
+        "admin:accounts_teamsettings_changelist",
+        "admin:accounts_teamclosedday_changelist",
         "admin:clients_client_changelist",
         "admin:clients_case_changelist",
         "admin:clients_caseevent_changelist",
