@@ -22,8 +22,8 @@ demo: migrate
 
 ## Set up everything, then serve http://127.0.0.1:8000 with a Celery worker and beat.
 run: demo
-	@echo "Casebook on http://127.0.0.1:8000 - log in as agent, manager or admin, password casebook-demo"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+	@echo "Casebook on http://127.0.0.1:$${PORT:-8000} - log in as agent, manager or admin, password casebook-demo"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start --port $${PORT:-8000}
 
 ## The whole suite (unit, integration with a real worker and SMTP server, browser).
 test: setup
