@@ -17,5 +17,8 @@ def test_seed_demo_tells_the_whole_story_once(db):
     from playbooks.models import StepRecord
 
     assert StepRecord.objects.count() == 3  # the oven case is part-way through its playbook
+    from interactions.models import FollowUp
+
+    assert FollowUp.objects.filter(owner__username="agent").count() == 2  # promises on the oven case
     for username in ["agent", "manager", "admin"]:
         assert User.objects.get(username=username).check_password("casebook-demo")

@@ -15,8 +15,8 @@ from casebook.accounts.roles import Role
 from casebook.accounts.services import user_create
 from clients.models import CaseStatus, Client, EscalationReason, Priority, RootCause, Temperament
 from clients.services import case_change_status, case_escalate, case_open, client_create
-from interactions.models import Channel, Direction, Mood
-from interactions.services import interaction_log
+from interactions.models import Channel, Direction, FollowUpKind, Mood
+from interactions.services import follow_up_schedule, interaction_log
 from playbooks.demo import seed_playbook_progress
 
 DEMO_PASSWORD = "casebook-demo"
@@ -81,6 +81,11 @@ STORIES = [
                         "Wrote down the new visit (Thursday 7:00) and the name of the technician.",
                     ),
                 ],
+                # (hours from now, kind, note): promises made on the calls above.
+                "follow_ups": [
+                    (3, FollowUpKind.CALL_BACK, "Call Greta to confirm the technician is booked for Thursday 7:00."),
+                    (50, FollowUpKind.INTERNAL_CHECK, "Check with dispatch that the Thursday visit happened."),
+                ],
                 "statuses": [],
             }
         ],
@@ -111,6 +116,14 @@ STORIES = [
                         9,
                         "Demanded a full replacement today. Explained what we can do: the two broken units "
                         "swapped tomorrow, the rest checked remotely.",
+                    ),
+                ],
+                "follow_ups": [
+                    (
+                        20,
+                        FollowUpKind.EMAIL_CLIENT,
+                        "Dear Victor, the two replacement scanners leave our warehouse "
+                        "today and reach you tomorrow morning. We will check the other units remotely this week.",
                     ),
                 ],
                 "statuses": [],
@@ -378,6 +391,8 @@ class Command(BaseCommand):
                     summary=summary,
                     occurred_at=now - timedelta(days=days_ago, hours=1) + timedelta(minutes=10 * hour),
                 )
+            for hours, kind, note in spec.get("follow_ups", []):
+                follow_up_schedule(actor=owner, case=case, kind=kind, due_at=now + timedelta(hours=hours), note=note)
             if "escalate" in spec:
                 reason, note = spec["escalate"]
                 case_escalate(actor=owner, case=case, reason=reason, note=note)
