@@ -9,6 +9,16 @@ from clients.tests.factories import CaseFactory, ClientFactory
 from interactions.tests.factories import InteractionFactory
 
 
+@pytest.fixture(autouse=True)
+def _builtin_playbooks(db):
+    """The case page shows the playbook; a transactional test elsewhere may have flushed the
+    built-in ones, and a page without them would run fewer queries than a real one."""
+    from playbooks.defaults import install_defaults
+    from playbooks.models import Playbook, PlaybookVersion, Step
+
+    install_defaults(Playbook, PlaybookVersion, Step)
+
+
 def count_queries(client, url) -> int:
     client.get(url)  # warm caches that live for the process (content types, sessions)
     with CaptureQueriesContext(connection) as queries:
@@ -76,7 +86,8 @@ def test_case_detail_queries_do_not_grow_with_the_timeline(agent_client, case):
     assert count_queries(agent_client, case.get_absolute_url()) == small
     # 12 for the case itself; the playbook panel and coaching add a fixed handful (see
     # playbooks/tests/test_query_counts.py).
-    assert small <= 18
+    # Case, timeline and its targets, playbook, follow-ups, coaching, forms: 19 today.
+    assert small <= 19
 
 
 def test_client_detail_queries_do_not_grow(agent_client, customer, agent):
