@@ -9,7 +9,7 @@ from interactions.services import interaction_log
 def test_every_model_of_the_project_is_registered():
     from django.apps import apps
 
-    ours = ["accounts", "health", "clients", "interactions"]
+    ours = ["accounts", "health", "clients", "interactions", "playbooks", "api", "bench"]
     for model in apps.get_models():
         if model._meta.app_label in ours:
             assert model in django_admin.site._registry, f"{model.__name__} is missing from the admin"
