@@ -27,6 +27,8 @@ urlpatterns = [
     path("clients/", include((client_patterns, "clients"))),
     path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
     path("playbooks/", include("playbooks.urls")),
+    path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
+    path("team/<int:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
     path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", views.phrasing_check, name="phrasing_check"),
