@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "casebook.health",
     "casebook.bench",
     "casebook.api",
+    "casebook.search",
     "clients",
     "interactions",
     "playbooks",

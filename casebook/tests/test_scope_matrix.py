@@ -128,6 +128,7 @@ MATRIX: dict[str, Entry] = {
     "interaction-list": Entry(anonymous=API, outsider=None),
     "interaction-detail": Entry(kwargs=lambda d: {"pk": d.interaction.pk}, anonymous=API),
     # Dashboard, outcomes, search and export (issue 6).
+    "search": Entry(outsider=None),
     "my_outcomes": Entry(outsider=None),
     "team_outcomes": Entry(kwargs=lambda d: {"user_id": d.manager.pk}, outsider=403, manager_only=True),
     "cases:export": Entry(outsider=None),
