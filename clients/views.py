@@ -11,7 +11,13 @@ from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
 from interactions.forms import FollowUpForm, InteractionForm
-from interactions.selectors import case_timeline, follow_ups_for_case, interactions_for_client, promises_kept
+from interactions.selectors import (
+    case_timeline,
+    follow_ups_for_case,
+    interactions_for_client,
+    mood_over_time,
+    promises_kept,
+)
 from playbooks.selectors import case_playbook_context
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
@@ -92,6 +98,7 @@ def client_detail(request, pk: int):
             "client": client,
             "cases": cases,
             "page": _page(request, interactions_for_client(client), per_page=20),
+            "mood": mood_over_time(client),
         },
     )
 

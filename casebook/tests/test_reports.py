@@ -198,3 +198,11 @@ def test_outcomes_are_private_to_the_agent_and_their_managers(client, agent, tea
     client.force_login(manager)
     assert client.get(reverse("team_outcomes", args=[agent.pk])).status_code == 200
     assert client.get(reverse("team_outcomes", args=[outsider.pk])).status_code == 404
+
+
+def test_the_client_page_charts_the_mood_of_their_latest_contacts(agent_client, case):
+    InteractionFactory(case=case, mood=Mood.CALM, occurred_at=at(3, 1))
+    InteractionFactory(case=case, mood=Mood.ABUSIVE, occurred_at=at(3, 2))
+    page = agent_client.get(case.client.get_absolute_url())
+    assert page.context["mood"]["levels"] == [1, 4]
+    assert b'id="client-mood-data"' in page.content and b"Complainer</span>" in page.content
