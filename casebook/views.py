@@ -13,7 +13,13 @@ from casebook.accounts.roles import is_manager
 from casebook.accounts.selectors import scope_to_user_teams, staff_of_user_teams, teams_for_user
 from casebook.forms import DashboardFilterForm, PhrasingCheckForm
 from casebook.phrasing import check_phrasing
-from casebook.reports import chart_data, dashboard_figures, default_period, outcomes_by_temperament, period_between
+from casebook.reports import (
+    cached_dashboard_figures,
+    chart_data,
+    default_period,
+    outcomes_by_temperament,
+    period_between,
+)
 from clients.models import Case
 from interactions.selectors import wellbeing
 
@@ -34,7 +40,7 @@ def dashboard(request):
             data["start"] or timezone.localdate(period.start),
             data["end"] or (timezone.localdate(period.end) - timedelta(days=1)),
         )
-    figures = dashboard_figures(teams=teams, period=period)
+    figures, computed_at = cached_dashboard_figures(teams=teams, period=period)
     return render(
         request,
         "dashboard.html",
@@ -42,6 +48,7 @@ def dashboard(request):
             "form": form,
             "period": period,
             "figures": figures,
+            "computed_at": computed_at,
             "chart_data": chart_data(figures),
             "wellbeing": wellbeing(request.user),
         },

@@ -206,3 +206,17 @@ def test_the_client_page_charts_the_mood_of_their_latest_contacts(agent_client, 
     page = agent_client.get(case.client.get_absolute_url())
     assert page.context["mood"]["levels"] == [1, 4]
     assert b'id="client-mood-data"' in page.content and b"Complainer</span>" in page.content
+
+
+def test_the_figures_are_kept_for_a_few_minutes_and_show_their_age(client, manager, team, settings):
+    from django.core.cache import cache
+
+    settings.CASEBOOK_DASHBOARD_CACHE_SECONDS = 60
+    client.force_login(manager)
+    first = client.get(reverse("dashboard"))
+    CaseFactory(client=ClientFactory(team=team), owner=manager)
+    again = client.get(reverse("dashboard"))
+    cache.clear()
+    assert first.context["figures"]["counts"]["open"] == again.context["figures"]["counts"]["open"] == 0
+    assert again.context["computed_at"] == first.context["computed_at"]
+    assert b"Figures as of" in again.content
