@@ -296,3 +296,36 @@ def outcomes_by_temperament(*, agent: User, cases: QuerySet[Case]) -> list[dict]
         .annotate(avg=Avg("rating"))
     )
     return [{**row, "satisfaction": satisfaction.get(row["key"])} for row in rows]
+
+
+def root_cause_outcomes(*, teams: QuerySet[Team], period: Period) -> list[dict]:
+    """Per root cause, the cases resolved in the period: how long they took, how satisfied
+    the clients were, and the concessions they cost (count, and value per currency)."""
+    resolved = Case.objects.filter(team__in=teams, resolved_at__gte=period.start, resolved_at__lt=period.end)
+    rows = _labelled(resolution_times(resolved, "root_cause"), "key", RootCause)
+    satisfaction = dict(
+        SatisfactionSurvey.objects.filter(case__in=resolved, rating__isnull=False)
+        .order_by()
+        .values_list("case__root_cause")
+        .annotate(avg=Avg("rating"))
+    )
+    given = Concession.objects.filter(case__in=resolved, status__in=GIVEN_CONCESSIONS).order_by()
+    counts = dict(given.values_list("case__root_cause").annotate(n=Count("id")))
+    values = defaultdict(list)
+    for cause, currency, total in (
+        given.filter(value__isnull=False)
+        .exclude(currency="")
+        .values_list("case__root_cause", "currency")
+        .annotate(total=Sum("value"))
+        .order_by("case__root_cause", "currency")
+    ):
+        values[cause].append(f"{total} {currency}")
+    return [
+        {
+            **row,
+            "satisfaction": satisfaction.get(row["key"]),
+            "concessions": counts.get(row["key"], 0),
+            "concession_value": ", ".join(values[row["key"]]),
+        }
+        for row in rows
+    ]

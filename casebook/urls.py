@@ -29,6 +29,7 @@ urlpatterns = [
     path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
     path("playbooks/", include("playbooks.urls")),
     path("search/", search_view, name="search"),
+    path("reports/root-causes/", views.root_causes, name="root_causes"),
     path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
     path("team/<int:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
     path("my-day/", interaction_views.my_day_view, name="my_day"),

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -14,21 +15,20 @@ from casebook.accounts.selectors import scope_to_user_teams, staff_of_user_teams
 from casebook.forms import DashboardFilterForm, PhrasingCheckForm
 from casebook.phrasing import check_phrasing
 from casebook.reports import (
+    Period,
     cached_dashboard_figures,
     chart_data,
     default_period,
     outcomes_by_temperament,
     period_between,
+    root_cause_outcomes,
 )
 from clients.models import Case
 from interactions.selectors import wellbeing
 
 
-@login_required
-def dashboard(request):
-    """Managers get the team's figures; an agent's home is their own day."""
-    if not is_manager(request.user):
-        return redirect("my_day")
+def _filtered(request) -> tuple[DashboardFilterForm, QuerySet, Period]:
+    """The date range and team chosen on a report page, within the user's teams."""
     teams = teams_for_user(request.user)
     form = DashboardFilterForm(request.GET or None, teams=teams)
     period = default_period()
@@ -36,10 +36,18 @@ def dashboard(request):
         data = form.cleaned_data
         if data["team"] is not None:
             teams = teams.filter(pk=data["team"].pk)
-        period = period_between(
-            data["start"] or timezone.localdate(period.start),
-            data["end"] or (timezone.localdate(period.end) - timedelta(days=1)),
-        )
+        first = data["start"] or timezone.localdate(period.start)
+        last = data["end"] or timezone.localdate(period.end) - timedelta(days=1)
+        period = period_between(first, last)
+    return form, teams, period
+
+
+@login_required
+def dashboard(request):
+    """Managers get the team's figures; an agent's home is their own day."""
+    if not is_manager(request.user):
+        return redirect("my_day")
+    form, teams, period = _filtered(request)
     figures, computed_at = cached_dashboard_figures(teams=teams, period=period)
     return render(
         request,
@@ -52,6 +60,21 @@ def dashboard(request):
             "chart_data": chart_data(figures),
             "wellbeing": wellbeing(request.user),
         },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def root_causes(request):
+    """Root causes with their outcomes, so the business sees what to fix upstream."""
+    if not is_manager(request.user):
+        raise PermissionDenied
+    form, teams, period = _filtered(request)
+    rows = root_cause_outcomes(teams=teams, period=period)
+    return render(
+        request,
+        "root_causes.html",
+        {"form": form, "period": period, "rows": rows},
         status=422 if form.errors else 200,
     )
 

@@ -220,3 +220,24 @@ def test_the_figures_are_kept_for_a_few_minutes_and_show_their_age(client, manag
     assert first.context["figures"]["counts"]["open"] == again.context["figures"]["counts"]["open"] == 0
     assert again.context["computed_at"] == first.context["computed_at"]
     assert b"Figures as of" in again.content
+
+
+def test_root_causes_with_their_outcomes(known, team):
+    from casebook.reports import root_cause_outcomes
+
+    rows = root_cause_outcomes(
+        teams=Team.objects.filter(pk=team.pk), period=period_between(date(2026, 3, 2), date(2026, 3, 18))
+    )
+    # Communication breakdown: a (10 h, rated 5, refund 20 + apology), b (24 h, rated 3, refund 30), g (312 h).
+    assert [
+        (r["key"], r["count"], r["median"], r["satisfaction"], r["concessions"], r["concession_value"]) for r in rows
+    ] == [
+        (RootCause.COMMUNICATION_BREAKDOWN, 3, 24.0, 4, 3, "50.00 EUR"),
+        (RootCause.OTHER, 1, 4.0, 4, 0, ""),
+    ]
+
+
+def test_the_root_cause_report_is_for_managers(client, manager, agent_client):
+    assert agent_client.get(reverse("root_causes")).status_code == 403
+    client.force_login(manager)
+    assert client.get(reverse("root_causes")).status_code == 200

@@ -129,6 +129,10 @@ MATRIX: dict[str, Entry] = {
     "interaction-detail": Entry(kwargs=lambda d: {"pk": d.interaction.pk}, anonymous=API),
     # Dashboard, outcomes, search and export (issue 6).
     "search": Entry(outsider=None),
+    "root_causes": Entry(outsider=403, manager_only=True),
+    "cases:close_review": Entry(
+        kwargs=_on_case, method="post", post_data={"what_worked": "Listening", "new_temperament": ""}
+    ),
     "my_outcomes": Entry(outsider=None),
     "team_outcomes": Entry(kwargs=lambda d: {"user_id": d.manager.pk}, outsider=403, manager_only=True),
     "cases:export": Entry(outsider=None),
