@@ -9,8 +9,9 @@ Three queries whatever the data size: one per kind of record.
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -24,6 +25,7 @@ from interactions.models import Interaction
 from .documents import DOCUMENTS
 
 PER_KIND = 20
+CANDIDATES = 200
 # Control characters never typed into a form: the headline marks matches with them, and
 # they become <mark> only after the text around them has been escaped.
 START, STOP = "\x02", "\x03"
@@ -47,9 +49,17 @@ def _document(table: str) -> RawSQL:
 
 
 def _ranked(queryset: QuerySet, table: str, query: SearchQuery, text) -> QuerySet:
-    return (
+    # Ranking reads every row's text, so only the newest CANDIDATES matches are ranked:
+    # a common word then costs the same on 500,000 interactions as on 500.
+    candidates = (
         queryset.annotate(document=_document(table))
         .filter(document=query)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:CANDIDATES]
+    )
+    return (
+        queryset.filter(pk__in=candidates)
+        .annotate(document=_document(table))
         .annotate(
             rank=SearchRank(F("document"), query),
             headline=SearchHeadline(
@@ -75,7 +85,24 @@ def search(user: User, text: str) -> list[Hit]:
     return sorted(hits, key=lambda hit: -hit.rank)
 
 
+class SearchTooBroad(Exception):
+    """The words match so many records that the search was stopped to keep the database free."""
+
+
 def _postgres(clients, cases, interactions, text: str) -> list[Hit]:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A phrase of very common words makes PostgreSQL re-read every row holding
+            # them; past this limit the user is asked for more precise words instead.
+            cursor.execute("SET LOCAL statement_timeout = %s", [int(settings.CASEBOOK_SEARCH_TIMEOUT_MS)])
+            return _postgres_hits(clients, cases, interactions, text)
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) == "57014":  # query_canceled
+            raise SearchTooBroad from error
+        raise
+
+
+def _postgres_hits(clients, cases, interactions, text: str) -> list[Hit]:
     query = SearchQuery(text, search_type="websearch", config="english")
     client_text = RawSQL("concat_ws(' ', name, company, email, notes)", [])
     case_text = RawSQL("concat_ws(' ', title, problem_statement)", [])
