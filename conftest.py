@@ -11,6 +11,8 @@ from clients.tests.factories import CaseFactory, ClientFactory
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Redis outlives a test database: ids restart with it, so cached figures could belong to another run.
+    settings.CASEBOOK_DASHBOARD_CACHE_SECONDS = 0
 
 
 @pytest.fixture

@@ -46,3 +46,21 @@ def phrasing_checked(field: forms.Field, *, field_name: str, target: str) -> Non
             "hx-swap": "innerHTML",
         }
     )
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's date range and team: the teams offered are the user's own."""
+
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.ModelChoiceField(label="Team", queryset=None, required=False, empty_label="All my teams")
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("The start date must come before the end date.")
+        return data

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from casebook.api.urls import token_patterns
 from casebook.health.views import healthz
+from casebook.search.views import search_view
 from clients.urls import case_patterns, client_patterns
 from interactions import views as interaction_views
 from interactions.urls import urlpatterns as interaction_patterns
@@ -27,6 +28,10 @@ urlpatterns = [
     path("clients/", include((client_patterns, "clients"))),
     path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
     path("playbooks/", include("playbooks.urls")),
+    path("search/", search_view, name="search"),
+    path("reports/root-causes/", views.root_causes, name="root_causes"),
+    path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
+    path("team/<int:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
     path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", views.phrasing_check, name="phrasing_check"),

@@ -13,6 +13,7 @@ client_patterns = [
 
 case_patterns = [
     path("", views.case_list, name="list"),
+    path("export.csv", views.case_export, name="export"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/status/", views.case_status, name="status"),

@@ -4,12 +4,20 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
 from interactions.forms import FollowUpForm, InteractionForm
-from interactions.selectors import case_timeline, follow_ups_for_case, interactions_for_client, promises_kept
+from interactions.selectors import (
+    case_timeline,
+    follow_ups_for_case,
+    interactions_for_client,
+    mood_over_time,
+    promises_kept,
+)
 from playbooks.selectors import case_playbook_context
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
@@ -90,6 +98,7 @@ def client_detail(request, pk: int):
             "client": client,
             "cases": cases,
             "page": _page(request, interactions_for_client(client), per_page=20),
+            "mood": mood_over_time(client),
         },
     )
 
@@ -139,6 +148,31 @@ def case_list(request):
             "kept": promises_kept(request.user),
         },
     )
+
+
+@login_required
+def case_export(request):
+    """The filtered case list as CSV (same filters as the list, all pages), streamed."""
+    filters = CaseFilterForm(request.GET or None, user=request.user)
+    chosen = filters.filters() if filters.is_bound else {}
+    cases = cases_for_user(request.user, **chosen)
+    rows = (
+        (
+            case.pk,
+            case.title,
+            case.client.name,
+            case.get_status_display(),
+            case.get_priority_display(),
+            case.get_root_cause_display(),
+            case.owner.get_full_name() or case.owner.username,
+            case.team.name,
+            timezone.localtime(case.opened_at).isoformat(),
+            timezone.localtime(case.resolved_at).isoformat() if case.resolved_at else "",
+        )
+        for case in cases.iterator(chunk_size=CHUNK_SIZE)
+    )
+    header = ["id", "title", "client", "status", "priority", "root cause", "owner", "team", "opened", "resolved"]
+    return csv_response("cases.csv", header, rows)
 
 
 @login_required

@@ -14,7 +14,7 @@ from casebook.accounts.selectors import scope_to_user_teams
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
-from .models import EmailStatus, FollowUp, FollowUpStatus, Interaction, OutgoingEmail
+from .models import HOSTILE_MOODS, EmailStatus, FollowUp, FollowUpStatus, Interaction, Mood, OutgoingEmail
 
 
 def case_timeline(case: Case, *, limit: int | None = None) -> list[CaseEvent]:
@@ -120,3 +120,42 @@ def promises_kept(user: User, *, now: datetime | None = None) -> dict:
 
 def interactions_for_case(case: Case) -> QuerySet[Interaction]:
     return Interaction.objects.filter(case=case).order_by("-occurred_at", "-id")
+
+
+def start_of_local_day(user: User, now: datetime | None = None) -> datetime:
+    """Midnight of today in the user's own time zone: a working day is the agent's day."""
+    local = timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(user.time_zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def wellbeing(user: User, *, now: datetime | None = None) -> dict:
+    """How many angry or abusive contacts the user has logged today, and whether that is a lot.
+
+    The limit is the lowest hostile-contacts threshold of the user's teams: the
+    suggestion to take a break should come as soon as any of their teams would offer it.
+    """
+    from casebook.accounts.models import TeamSettings
+
+    since = start_of_local_day(user, now)
+    hostile = Interaction.objects.filter(logged_by=user, mood__in=HOSTILE_MOODS, occurred_at__gte=since).count()
+    limits = TeamSettings.objects.filter(team__in=user.teams.all()).values_list("hostile_contacts_per_day", flat=True)
+    limit = min(limits, default=TeamSettings._meta.get_field("hostile_contacts_per_day").default)
+    return {"hostile_today": hostile, "hostile_limit": limit, "needs_break": hostile >= limit}
+
+
+MOOD_LEVELS = {Mood.CALM: 1, Mood.FRUSTRATED: 2, Mood.ANGRY: 3, Mood.ABUSIVE: 4}
+
+
+def mood_over_time(client: Client, *, limit: int = 40) -> dict:
+    """The client's mood in their latest contacts, oldest first, for the temperature chart."""
+    rows = list(
+        Interaction.objects.filter(client=client)
+        .order_by("-occurred_at", "-id")
+        .values_list("occurred_at", "mood")[:limit]
+    )[::-1]
+    return {
+        "labels": [timezone.localtime(when).strftime("%d %b %H:%M") for when, _ in rows],
+        "levels": [MOOD_LEVELS[mood] for _, mood in rows],
+        "points": [(timezone.localtime(when).strftime("%d %b %H:%M"), str(Mood(mood).label)) for when, mood in rows],
+        "names": {level: str(mood.label) for mood, level in MOOD_LEVELS.items()},
+    }

@@ -6,12 +6,20 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from clients.selectors import get_case_for_user
 from clients.views import case_panel_context, render_case_page, timeline_context
 
 from .forms import CancelForm, ClientSummaryForm, CompleteForm, FollowUpForm, InteractionForm, RescheduleForm
-from .selectors import get_follow_up_for_user, get_interaction_on_case, my_day, promises_kept
+from .selectors import (
+    get_follow_up_for_user,
+    get_interaction_on_case,
+    interactions_for_case,
+    my_day,
+    promises_kept,
+    wellbeing,
+)
 from .services import (
     client_summary_send,
     follow_up_cancel,
@@ -198,7 +206,11 @@ def follow_up_cancel_view(request, pk: int):
 @login_required
 @permission_required("interactions.view_followup", raise_exception=True)
 def my_day_view(request):
-    return render(request, "interactions/my_day.html", {**my_day(request.user), "kept": promises_kept(request.user)})
+    return render(
+        request,
+        "interactions/my_day.html",
+        {**my_day(request.user), "kept": promises_kept(request.user), "wellbeing": wellbeing(request.user)},
+    )
 
 
 @login_required
@@ -233,3 +245,25 @@ def rating(request, token: str):
     except ValidationError as error:
         return render(request, "interactions/rating.html", {"error": error.messages[0]}, status=400)
     return render(request, "interactions/rating.html", {"survey": survey})
+
+
+@login_required
+def interactions_export(request, case_pk: int):
+    """A case's interactions as CSV, oldest first, streamed."""
+    case = get_case_for_user(request.user, case_pk)
+    interactions = interactions_for_case(case).select_related("logged_by").order_by("occurred_at", "id")
+    rows = (
+        (
+            interaction.pk,
+            timezone.localtime(interaction.occurred_at).isoformat(),
+            interaction.get_channel_display(),
+            interaction.get_direction_display(),
+            interaction.get_mood_display(),
+            interaction.summary,
+            interaction.logged_by.get_full_name() or interaction.logged_by.username,
+            interaction.corrects_id or "",
+        )
+        for interaction in interactions.iterator(chunk_size=CHUNK_SIZE)
+    )
+    header = ["id", "when", "channel", "direction", "client's mood", "summary", "logged by", "corrects entry"]
+    return csv_response(f"case-{case.pk}-interactions.csv", header, rows)

@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from .models import (
     CasePlaybook,
+    CaseReview,
     Concession,
     ConcessionLimit,
     FaultRecord,
@@ -70,3 +71,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 admin.site.register(ConcessionLimit)
 admin.site.register(SavedReply)
+
+
+@admin.register(CaseReview)
+class CaseReviewAdmin(ReadOnlyAdmin):
+    list_display = ["case", "written_by", "written_at", "temperament_changed"]
+    list_select_related = ["case", "written_by"]

@@ -228,3 +228,20 @@ class SavedReplyForm(forms.ModelForm):
         self.fields["team"].queryset = teams
         self.fields["temperament"].label = "Temperament (optional)"
         self.fields["step_kind"].label = "Step (optional)"
+
+
+class CaseReviewForm(forms.Form):
+    """What the agent learned from a case, asked for when it is closed."""
+
+    what_worked = forms.CharField(label="What worked", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    what_to_change = forms.CharField(
+        label="What you would do differently", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    new_temperament = forms.ChoiceField(
+        label="Did the client's temperament turn out differently?",
+        required=False,
+        choices=[("", "No, it stayed as recorded")] + [(t.value, f"Yes: {t.label}") for t in Temperament],
+    )
+    update_client = forms.BooleanField(
+        label="Also update the client's profile with this temperament", required=False, initial=True
+    )

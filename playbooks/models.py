@@ -283,3 +283,31 @@ class SavedReply(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("playbooks:reply_edit", args=[self.pk])
+
+
+class CaseReview(models.Model):
+    """The short lessons-learned note written when a resolved case is closed.
+
+    One per case: it is the outcome record the root-cause report and coaching read.
+    """
+
+    case = models.OneToOneField("clients.Case", on_delete=models.PROTECT, related_name="review")
+    what_worked = models.TextField(max_length=5000)
+    what_to_change = models.TextField(max_length=5000, blank=True)
+    temperament_changed = models.BooleanField(default=False)
+    # The client's temperament as the agent now sees it, when it changed (else blank).
+    new_temperament = models.CharField(max_length=20, choices=Temperament.choices, blank=True)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="review_new_temperament_iff_changed",
+                condition=models.Q(temperament_changed=True, new_temperament__gt="")
+                | models.Q(temperament_changed=False, new_temperament=""),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Review of case {self.case_id}"

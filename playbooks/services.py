@@ -12,13 +12,21 @@ from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
 from casebook.idempotency import create_once
 from clients.models import Case, CaseEventKind, CaseStatus, EscalationReason, RootCause
-from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity, case_update
+from clients.services import (
+    case_change_status,
+    case_escalate,
+    case_event_record,
+    case_record_activity,
+    case_update,
+    client_update,
+)
 from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
 
 from .models import (
     MONEY_KINDS,
     CasePlaybook,
+    CaseReview,
     Concession,
     ConcessionKind,
     ConcessionLimit,
@@ -496,3 +504,37 @@ def saved_reply_save(
 def saved_reply_delete(*, actor: User, reply: SavedReply) -> None:
     _require_manager_of(actor, reply.team)
     reply.delete()
+
+
+@transaction.atomic
+def case_close_with_review(
+    *,
+    actor: User,
+    case: Case,
+    what_worked: str,
+    what_to_change: str = "",
+    new_temperament: str = "",
+    update_client: bool = False,
+) -> CaseReview:
+    """Close a resolved case with its lessons-learned review, in one transaction.
+
+    ``new_temperament`` is how the client now seems when that changed during the case;
+    with ``update_client`` the client's profile takes it too (through ``client_update``),
+    so the next case starts from the right playbook.
+    """
+    if case.status != CaseStatus.RESOLVED:
+        raise ValidationError("Only a resolved case can be closed with a review.")
+    review = CaseReview(
+        case=case,
+        what_worked=what_worked.strip(),
+        what_to_change=what_to_change.strip(),
+        temperament_changed=bool(new_temperament),
+        new_temperament=new_temperament,
+        written_by=actor,
+    )
+    review.full_clean()
+    review.save()
+    if new_temperament and update_client and case.client.temperament != new_temperament:
+        client_update(actor=actor, client=case.client, temperament=new_temperament)
+    case_change_status(actor=actor, case=case, status=CaseStatus.CLOSED, note="Closed with a lessons-learned review.")
+    return review

@@ -16,6 +16,7 @@ urlpatterns = [
 # Mounted under /cases/ in the "cases" namespace by casebook/urls.py.
 case_patterns = [
     path("<int:case_pk>/file/", views.case_file, name="file"),
+    path("<int:case_pk>/close/", views.case_close_review, name="close_review"),
     path("<int:case_pk>/playbook/choose/", views.choose, name="playbook_choose"),
     path("<int:case_pk>/playbook/steps/<int:step_pk>/complete/", views.step_complete, name="step_complete"),
     path("<int:case_pk>/playbook/steps/<int:step_pk>/skip/", views.step_skip, name="step_skip"),

@@ -16,6 +16,7 @@ from interactions.selectors import case_timeline
 
 from . import services
 from .forms import (
+    CaseReviewForm,
     ChoosePlaybookForm,
     ConcessionForm,
     DecideForm,
@@ -338,4 +339,23 @@ def reply_edit(request, pk: int | None = None):
         "playbooks/reply_form.html",
         {"form": form, "reply": reply, "warnings": warnings, "temperaments": Temperament.choices},
         status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+def case_close_review(request, case_pk: int):
+    """Close a resolved case after a short lessons-learned review."""
+    case = get_case_for_user(request.user, case_pk)
+    form = CaseReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_close_with_review(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Case closed. Thank you for writing down what you learned.")
+            return redirect(case)
+    return render(
+        request, "playbooks/close_review.html", {"case": case, "form": form}, status=422 if form.errors else 200
     )

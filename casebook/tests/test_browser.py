@@ -1,9 +1,13 @@
 """The main flow in a real browser: log in, open a case, log a call, see it on the timeline."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
 from interactions.models import Interaction
+from interactions.tests.factories import InteractionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,7 +17,8 @@ def log_in(page, username, password="pw"):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    # Managers land on the dashboard, agents on their day.
+    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("Team dashboard|My day"))
 
 
 def test_agent_logs_a_call_and_sees_it_on_the_timeline(browser_page, case, agent):
@@ -77,3 +82,19 @@ def test_main_pages_break_no_content_security_policy_rule(browser_page, case, ad
     expect(form).to_contain_text("A note is internal")
     # The refused log form answers 422 on purpose; Chromium reports every 4xx response.
     assert [e for e in errors if "status of 422" not in e] == []
+
+
+def test_the_dashboard_and_client_page_draw_their_charts_without_errors(browser_page, case, manager, agent):
+    InteractionFactory(case=case, mood="angry")
+    type(case).objects.filter(pk=case.pk).update(status="resolved", resolved_at=case.opened_at + timedelta(hours=5))
+    page = browser_page
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, "marcus")
+    for canvas in ["chart-weeks", "chart-ratings", "chart-temperament", "chart-root-cause", "chart-escalations"]:
+        page.wait_for_function(f"window.Chart && Chart.getChart(document.getElementById('{canvas}')) !== undefined")
+    expect(page.get_by_role("heading", name="Time to resolution by client temperament")).to_be_visible()
+    page.goto(case.client.get_absolute_url())
+    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-client-mood')) !== undefined")
+    assert errors == []

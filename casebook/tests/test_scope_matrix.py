@@ -127,6 +127,16 @@ MATRIX: dict[str, Entry] = {
     "escalation-detail": Entry(kwargs=lambda d: {"pk": d.escalation.pk}, anonymous=API),
     "interaction-list": Entry(anonymous=API, outsider=None),
     "interaction-detail": Entry(kwargs=lambda d: {"pk": d.interaction.pk}, anonymous=API),
+    # Dashboard, outcomes, search and export (issue 6).
+    "search": Entry(outsider=None),
+    "root_causes": Entry(outsider=403, manager_only=True),
+    "cases:close_review": Entry(
+        kwargs=_on_case, method="post", post_data={"what_worked": "Listening", "new_temperament": ""}
+    ),
+    "my_outcomes": Entry(outsider=None),
+    "team_outcomes": Entry(kwargs=lambda d: {"user_id": d.manager.pk}, outsider=403, manager_only=True),
+    "cases:export": Entry(outsider=None),
+    "cases:export_interactions": Entry(kwargs=_on_case),
 }
 # The admin guards itself (staff only); it is checked as a whole below.
 IGNORED_NAMESPACES = {"admin"}
@@ -180,6 +190,7 @@ def data(case, agent, manager):
     concession_limit_set(actor=manager, team=case.team, kind="refund", max_value=Decimal("10"))
     data = SimpleNamespace(
         case=case,
+        manager=manager,
         customer=case.client,
         interaction=interaction,
         step=case_playbook_context(case, agent)["pb_current"],
@@ -205,6 +216,12 @@ def _request(client, name, entry, data):
     return client.get(url)
 
 
+def _body(response) -> str:
+    """The whole body, also of a streamed download."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
+
+
 # Unlikely words, so that an example in the API schema cannot match them by chance.
 PRIVATE_MARKERS = ["Secret-summary-123", "Zelda-Quartermaine", "Case-title-987"]
 
@@ -219,7 +236,7 @@ def test_anonymous_visitors_see_nothing(client, data, name):
     elif entry.anonymous == API:
         assert response.status_code in (401, 403)
         assert response["Content-Type"].startswith("application/json")
-    body = response.content.decode(errors="replace")
+    body = _body(response)
     assert not any(marker in body for marker in PRIVATE_MARKERS)
 
 
@@ -231,7 +248,7 @@ def test_an_agent_of_another_team_gets_404(outsider_client, data, name):
     events_before = case.events.count()
     response = _request(outsider_client, name, entry, data)
     assert response.status_code == entry.outsider
-    body = response.content.decode(errors="replace")
+    body = _body(response)
     assert not any(marker in body for marker in PRIVATE_MARKERS)
     case.refresh_from_db()
     assert case.status == status_before

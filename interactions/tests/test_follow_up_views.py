@@ -121,7 +121,7 @@ def test_the_summary_form_writes_one_outgoing_email_to_the_client(agent_client, 
 
 def test_notices_show_an_unread_badge_and_are_marked_read(agent_client, agent):
     notice_send(user=agent, message="Due soon: call back", url="/my-day/")
-    page = agent_client.get(reverse("dashboard"))
+    page = agent_client.get(reverse("dashboard"), follow=True)
     assert b"1 unread" in page.content
     response = agent_client.get(reverse("accounts:notices"))
     assert b"Due soon: call back" in response.content

@@ -39,7 +39,7 @@ def test_login_and_logout(client, agent):
     assert page.status_code == 200
     response = client.post(reverse("login"), {"username": "alice", "password": "pw"})
     assert response.status_code == 302 and response.url == reverse("dashboard")
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("dashboard")).status_code == 302
 

@@ -1,0 +1,60 @@
+// Draws the dashboard's and the client page's charts from the numbers rendered by json_script.
+// The same numbers are in tables next to each chart, for those who prefer reading.
+(function () {
+  "use strict";
+
+  function readData(id) {
+    var element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
+  function draw(canvasId, config) {
+    var canvas = document.getElementById(canvasId);
+    if (canvas && window.Chart) {
+      config.options = Object.assign({ responsive: true, maintainAspectRatio: true, aspectRatio: 2 }, config.options || {});
+      new window.Chart(canvas, config);
+    }
+  }
+
+  function bars(canvasId, labels, datasets, options) {
+    draw(canvasId, { type: "bar", data: { labels: labels, datasets: datasets }, options: options });
+  }
+
+  var dashboard = readData("dashboard-data");
+  if (dashboard) {
+    bars("chart-weeks", dashboard.weeks.labels, [
+      { label: "Opened", data: dashboard.weeks.opened },
+      { label: "Resolved", data: dashboard.weeks.resolved }
+    ]);
+    bars("chart-ratings", dashboard.ratings.labels, [{ label: "Answers", data: dashboard.ratings.counts }]);
+    [["chart-temperament", dashboard.temperament], ["chart-root-cause", dashboard.root_cause]].forEach(function (pair) {
+      bars(pair[0], pair[1].labels, [
+        { label: "Median hours", data: pair[1].median },
+        { label: "90th percentile hours", data: pair[1].p90 }
+      ]);
+    });
+    bars("chart-escalations", dashboard.escalations.labels, [{ label: "Escalations", data: dashboard.escalations.counts }], {
+      indexAxis: "y"
+    });
+  }
+
+  var mood = readData("client-mood-data");
+  if (mood) {
+    draw("chart-client-mood", {
+      type: "line",
+      data: { labels: mood.labels, datasets: [{ label: "Mood (1 calm to 4 abusive)", data: mood.levels, stepped: true }] },
+      options: {
+        scales: {
+          y: {
+            min: 1,
+            max: 4,
+            ticks: {
+              stepSize: 1,
+              callback: function (value) { return mood.names[value] || ""; }
+            }
+          }
+        }
+      }
+    });
+  }
+})();
