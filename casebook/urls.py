@@ -27,6 +27,7 @@ urlpatterns = [
     path("clients/", include((client_patterns, "clients"))),
     path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
     path("playbooks/", include("playbooks.urls")),
+    path("escalations/", include("playbooks.escalation_urls")),
     path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", views.phrasing_check, name="phrasing_check"),

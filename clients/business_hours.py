@@ -103,11 +103,11 @@ def _subtract(lo: datetime, hi: datetime, pauses: list[Interval]):
         yield cursor, hi
 
 
-def calendar_for_team(team) -> Calendar:
-    """The calendar of a team from its settings and closed days."""
+def calendar_for_team(team, settings=None) -> Calendar:
+    """The calendar of a team from its settings (read unless given) and closed days."""
     from casebook.accounts.selectors import team_settings
 
-    settings = team_settings(team)
+    settings = settings or team_settings(team)
     return Calendar(
         time_zone=settings.time_zone,
         working_days=settings.working_days,
