@@ -194,6 +194,13 @@ class Escalation(models.Model):
     def is_open(self) -> bool:
         return self.decided_at is None
 
+    @property
+    def decision_label(self) -> str:
+        try:
+            return EscalationDecision(self.decision).label
+        except ValueError:
+            return self.decision
+
 
 class EscalationDecision(models.TextChoices):
     TAKE_OVER = "take_over", "Taken over by the manager"

@@ -344,7 +344,7 @@ def escalation_decide(
     calls this with it. When no other escalation of the case is open, the case goes back to in
     progress (with the new owner after a take-over or reassignment).
     """
-    escalation = Escalation.objects.select_for_update().select_related("decided_by").get(pk=escalation.pk)
+    escalation = Escalation.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=escalation.pk)
     case = Case.objects.select_for_update().select_related("owner").get(pk=escalation.case_id)
     _require_manager_of(actor, case.team_id)
     if escalation.decided_at is not None:

@@ -63,7 +63,7 @@ def tell_owner(sender, escalation: Escalation, recipients: list[User], **kwargs)
             cause_key=f"escalation:{escalation.pk}:decided:{user.pk}",
             template="escalation_decided",
             context=context,
-            message=f"{escalation.decided_by} decided the escalation on {case}: {escalation.get_decision_display()}",
+            message=f"{escalation.decided_by} decided the escalation on {case}: {escalation.decision_label}",
             url=url,
             case=case,
         )

@@ -114,5 +114,7 @@ def decide(request, pk: int):
             messages.success(request, "Decision recorded; the agent has been told.")
             return redirect("escalations:queue")
     escalation.refresh_from_db()
-    messages.error(request, "No decision was recorded: see the form below.")
+    # "Already decided by ..." shows even though the page then has no form any more.
+    for error in form.non_field_errors() or ["No decision was recorded: see the form below."]:
+        messages.error(request, error)
     return _review_page(request, escalation, form=form, status=422)

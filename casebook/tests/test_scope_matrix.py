@@ -123,6 +123,20 @@ MATRIX: dict[str, Entry] = {
     "case-escalate": Entry(
         kwargs=_case, method="post", anonymous=API, json=True, post_data={"reason": "other", "note": "x"}
     ),
+    # Escalations: the managers' queue and review page; an agent of any team is refused.
+    "escalations:queue": Entry(outsider=403, manager_only=True),
+    "escalations:review": Entry(kwargs=lambda d: {"pk": d.escalation.pk}, outsider=403, manager_only=True),
+    "escalations:decide": Entry(
+        kwargs=lambda d: {"pk": d.escalation.pk},
+        method="post",
+        post_data={"decision": "take_over"},
+        outsider=403,
+        manager_only=True,
+    ),
+    "cases:boundary_warning": Entry(kwargs=_case, method="post", post_data={"note": "x"}),
+    "clients:written_contact": Entry(
+        kwargs=lambda d: {"pk": d.customer.pk}, method="post", post_data={"on": "true"}, outsider=403, manager_only=True
+    ),
     "escalation-list": Entry(anonymous=API, outsider=None),
     "escalation-detail": Entry(kwargs=lambda d: {"pk": d.escalation.pk}, anonymous=API),
     "interaction-list": Entry(anonymous=API, outsider=None),
