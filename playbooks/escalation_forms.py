@@ -1,6 +1,5 @@
 from django import forms
 
-from casebook.accounts.models import TeamClosedDay, TeamSettings
 from clients.models import EscalationDecision, EscalationReason
 
 
@@ -48,35 +47,3 @@ class DecisionForm(forms.Form):
         if decision in concession_decisions and not data.get("concession"):
             self.add_error("concession", "Choose the concession to decide.")
         return data
-
-
-class TeamSettingsForm(forms.ModelForm):
-    class Meta:
-        model = TeamSettings
-        fields = [
-            "response_target_hours",
-            "resolution_target_hours",
-            "stall_contacts",
-            "hostile_contacts_per_day",
-            "time_zone",
-            "working_days",
-            "workday_starts",
-            "workday_ends",
-            "holiday_country",
-        ]
-        widgets = {
-            "workday_starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "workday_ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        }
-
-
-class ClosedDayForm(forms.ModelForm):
-    class Meta:
-        model = TeamClosedDay
-        fields = ["date", "reason"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
-
-
-class WrittenContactForm(forms.Form):
-    on = forms.BooleanField(label="Written contact only (email and letters, no calls)", required=False)
-    note = forms.CharField(label="Why", required=False, max_length=2000)

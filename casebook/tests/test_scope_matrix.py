@@ -133,6 +133,20 @@ MATRIX: dict[str, Entry] = {
         outsider=403,
         manager_only=True,
     ),
+    "accounts:team_settings": Entry(kwargs=lambda d: {"pk": d.case.team_id}, outsider=403, manager_only=True),
+    "accounts:closed_day_add": Entry(
+        kwargs=lambda d: {"pk": d.case.team_id},
+        method="post",
+        post_data={"day-date": "2030-01-02"},
+        outsider=403,
+        manager_only=True,
+    ),
+    "accounts:closed_day_remove": Entry(
+        kwargs=lambda d: {"pk": d.case.team_id, "day_pk": d.closed_day.pk},
+        method="post",
+        outsider=403,
+        manager_only=True,
+    ),
     "cases:boundary_warning": Entry(kwargs=_case, method="post", post_data={"note": "x"}),
     "clients:written_contact": Entry(
         kwargs=lambda d: {"pk": d.customer.pk}, method="post", post_data={"on": "true"}, outsider=403, manager_only=True
@@ -206,6 +220,7 @@ def data(case, agent, manager):
         ),
     )
     data.escalation = case.escalations.get()
+    data.closed_day = case.team.closed_days.create(date="2030-01-01", reason="Move")
     case.refresh_from_db()
     return data
 
