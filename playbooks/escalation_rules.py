@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Count, Max, Min, Q
 
+from casebook.accounts.models import TeamSettings
 from casebook.accounts.selectors import team_settings
 from clients.models import OPEN_STATUSES, Case, Escalation, EscalationReason
 from clients.services import case_escalate
@@ -20,7 +21,15 @@ def escalate_stalled_cases(*, now: datetime) -> int:
     """
     count = 0
     settings_by_team: dict[int, int] = {}
-    cases = Case.objects.filter(status__in=OPEN_STATUSES).select_related("team")
+    client_contacts = Count("interactions", filter=~Q(interactions__direction=Direction.INTERNAL))
+    # Cases with fewer client contacts in all than the lowest threshold cannot have stalled.
+    lowest = TeamSettings.objects.aggregate(lowest=Min("stall_contacts"))["lowest"] or 1
+    cases = (
+        Case.objects.filter(status__in=OPEN_STATUSES)
+        .annotate(contacts=client_contacts)
+        .filter(contacts__gte=min(lowest, TeamSettings._meta.get_field("stall_contacts").default))
+        .select_related("team")
+    )
     progress = dict(
         StepRecord.objects.filter(case_playbook__case__status__in=OPEN_STATUSES)
         .values_list("case_playbook__case_id")
@@ -31,6 +40,8 @@ def escalate_stalled_cases(*, now: datetime) -> int:
         if case.team_id not in settings_by_team:
             settings_by_team[case.team_id] = team_settings(case.team).stall_contacts
         threshold = settings_by_team[case.team_id]
+        if case.contacts < threshold:
+            continue
         since = progress.get(case.pk) or case.opened_at
         key = f"stalled:{since.isoformat()}"
         if Escalation.objects.filter(case=case, cause_key=key).exists():
