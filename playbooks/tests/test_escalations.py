@@ -287,3 +287,19 @@ def test_written_contact_only_shows_a_banner_and_the_log_form_starts_on_email(ma
 def test_agents_cannot_set_written_contact_only(agent, customer):
     with pytest.raises(PermissionDenied):
         client_set_written_contact_only(actor=agent, client=customer, on=True)
+
+
+def test_the_agent_records_a_boundary_warning_from_the_case_page(agent_client, case):
+    response = agent_client.post(reverse("cases:boundary_warning", args=[case.pk]), {"note": "Asked for respect"})
+    assert response.status_code == 302
+    assert case.boundary_warnings.get().note == "Asked for respect"
+    body = agent_client.get(case.get_absolute_url()).content.decode()
+    assert "Boundary warning given" in body
+    assert "business hours" in body  # the case's resolution clock
+
+
+def test_the_rules_run_from_beat():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["escalation-rules"]
+    assert entry["task"] == "playbooks.tasks.escalation_rules"
