@@ -219,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interactions.tasks.sweep",
         "schedule": env.float("CASEBOOK_SWEEP_SECONDS", default=30.0),
     },
+    # Automatic escalations (abuse, stalls, overdue cases, missed follow-ups, concessions).
+    "escalation-rules": {
+        "task": "playbooks.tasks.escalation_rules",
+        "schedule": env.float("CASEBOOK_ESCALATION_RULES_SECONDS", default=60.0),
+    },
 }
 
 # --- REST API (casebook/api; endpoints in each app's api.py) ---------------------

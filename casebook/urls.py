@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/root-causes/", views.root_causes, name="root_causes"),
     path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
     path("team/<int:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
+    path("escalations/", include("playbooks.escalation_urls")),
     path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", views.phrasing_check, name="phrasing_check"),

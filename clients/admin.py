@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Client, Escalation
+from .models import BoundaryWarning, Case, CaseEvent, Client, Escalation
 
 
 @admin.register(Client)
@@ -47,3 +47,11 @@ class EscalationAdmin(admin.ModelAdmin):
     list_select_related = ["case", "raised_by"]
     raw_id_fields = ["case", "raised_by", "decided_by"]
     readonly_fields = ["raised_at", "raised_by", "cause_key"]
+
+
+@admin.register(BoundaryWarning)
+class BoundaryWarningAdmin(admin.ModelAdmin):
+    list_display = ["given_at", "case", "given_by"]
+    list_select_related = ["case", "given_by"]
+    raw_id_fields = ["case"]
+    readonly_fields = ["given_at", "given_by"]

@@ -60,6 +60,8 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by a manager after abuse: only email and letters from now on.
+    written_contact_only = models.BooleanField(default=False)
     # The form token of the request that created the row: a resubmitted form finds it.
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -192,6 +194,36 @@ class Escalation(models.Model):
     def is_open(self) -> bool:
         return self.decided_at is None
 
+    @property
+    def decision_label(self) -> str:
+        try:
+            return EscalationDecision(self.decision).label
+        except ValueError:
+            return self.decision
+
+
+class EscalationDecision(models.TextChoices):
+    TAKE_OVER = "take_over", "Taken over by the manager"
+    REASSIGN = "reassign", "Reassigned to another agent"
+    CONCESSION_APPROVED = "concession_approved", "Concession approved"
+    CONCESSION_REFUSED = "concession_refused", "Concession refused"
+    HAND_BACK = "hand_back", "Handed back with guidance"
+
+
+class BoundaryWarning(models.Model):
+    """The agent told an abusive client where the line is; a second abusive contact escalates."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="boundary_warnings")
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["given_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Boundary warning on case {self.case_id} at {self.given_at:%Y-%m-%d %H:%M}"
+
 
 class CaseEventKind(models.TextChoices):
     """Every kind of timeline entry. Apps add theirs here; each has timeline/<kind>.html."""
@@ -216,6 +248,9 @@ class CaseEventKind(models.TextChoices):
     CLIENT_EMAIL = "client_email", "Email to the client"
     EMAIL_FAILED = "email_failed", "Email could not be delivered"
     SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
+    ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
+    BOUNDARY_WARNING = "boundary_warning", "Boundary warning given"
+    WRITTEN_CONTACT_ONLY = "written_contact_only", "Written contact only"
 
 
 class CaseEvent(models.Model):

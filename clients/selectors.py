@@ -1,11 +1,16 @@
 """Reads of clients and cases, always through the user's team scope."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from casebook.accounts.models import User
-from casebook.accounts.selectors import scope_to_user_teams
+from casebook.accounts.selectors import scope_to_user_teams, team_settings
 
+from .business_hours import Calendar, calendar_for_team
 from .models import OPEN_STATUSES, Case, CaseEvent, Client, Escalation
 
 CASE_SORTS = {
@@ -93,3 +98,96 @@ def escalations_for_user(user: User) -> QuerySet[Escalation]:
 def get_escalation_for_user(user: User, pk: int) -> Escalation:
     """The escalation, or 404 when its case lies outside the user's teams."""
     return get_object_or_404(escalations_for_user(user), pk=pk)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A business-hours clock: time used so far against a target, and when it is (or was) breached."""
+
+    elapsed: timedelta
+    target_hours: float
+    breach_at: datetime
+
+    @property
+    def elapsed_hours(self) -> float:
+        return self.elapsed.total_seconds() / 3600
+
+    @property
+    def breached(self) -> bool:
+        return self.elapsed_hours >= self.target_hours
+
+
+def case_clock(
+    case: Case, *, now: datetime | None = None, calendar: Calendar | None = None, target_hours=None
+) -> Clock:
+    """The case's resolution clock in the team's business hours, from opening to now (or resolution).
+
+    No pauses yet: Casebook has no "waiting on the client" state; the clock takes pause
+    intervals (business_hours.Calendar) once one exists.
+    """
+    now = now or timezone.now()
+    if calendar is None or target_hours is None:
+        settings = team_settings(case.team)
+        calendar = calendar or calendar_for_team(case.team, settings)
+        target_hours = float(settings.resolution_target_hours) if target_hours is None else target_hours
+    end = case.resolved_at or case.closed_at or now
+    return Clock(
+        elapsed=calendar.elapsed(case.opened_at, end),
+        target_hours=float(target_hours),
+        breach_at=calendar.breach_at(case.opened_at, target_hours),
+    )
+
+
+QUEUE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    escalation: Escalation
+    clock: Clock
+
+    @property
+    def overdue(self) -> bool:
+        return self.clock.breached
+
+
+def escalation_queue(
+    user: User, *, reason: str = "", team_id: int | None = None, overdue: bool = False, now: datetime | None = None
+) -> tuple[list[QueueRow], bool]:
+    """Open escalations of the user's teams, oldest first, each with its response clock.
+
+    Bounded: the oldest QUEUE_LIMIT rows (the second value says whether there are more).
+    Overdue is measured in each team's business hours, so that filter runs on the rows.
+    """
+    now = now or timezone.now()
+    rows = scope_to_user_teams(
+        Escalation.objects.filter(decided_at__isnull=True).select_related(
+            "case__client", "case__team", "case__owner", "raised_by"
+        ),
+        user,
+        team_field="case__team",
+    ).order_by("raised_at", "id")
+    if reason:
+        rows = rows.filter(reason=reason)
+    if team_id:
+        rows = rows.filter(case__team_id=team_id)
+    rows = list(rows[: QUEUE_LIMIT + 1])
+    more = len(rows) > QUEUE_LIMIT
+    calendars, targets = {}, {}
+    result = []
+    for escalation in rows[:QUEUE_LIMIT]:
+        team = escalation.case.team
+        if team.pk not in calendars:
+            settings = team_settings(team)
+            calendars[team.pk] = calendar_for_team(team, settings)
+            targets[team.pk] = float(settings.response_target_hours)
+        calendar = calendars[team.pk]
+        clock = Clock(
+            elapsed=calendar.elapsed(escalation.raised_at, now),
+            target_hours=targets[team.pk],
+            breach_at=calendar.breach_at(escalation.raised_at, targets[team.pk]),
+        )
+        if overdue and not clock.breached:
+            continue
+        result.append(QueueRow(escalation=escalation, clock=clock))
+    return result, more

@@ -4,25 +4,29 @@ from datetime import datetime
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from casebook.accounts.models import Team, User
+from casebook.accounts.roles import is_manager
 from casebook.idempotency import create_once
 
 from .models import (
+    BoundaryWarning,
     Case,
     CaseEvent,
     CaseEventKind,
     CaseStatus,
     Client,
     Escalation,
+    EscalationDecision,
     EscalationReason,
     Priority,
     RootCause,
     Temperament,
 )
+from .signals import escalation_decided, escalation_raised
 
 # Where a case may go from each status. Anything else is refused by case_change_status.
 # Escalating is not a plain status move: case_escalate records why and for whom.
@@ -310,4 +314,122 @@ def case_escalate(
         data={"reason": reason, "note": note, "from": previous},
         target=escalation,
     )
+    escalation_raised.send(sender=Escalation, escalation=escalation)
     return escalation
+
+
+def _require_manager_of(actor: User, team_id: int) -> None:
+    if not is_manager(actor) or (not actor.is_superuser and not actor.teams.filter(pk=team_id).exists()):
+        raise PermissionDenied("Only a manager of the case's team can decide its escalations.")
+
+
+CONCESSION_DECISIONS = {EscalationDecision.CONCESSION_APPROVED, EscalationDecision.CONCESSION_REFUSED}
+
+
+@transaction.atomic
+def escalation_decide(
+    *,
+    actor: User,
+    escalation: Escalation,
+    decision: str,
+    note: str = "",
+    new_owner: User | None = None,
+    concession: models.Model | None = None,
+) -> Escalation:
+    """A manager's decision on an open escalation: take over, reassign, hand back, or a concession.
+
+    The escalation row is locked first, so of two managers deciding at once one wins and the
+    other gets a ValidationError saying it was already decided. A concession decision is made
+    by `playbooks.services.escalation_decide_concession`, which decides the concession and then
+    calls this with it. When no other escalation of the case is open, the case goes back to in
+    progress (with the new owner after a take-over or reassignment).
+    """
+    escalation = Escalation.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=escalation.pk)
+    case = Case.objects.select_for_update().select_related("owner").get(pk=escalation.case_id)
+    _require_manager_of(actor, case.team_id)
+    if escalation.decided_at is not None:
+        when = timezone.localtime(escalation.decided_at).strftime("%d %b %Y %H:%M")
+        raise ValidationError(f"{escalation.decided_by} already decided this escalation ({when}).")
+    if decision not in EscalationDecision.values:
+        raise ValidationError({"decision": "Choose what to do with the escalation."})
+    note = note.strip()
+    if decision in CONCESSION_DECISIONS and concession is None:
+        raise ValidationError({"concession": "Choose the concession to decide."})
+    if decision == EscalationDecision.HAND_BACK and not note:
+        raise ValidationError({"note": "Give the agent your guidance."})
+    previous_owner = case.owner
+    owner = case.owner
+    if decision == EscalationDecision.TAKE_OVER:
+        owner = actor
+    elif decision == EscalationDecision.REASSIGN:
+        if new_owner is None:
+            raise ValidationError({"new_owner": "Choose the agent who takes the case."})
+        if new_owner == case.owner:
+            raise ValidationError({"new_owner": f"{new_owner} already owns the case."})
+        _require_owner_in_team(new_owner, case.team_id)
+        owner = new_owner
+    now = timezone.now()
+    escalation.decision = decision
+    escalation.decision_note = note
+    escalation.decided_by = actor
+    escalation.decided_at = now
+    escalation.save(update_fields=["decision", "decision_note", "decided_by", "decided_at"])
+    case.owner = owner
+    case.last_activity_at = max(case.last_activity_at, now)
+    case.save(update_fields=["owner", "last_activity_at"])
+    data = {"decision": decision, "note": note, "reason": escalation.reason}
+    if owner != previous_owner:
+        data["owner"] = [str(previous_owner), str(owner)]
+    if concession is not None:
+        data["concession"] = str(concession)
+    case_event_record(
+        case=case, kind=CaseEventKind.ESCALATION_DECIDED, actor=actor, occurred_at=now, data=data, target=escalation
+    )
+    still_open = Escalation.objects.filter(case=case, decided_at__isnull=True).exists()
+    if case.status == CaseStatus.ESCALATED and not still_open:
+        case_change_status(
+            actor=actor,
+            case=case,
+            status=CaseStatus.IN_PROGRESS,
+            note=f"{EscalationDecision(decision).label}." + (f" {note}" if note else ""),
+        )
+    recipients = {user.pk: user for user in (previous_owner, owner) if user != actor}
+    escalation_decided.send(sender=Escalation, escalation=escalation, recipients=list(recipients.values()))
+    return escalation
+
+
+@transaction.atomic
+def boundary_warning_give(*, actor: User, case: Case, note: str = "") -> BoundaryWarning:
+    """Record that the agent warned an abusive client; a later abusive contact escalates the case."""
+    _require_member(actor, case.team, "You can only record warnings on cases of your own teams.")
+    if not case.is_open:
+        raise ValidationError("The case is not open.")
+    now = timezone.now()
+    warning = BoundaryWarning(case=case, given_by=actor, given_at=now, note=note.strip())
+    warning.full_clean()
+    warning.save()
+    case_record_activity(case=case, at=now)
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.BOUNDARY_WARNING,
+        actor=actor,
+        occurred_at=now,
+        data={"note": warning.note},
+        target=warning,
+    )
+    return warning
+
+
+@transaction.atomic
+def client_set_written_contact_only(*, actor: User, client: Client, on: bool, note: str = "") -> Client:
+    """A manager limits (or stops limiting) a client to written contact; each open case records it."""
+    _require_manager_of(actor, client.team_id)
+    if client.written_contact_only == on:
+        return client
+    client.written_contact_only = on
+    client.save(update_fields=["written_contact_only", "updated_at"])
+    for case in client.cases.filter(status__in=[CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED]):
+        case_event_record(
+            case=case, kind=CaseEventKind.WRITTEN_CONTACT_ONLY, actor=actor, data={"on": on, "note": note.strip()}
+        )
+    return client

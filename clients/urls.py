@@ -9,6 +9,7 @@ client_patterns = [
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:client_pk>/cases/new/", views.case_create, name="open_case"),
+    path("<int:pk>/written-contact/", views.client_written_contact, name="written_contact"),
 ]
 
 case_patterns = [
@@ -18,4 +19,5 @@ case_patterns = [
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/status/", views.case_status, name="status"),
     path("<int:pk>/escalate/", views.case_escalate_view, name="escalate"),
+    path("<int:pk>/boundary-warning/", views.case_boundary_warning, name="boundary_warning"),
 ]

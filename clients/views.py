@@ -23,13 +23,23 @@ from playbooks.selectors import case_playbook_context
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
 from .selectors import (
     DEFAULT_CASE_SORT,
+    case_clock,
     case_ordering,
     cases_for_user,
     clients_for_user,
     get_case_for_user,
     get_client_for_user,
 )
-from .services import case_change_status, case_escalate, case_open, case_update, client_create, client_update
+from .services import (
+    boundary_warning_give,
+    case_change_status,
+    case_escalate,
+    case_open,
+    case_update,
+    client_create,
+    client_set_written_contact_only,
+    client_update,
+)
 
 
 def _page(request, queryset, per_page: int | None = None):
@@ -224,13 +234,16 @@ def render_case_page(
     request, case, *, log_form=None, status_form=None, escalation_form=None, playbook_forms=None, status=200
 ):
     """The case page: details, timeline, the playbook and the forms to work the case."""
+    # A client limited to written contact: the log form starts on email.
+    log_initial = {"channel": "email"} if case.client.written_contact_only else None
     return render(
         request,
         "clients/case_detail.html",
         {
             "case": case,
             **timeline_context(request, case),
-            "form": log_form or InteractionForm(),
+            "form": log_form or InteractionForm(initial=log_initial),
+            "case_clock": case_clock(case),
             "follow_ups": follow_ups_for_case(case),
             "follow_up_form": FollowUpForm(case=case),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
@@ -306,3 +319,28 @@ def case_escalate_view(request, pk: int):
             return redirect(case)
     messages.error(request, "The case was not escalated: see the form below.")
     return render_case_page(request, case, escalation_form=form, status=422)
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def case_boundary_warning(request, pk: int):
+    case = get_case_for_user(request.user, pk)
+    try:
+        boundary_warning_give(actor=request.user, case=case, note=request.POST.get("note", "")[:2000])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Warning recorded. If the client is abusive again, a manager takes over.")
+    return redirect(case)
+
+
+@login_required
+@permission_required("clients.review_case", raise_exception=True)
+@require_POST
+def client_written_contact(request, pk: int):
+    client = get_client_for_user(request.user, pk)
+    on = request.POST.get("on") == "true"
+    client_set_written_contact_only(actor=request.user, client=client, on=on, note=request.POST.get("note", "")[:2000])
+    messages.success(request, "Written contact only is set." if on else "Calls are allowed again.")
+    return redirect(client)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
 from casebook.idempotency import create_once
-from clients.models import Case, CaseEventKind, CaseStatus, EscalationReason, RootCause
+from clients.models import Case, CaseEventKind, CaseStatus, Escalation, EscalationDecision, EscalationReason, RootCause
 from clients.services import (
     case_change_status,
     case_escalate,
@@ -19,6 +19,7 @@ from clients.services import (
     case_record_activity,
     case_update,
     client_update,
+    escalation_decide,
 )
 from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
@@ -386,6 +387,26 @@ def concession_decide(*, actor: User, concession: Concession, approve: bool, not
         target=concession,
     )
     return concession
+
+
+@transaction.atomic
+def escalation_decide_concession(
+    *, actor: User, escalation: Escalation, concession: Concession, approve: bool, note: str = ""
+) -> Escalation:
+    """Decide an escalation by approving or refusing one of the case's pending concessions.
+
+    The one way to do it: the concession is decided (concession_decide) and the escalation
+    closed with that decision in the same transaction.
+    """
+    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if locked.decided_at is not None:
+        # Let clients say who decided it, before the concession is touched.
+        return escalation_decide(actor=actor, escalation=locked, decision="", concession=concession)
+    if concession.case_id != locked.case_id:
+        raise ValidationError({"concession": "That concession belongs to another case."})
+    concession_decide(actor=actor, concession=concession, approve=approve, note=note)
+    decision = EscalationDecision.CONCESSION_APPROVED if approve else EscalationDecision.CONCESSION_REFUSED
+    return escalation_decide(actor=actor, escalation=locked, decision=decision, note=note, concession=concession)
 
 
 @transaction.atomic

@@ -4,6 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from .models import TeamClosedDay, TeamSettings
+
 
 def _time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
@@ -19,3 +21,30 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save preferences"))
+
+
+class TeamSettingsForm(forms.ModelForm):
+    class Meta:
+        model = TeamSettings
+        fields = [
+            "response_target_hours",
+            "resolution_target_hours",
+            "stall_contacts",
+            "hostile_contacts_per_day",
+            "time_zone",
+            "working_days",
+            "workday_starts",
+            "workday_ends",
+            "holiday_country",
+        ]
+        widgets = {
+            "workday_starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "workday_ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+class ClosedDayForm(forms.ModelForm):
+    class Meta:
+        model = TeamClosedDay
+        fields = ["date", "reason"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}

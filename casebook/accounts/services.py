@@ -1,10 +1,11 @@
 """State changes for accounts, teams and roles."""
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Notice, Team, User
+from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 
 
@@ -71,3 +72,67 @@ def notice_send(*, user: User, message: str, url: str = "") -> Notice:
 def notices_mark_read(*, user: User) -> int:
     """Mark every unread notice of the user read; returns how many there were."""
     return Notice.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+
+
+TEAM_SETTINGS_FIELDS = [
+    "response_target_hours",
+    "resolution_target_hours",
+    "stall_contacts",
+    "hostile_contacts_per_day",
+    "time_zone",
+    "working_days",
+    "workday_starts",
+    "workday_ends",
+    "holiday_country",
+]
+
+
+def _require_manager_of_team(actor: User, team: Team) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from .roles import is_manager
+
+    if not is_manager(actor) or (not actor.is_superuser and not actor.teams.filter(pk=team.pk).exists()):
+        raise PermissionDenied("Only a manager of the team can change its settings.")
+
+
+@transaction.atomic
+def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
+    """A manager changes the team's targets, thresholds or calendar."""
+    from .selectors import team_settings
+
+    unknown = set(changes) - set(TEAM_SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"team_settings_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    _require_manager_of_team(actor, team)
+    settings = TeamSettings.objects.select_for_update().get(pk=team_settings(team).pk)
+    for field, value in changes.items():
+        setattr(settings, field, value)
+    if settings.holiday_country:
+        import holidays
+
+        settings.holiday_country = settings.holiday_country.upper()
+        if settings.holiday_country not in holidays.list_supported_countries():
+            raise ValidationError({"holiday_country": "No public holiday calendar is known for this country code."})
+    settings.full_clean()
+    settings.save()
+    return settings
+
+
+@transaction.atomic
+def team_closed_day_add(*, actor: User, team: Team, date, reason: str = "") -> TeamClosedDay:
+    """A manager marks a day the team does not work (it stops the business-hours clock)."""
+    _require_manager_of_team(actor, team)
+    if TeamClosedDay.objects.filter(team=team, date=date).exists():
+        raise ValidationError({"date": "That day is already marked closed."})
+    day = TeamClosedDay(team=team, date=date, reason=reason.strip())
+    day.full_clean()
+    day.save()
+    return day
+
+
+@transaction.atomic
+def team_closed_day_remove(*, actor: User, day: TeamClosedDay) -> None:
+    """A manager removes a closed day (the team works that day after all)."""
+    _require_manager_of_team(actor, day.team)
+    day.delete()

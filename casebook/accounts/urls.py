@@ -7,4 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("notices/", views.notices, name="notices"),
+    path("teams/<int:pk>/settings/", views.team_settings_edit, name="team_settings"),
+    path("teams/<int:pk>/closed-days/", views.closed_day_add, name="closed_day_add"),
+    path("teams/<int:pk>/closed-days/<int:day_pk>/remove/", views.closed_day_remove, name="closed_day_remove"),
 ]

@@ -123,6 +123,34 @@ MATRIX: dict[str, Entry] = {
     "case-escalate": Entry(
         kwargs=_case, method="post", anonymous=API, json=True, post_data={"reason": "other", "note": "x"}
     ),
+    # Escalations: the managers' queue and review page; an agent of any team is refused.
+    "escalations:queue": Entry(outsider=403, manager_only=True),
+    "escalations:review": Entry(kwargs=lambda d: {"pk": d.escalation.pk}, outsider=403, manager_only=True),
+    "escalations:decide": Entry(
+        kwargs=lambda d: {"pk": d.escalation.pk},
+        method="post",
+        post_data={"decision": "take_over"},
+        outsider=403,
+        manager_only=True,
+    ),
+    "accounts:team_settings": Entry(kwargs=lambda d: {"pk": d.case.team_id}, outsider=403, manager_only=True),
+    "accounts:closed_day_add": Entry(
+        kwargs=lambda d: {"pk": d.case.team_id},
+        method="post",
+        post_data={"day-date": "2030-01-02"},
+        outsider=403,
+        manager_only=True,
+    ),
+    "accounts:closed_day_remove": Entry(
+        kwargs=lambda d: {"pk": d.case.team_id, "day_pk": d.closed_day.pk},
+        method="post",
+        outsider=403,
+        manager_only=True,
+    ),
+    "cases:boundary_warning": Entry(kwargs=_case, method="post", post_data={"note": "x"}),
+    "clients:written_contact": Entry(
+        kwargs=lambda d: {"pk": d.customer.pk}, method="post", post_data={"on": "true"}, outsider=403, manager_only=True
+    ),
     "escalation-list": Entry(anonymous=API, outsider=None),
     "escalation-detail": Entry(kwargs=lambda d: {"pk": d.escalation.pk}, anonymous=API),
     "interaction-list": Entry(anonymous=API, outsider=None),
@@ -203,6 +231,7 @@ def data(case, agent, manager):
         ),
     )
     data.escalation = case.escalations.get()
+    data.closed_day = case.team.closed_days.create(date="2030-01-01", reason="Move")
     case.refresh_from_db()
     return data
 

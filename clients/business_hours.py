@@ -1,0 +1,123 @@
+"""The business-hours clock: how many working hours passed, and when a target is breached.
+
+A team's calendar (working days and hours in its time zone, public holidays of its country
+from the `holidays` package, and its own closed days) decides which hours count. Pauses
+(while the case waits on the client) are intervals that do not count either.
+
+The functions on `Calendar` are pure (no database); `calendar_for_team` reads a team's.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    time_zone: str = "UTC"
+    working_days: str = "01234"
+    starts: time = time(9)
+    ends: time = time(17)
+    holiday_country: str = ""
+    closed_days: frozenset[date] = field(default_factory=frozenset)
+
+    @cached_property
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @cached_property
+    def _holidays(self):
+        if not self.holiday_country:
+            return {}
+        return holidays_lib.country_holidays(self.holiday_country)
+
+    def is_working_day(self, day: date) -> bool:
+        return str(day.weekday()) in self.working_days and day not in self.closed_days and day not in self._holidays
+
+    def _day_window(self, day: date) -> Interval:
+        # Built in local time: a day with a clock change has its real length.
+        start = datetime.combine(day, self.starts, self._zone)
+        end = datetime.combine(day, self.ends, self._zone)
+        return start, end
+
+    def _windows(self, start: datetime, end: datetime | None = None):
+        """The working windows (aware datetimes) from the day of `start` onwards, clipped."""
+        day = start.astimezone(self._zone).date()
+        # Ten years without a working day means a misconfigured calendar; stop rather than spin.
+        for _ in range(3660):
+            if end is not None and datetime.combine(day, time.min, self._zone) >= end:
+                return
+            if self.is_working_day(day):
+                lo, hi = self._day_window(day)
+                lo, hi = max(lo, start), hi if end is None else min(hi, end)
+                if hi > lo:
+                    yield lo, hi
+            day += timedelta(days=1)
+
+    def elapsed(self, start: datetime, end: datetime, pauses: Iterable[Interval] = ()) -> timedelta:
+        """Business time between two instants, leaving out the pauses."""
+        if end <= start:
+            return timedelta(0)
+        pauses = sorted(pauses)
+        total = timedelta(0)
+        for lo, hi in self._windows(start, end):
+            total += hi - lo - _overlap(lo, hi, pauses)
+        return total
+
+    def breach_at(self, start: datetime, hours: float, pauses: Iterable[Interval] = ()) -> datetime:
+        """The instant at which `hours` business hours have passed since `start`."""
+        remaining = timedelta(hours=float(hours))
+        pauses = sorted(pauses)
+        for lo, hi in self._windows(start):
+            for piece_lo, piece_hi in _subtract(lo, hi, pauses):
+                if piece_hi - piece_lo >= remaining:
+                    return piece_lo + remaining
+                remaining -= piece_hi - piece_lo
+        raise ValueError("The calendar has no working hours.")
+
+
+def _overlap(lo: datetime, hi: datetime, pauses: list[Interval]) -> timedelta:
+    return sum(
+        ((min(hi, p_hi) - max(lo, p_lo)) for p_lo, p_hi in pauses if p_hi > lo and p_lo < hi),
+        timedelta(0),
+    )
+
+
+def _subtract(lo: datetime, hi: datetime, pauses: list[Interval]):
+    cursor = lo
+    for p_lo, p_hi in pauses:
+        if p_hi <= cursor or p_lo >= hi:
+            continue
+        if p_lo > cursor:
+            yield cursor, p_lo
+        cursor = max(cursor, p_hi)
+        if cursor >= hi:
+            return
+    if cursor < hi:
+        yield cursor, hi
+
+
+def calendar_for_team(team, settings=None) -> Calendar:
+    """The calendar of a team from its settings (read unless given) and closed days."""
+    from casebook.accounts.selectors import team_settings
+
+    settings = settings or team_settings(team)
+    return Calendar(
+        time_zone=settings.time_zone,
+        working_days=settings.working_days,
+        # A row just made with its defaults still holds the default strings.
+        starts=_as_time(settings.workday_starts),
+        ends=_as_time(settings.workday_ends),
+        holiday_country=settings.holiday_country,
+        closed_days=frozenset(team.closed_days.values_list("date", flat=True)),
+    )
+
+
+def _as_time(value) -> time:
+    return time.fromisoformat(value) if isinstance(value, str) else value

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import escalation_views as views
+
+app_name = "escalations"
+
+# /escalations/: the managers' review queue and decisions.
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:pk>/", views.review, name="review"),
+    path("<int:pk>/decide/", views.decide, name="decide"),
+]
