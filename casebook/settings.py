@@ -260,6 +260,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "kind": each choice set gets its own readable name.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "clients.models.CaseStatus",
+        "FollowUpKindEnum": "interactions.models.FollowUpKind",
+        "FollowUpStatusEnum": "interactions.models.FollowUpStatus",
+        "StepKindEnum": "playbooks.models.StepKind",
+        "StepProgressStatusEnum": "playbooks.api.STEP_STATUSES",
+        "ConcessionKindEnum": "playbooks.models.ConcessionKind",
+        "ConcessionStatusEnum": "playbooks.models.ConcessionStatus",
+    },
 }
 # How long a create's Idempotency-Key is remembered.
 CASEBOOK_API_IDEMPOTENCY_TTL = timedelta(hours=env.int("API_IDEMPOTENCY_TTL_HOURS", default=24))
