@@ -246,8 +246,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Casebook API",
     "DESCRIPTION": (
-        "Log contacts from phone systems, chat tools and scripts, and read and work your teams' clients and "
-        "cases. Authenticate with a personal token (`Authorization: Bearer <token>`) from your profile page. "
+        "Log contacts from phone systems, chat tools and scripts, read and work your teams' clients, cases "
+        "and follow-ups, and see where each case stands in its playbook. Authenticate with a personal token "
+        "(`Authorization: Bearer <token>`) from your profile page. "
         "You see what you see in the app: another team's records answer 404. Errors are JSON that names each "
         "field and what is wrong with it. Creates accept an `Idempotency-Key` header so a retry does not "
         "create twice. Each token has a request budget; past it the answer is 429 with `Retry-After`. "

@@ -1,4 +1,4 @@
-"""REST endpoints for interactions: create and read only, as everywhere else (append-only)."""
+"""REST endpoints for interactions (create and read only: append-only) and follow-ups."""
 
 from django.contrib.auth import get_user_model
 from django_filters import rest_framework as filters

@@ -70,13 +70,19 @@ def _add_interactions(case, n, correct_every=4):
 
 
 def test_case_detail_queries_do_not_grow_with_the_timeline(agent_client, case):
+    from playbooks.defaults import install_defaults
+    from playbooks.models import Playbook, PlaybookVersion, Step
+
+    # Measured with the built-in playbooks installed, as in production: a transactional test
+    # earlier in the run may have flushed them, and without them the panel costs less.
+    install_defaults(Playbook, PlaybookVersion, Step)
     _add_interactions(case, 5)
     small = count_queries(agent_client, case.get_absolute_url())
     _add_interactions(case, 45)
     assert count_queries(agent_client, case.get_absolute_url()) == small
     # 12 for the case itself; the playbook panel and coaching add a fixed handful (see
     # playbooks/tests/test_query_counts.py).
-    assert small <= 18
+    assert small <= 19
 
 
 def test_client_detail_queries_do_not_grow(agent_client, customer, agent):
