@@ -252,8 +252,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Casebook API",
     "DESCRIPTION": (
-        "Log contacts from phone systems, chat tools and scripts, and read and work your teams' clients and "
-        "cases. Authenticate with a personal token (`Authorization: Bearer <token>`) from your profile page. "
+        "Log contacts from phone systems, chat tools and scripts, read and work your teams' clients, cases "
+        "and follow-ups, and see where each case stands in its playbook. Authenticate with a personal token "
+        "(`Authorization: Bearer <token>`) from your profile page. "
         "You see what you see in the app: another team's records answer 404. Errors are JSON that names each "
         "field and what is wrong with it. Creates accept an `Idempotency-Key` header so a retry does not "
         "create twice. Each token has a request budget; past it the answer is 429 with `Retry-After`. "
@@ -266,6 +267,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "kind": each choice set gets its own readable name.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "clients.models.CaseStatus",
+        "FollowUpKindEnum": "interactions.models.FollowUpKind",
+        "FollowUpStatusEnum": "interactions.models.FollowUpStatus",
+        "StepKindEnum": "playbooks.models.StepKind",
+        "StepProgressStatusEnum": "playbooks.api.STEP_STATUSES",
+        "ConcessionKindEnum": "playbooks.models.ConcessionKind",
+        "ConcessionStatusEnum": "playbooks.models.ConcessionStatus",
+    },
 }
 # How long a create's Idempotency-Key is remembered.
 CASEBOOK_API_IDEMPOTENCY_TTL = timedelta(hours=env.int("API_IDEMPOTENCY_TTL_HOURS", default=24))

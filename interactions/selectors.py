@@ -66,10 +66,15 @@ def follow_ups_for_case(case: Case) -> list[FollowUp]:
     return open_rows + closed
 
 
+def follow_ups_for_user(user: User) -> QuerySet[FollowUp]:
+    """Every follow-up on the cases of the user's teams, soonest due first."""
+    return scope_to_user_teams(FollowUp.objects.all(), user, team_field="case__team").order_by("due_at", "id")
+
+
 def get_follow_up_for_user(user: User, pk: int) -> FollowUp:
     """The follow-up, or 404 outside the user's teams."""
-    queryset = FollowUp.objects.select_related("case__client", "case__team", "owner")
-    return get_object_or_404(scope_to_user_teams(queryset, user, team_field="case__team"), pk=pk)
+    queryset = follow_ups_for_user(user).select_related("case__client", "case__team", "owner")
+    return get_object_or_404(queryset, pk=pk)
 
 
 def my_day(user: User, *, now: datetime | None = None) -> dict:

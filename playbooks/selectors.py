@@ -95,6 +95,35 @@ def case_playbook_version(case: Case, team_playbooks: list[Playbook] | None = No
     return None, latest_version(playbook) if playbook is not None else None
 
 
+def case_playbook_progress(case: Case, team_playbooks: list[Playbook] | None = None):
+    """(pinned CasePlaybook or None, its version, its steps in order, the current step or None).
+
+    Each step carries `record`: its StepRecord on this case (done or skipped), or None. The
+    current step is the first one without a record; None once every step has one.
+    """
+    pinned, version = case_playbook_version(case, team_playbooks)
+    if version is None:
+        return pinned, None, [], None
+    records = {}
+    if pinned is not None:
+        records = {record.step_id: record for record in pinned.records.select_related("completed_by")}
+    steps = list(version.steps.order_by("position"))
+    current = None
+    for step in steps:
+        step.record = records.get(step.pk)
+        if step.record is None and current is None:
+            current = step
+    return pinned, version, steps, current
+
+
+def solution_options_for_case(case: Case) -> list[SolutionOption]:
+    return list(SolutionOption.objects.filter(case=case))
+
+
+def concessions_for_case(case: Case) -> list[Concession]:
+    return list(Concession.objects.filter(case=case).order_by("created_at", "id"))
+
+
 def render_saved_reply(reply: SavedReply, *, case: Case, agent: User, next_step: str = "") -> str:
     """The reply with its placeholders filled for this case; unknown placeholders stay as written."""
     values = {
@@ -149,24 +178,16 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
     from .forms import step_forms_for
 
     team_playbooks = playbooks_for_team(case.team_id)
-    pinned, version = case_playbook_version(case, team_playbooks)
+    pinned, version, steps, current = case_playbook_progress(case, team_playbooks)
     if version is None:
         # Only when the built-in playbooks were never installed (a flushed test database).
         return {"pb_version": None, "coaching": _coaching(case)}
-    records = {}
-    if pinned is not None:
-        records = {record.step_id: record for record in pinned.records.select_related("completed_by")}
-    steps = list(version.steps.order_by("position"))
-    current = None
-    for step in steps:
-        step.record = records.get(step.pk)
-        if step.record is None and current is None:
-            current = step
+    records = [step.record for step in steps if step.record]
     # Options are read only where the open step (or the case file) shows them.
     kind = current.kind if current is not None else None
     options = []
     if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
-        options = list(SolutionOption.objects.filter(case=case))
+        options = solution_options_for_case(case)
     concessions_all = list(
         Concession.objects.filter(client_id=case.client_id).select_related("case").order_by("-created_at", "-id")
     )

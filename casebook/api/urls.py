@@ -9,10 +9,11 @@ from rest_framework.routers import DefaultRouter
 
 from clients import api as clients_api
 from interactions import api as interactions_api
+from playbooks import api as playbooks_api
 
 from . import views
 
-ROUTES = [*clients_api.routes, *interactions_api.routes]
+ROUTES = [*clients_api.routes, *interactions_api.routes, *playbooks_api.routes]
 
 router = DefaultRouter()
 for prefix, viewset, basename in ROUTES:

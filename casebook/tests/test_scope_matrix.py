@@ -165,6 +165,26 @@ MATRIX: dict[str, Entry] = {
     "team_outcomes": Entry(kwargs=lambda d: {"user_id": d.manager.pk}, outsider=403, manager_only=True),
     "cases:export": Entry(outsider=None),
     "cases:export_interactions": Entry(kwargs=_on_case),
+    "follow-up-list": Entry(anonymous=API, outsider=None),
+    "follow-up-detail": Entry(kwargs=lambda d: {"pk": d.follow_up.pk}, anonymous=API),
+    "follow-up-done": Entry(
+        kwargs=lambda d: {"pk": d.follow_up.pk},
+        method="post",
+        anonymous=API,
+        json=True,
+        post_data={"fulfilled_by": 0},
+    ),
+    "follow-up-reschedule": Entry(
+        kwargs=lambda d: {"pk": d.follow_up.pk},
+        method="post",
+        anonymous=API,
+        json=True,
+        post_data={"due_at": "2099-01-01T10:00:00Z"},
+    ),
+    "follow-up-cancel": Entry(
+        kwargs=lambda d: {"pk": d.follow_up.pk}, method="post", anonymous=API, json=True, post_data={"note": "x"}
+    ),
+    "playbook-progress-detail": Entry(kwargs=_case, anonymous=API),
 }
 # The admin guards itself (staff only); it is checked as a whole below.
 IGNORED_NAMESPACES = {"admin"}

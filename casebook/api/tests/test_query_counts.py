@@ -1,12 +1,16 @@
 """Each list costs the same number of queries at 5 and at 50 rows (one page, no N+1)."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from clients.models import EscalationReason
 from clients.services import case_escalate
 from clients.tests.factories import CaseFactory, ClientFactory
+from interactions.services import follow_up_schedule
 from interactions.tests.factories import InteractionFactory
 
 
@@ -15,6 +19,9 @@ def _fill(size, team, owner):
         case = CaseFactory(client=ClientFactory(team=team), owner=owner)
         InteractionFactory(case=case)
         case_escalate(case=case, reason=EscalationReason.OTHER, note="Help.", actor=owner)
+        follow_up_schedule(
+            actor=owner, case=case, kind="internal_check", due_at=timezone.now() + timedelta(days=1), note="Check"
+        )
 
 
 def _queries(api, url):
@@ -24,7 +31,10 @@ def _queries(api, url):
     return len(queries), response.json()["count"]
 
 
-@pytest.mark.parametrize("url", ["/api/v1/clients/", "/api/v1/cases/", "/api/v1/interactions/", "/api/v1/escalations/"])
+LISTS = ["/api/v1/clients/", "/api/v1/cases/", "/api/v1/interactions/", "/api/v1/escalations/", "/api/v1/follow-ups/"]
+
+
+@pytest.mark.parametrize("url", LISTS)
 def test_list_queries_do_not_grow_with_rows(agent_api, agent, team, url):
     _fill(5, team, agent)
     agent_api.get(url)  # warm the token's "last used" write and the content-type cache
