@@ -8,10 +8,14 @@ It creates a throw-away database (bench_<name> beside DATABASE_URL's, dropped at
 10,000 "email the client" follow-ups already due, and an aiosmtpd sink on a free port.
 Then:
   1. the smtplib loop: one connection, the same 10,000 rendered messages, timed;
-  2. one worker (solo pool, concurrency 1) with beat, sweep every 5 s: the sweep writes
-     the 10,000 outbox rows, hands them out in batches, and the worker delivers them.
-It prints the time of each and the ratio smtplib_time / worker_time (target >= 0.5), for
-delivery alone (outbox rows written -> all sent) and end to end (worker start -> all sent).
+  2. one worker (solo pool, concurrency 1), started and answering before the clock
+     starts (its start-up is NOT counted); then the sweep task is queued, as beat queues
+     it, and the clock runs until the sink has all 10,000: the sweep turns the due
+     follow-ups into outbox rows batch by batch, hands each batch to the worker on
+     commit, and the worker delivers them.
+It prints three clearly separated figures, each as the ratio smtplib_time / time (target
+>= 0.5): the loop itself, the sending stage (first hand-off to SMTP -> last sent, from
+the rows' own timestamps) and end to end (sweep queued -> all delivered).
 """
 
 import os
@@ -108,15 +112,16 @@ def main() -> None:
             assert sink.count == N, sink.count
             sink.count = 0
 
-            # 2. One worker with beat, through the outbox.
+            # 2. One worker, through the outbox; the sweep is queued by hand, as beat would.
             queue = f"bench-{uuid.uuid4().hex[:8]}"
             env = {
                 "EMAIL_URL": f"smtp://127.0.0.1:{port}",
                 "CELERY_TASK_DEFAULT_QUEUE": queue,
                 "CASEBOOK_VAR_DIR": tempfile.mkdtemp(prefix="casebook-bench-"),
-                # Production sweeps every 30 s; 5 s here so the run starts soon. The sweep
-                # that writes the rows hands them out itself, so this does not slow delivery.
-                "CASEBOOK_SWEEP_SECONDS": "5",
+                # Beat as in production, only as the safety net: a sweep that reaches half its
+                # time limit leaves the rest to the next one. The clock starts with the sweep
+                # queued below, before beat's first one is due.
+                "CASEBOOK_SWEEP_SECONDS": "10",
                 "LOG_LEVEL": "WARNING",
                 # Production mode: with DEBUG on, Django keeps and formats every query.
                 "DEBUG": "0",
@@ -124,19 +129,29 @@ def main() -> None:
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "CASEBOOK_BASE_URL": "http://127.0.0.1:8000",
             }
-            started_wall = timezone.now()
-            started = time.perf_counter()
+            from casebook.celery import app
+            from interactions.tasks import sweep
+
             with celery_worker(queue=queue, beat=True, extra_env=env):
+                deadline = time.monotonic() + 120
+                while not app.control.ping(timeout=0.5):
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the worker did not start within 2 minutes")
+                started_wall = timezone.now()
+                started = time.perf_counter()
+                sweep.apply_async(queue=queue)
                 deadline = time.monotonic() + 900
-                while OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() < N:
+                while sink.count < N:
                     if time.monotonic() > deadline:
                         raise SystemExit("worker did not deliver everything within 15 minutes")
-                    time.sleep(0.25)
+                    time.sleep(0.05)
                 worker_seconds = time.perf_counter() - started
+                while OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() < N:
+                    time.sleep(0.1)  # the last "sent" mark follows the sink's count by one UPDATE
             times = OutgoingEmail.objects.aggregate(
                 written=Max("created_at"), first_handed=Min("handed_to_smtp_at"), last=Max("sent_at")
             )
-            delivery_seconds = (times["last"] - times["written"]).total_seconds()
+            sweep_seconds = (times["written"] - started_wall).total_seconds()
             sending_seconds = (times["last"] - times["first_handed"]).total_seconds()
             assert sink.count == N, f"sink received {sink.count}, expected exactly {N}"
             assert OutgoingEmail.objects.count() == N
@@ -145,15 +160,16 @@ def main() -> None:
         broker = "redis" if os.environ.get("REDIS_URL") else "filesystem"
         lines = [
             f"email dispatch benchmark, {timezone.now():%Y-%m-%d %H:%M} UTC, {vendor} + {broker}, N={N}",
-            f"plain smtplib loop (one connection):       {loop_seconds:8.2f} s  ({N / loop_seconds:7.0f} msg/s)",
-            f"one worker, delivery (rows -> all sent):   {delivery_seconds:8.2f} s"
-            f"  ({N / delivery_seconds:7.0f} msg/s)",
-            f"one worker, sending (1st hand-off -> last):{sending_seconds:8.2f} s  ({N / sending_seconds:7.0f} msg/s)",
-            f"one worker, end to end (start -> all sent):{worker_seconds:8.2f} s  ({N / worker_seconds:7.0f} msg/s)",
-            f"ratio, delivery:   {loop_seconds / delivery_seconds:.2f}  (target >= 0.5)",
-            f"ratio, sending:    {loop_seconds / sending_seconds:.2f}  (without handing the rows out)",
-            f"ratio, end to end: {loop_seconds / worker_seconds:.2f}  (includes worker start-up and writing"
-            f" {N} outbox rows from due follow-ups, started {started_wall:%H:%M:%S})",
+            f"plain smtplib loop (one connection):            {loop_seconds:8.2f} s  ({N / loop_seconds:7.0f} msg/s)",
+            f"one worker, sending (1st hand-off -> last sent): {sending_seconds:8.2f} s"
+            f"  ({N / sending_seconds:7.0f} msg/s)",
+            f"one worker, end to end (due -> all delivered):   {worker_seconds:8.2f} s"
+            f"  ({N / worker_seconds:7.0f} msg/s)",
+            f"  of which the sweep wrote the last outbox row after {sweep_seconds:.2f} s",
+            f"ratio, smtplib loop:  1.00  (the reference, {loop_seconds:.2f} s)",
+            f"ratio, sending stage: {loop_seconds / sending_seconds:.2f}  (target >= 0.5)",
+            f"ratio, end to end:    {loop_seconds / worker_seconds:.2f}  (target >= 0.5; {N} due follow-ups -> all"
+            f" delivered, worker already running, start-up excluded; sweep queued at {started_wall:%H:%M:%S})",
             f"sink received exactly {sink.count} messages from the worker",
         ]
         print("\n".join(lines))

@@ -113,6 +113,71 @@ def outbox_enqueue(
     return email, True
 
 
+def outbox_enqueue_many(*, emails: list[dict], hand_now: bool = True) -> dict[str, OutgoingEmail]:
+    """Write many outgoing emails at once (call inside the causes' transaction).
+
+    Each item holds the keyword arguments of `outbox_enqueue`. Same guarantees, in a
+    handful of statements instead of four per email: causes that already have their
+    email are skipped (and the unique `cause_key` still refuses a second row: a race
+    would roll the whole transaction back, never write two), ids are taken from the
+    sequence first so the stored raw message carries its final Message-ID in the one
+    INSERT, and on commit the new rows go to workers in batches. Returns the row of
+    every cause key, the existing ones included.
+    """
+    keys = [item["cause_key"] for item in emails]
+    rows = {row.cause_key: row for row in OutgoingEmail.objects.filter(cause_key__in=keys)}
+    fresh = [item for item in emails if item["cause_key"] not in rows]
+    if not fresh:
+        return rows
+    now = timezone.now()
+    ids = _next_ids(len(fresh))
+    new = []
+    for pk, item in zip(ids, fresh, strict=True):
+        with timezone.override(item.get("time_zone") or settings.TIME_ZONE):
+            subject, text, html = render_email(item["template"], item["context"])
+        email = OutgoingEmail(
+            pk=pk,
+            cause_key=item["cause_key"],
+            case=item.get("case"),
+            owner=item.get("owner"),
+            to_name=_one_line(item.get("to_name", ""), 200),
+            to_email=item["to_email"],
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            to_client=item.get("to_client", False),
+            next_attempt_at=now,
+            enqueued_at=now if hand_now else None,
+        )
+        # The unique cause_key and the foreign keys (rows the caller holds) are checked by
+        # the database in the one INSERT, not with two queries per row.
+        email.full_clean(exclude=["case", "owner"], validate_unique=False, validate_constraints=False)
+        if pk is not None:
+            email.raw_message = _message(email, None).message().as_bytes(linesep="\r\n")
+        new.append(email)
+    OutgoingEmail.objects.bulk_create(new)
+    if ids[0] is None:  # no sequence to draw from: the message needs the id the INSERT gave
+        for email in new:
+            email.raw_message = _message(email, None).message().as_bytes(linesep="\r\n")
+        OutgoingEmail.objects.bulk_update(new, ["raw_message"])
+    rows.update((email.cause_key, email) for email in new)
+    if hand_now:
+        size = settings.CASEBOOK_OUTBOX_BATCH
+        pks = [email.pk for email in new]
+        batches = [pks[i : i + size] for i in range(0, len(pks), size)]
+        transaction.on_commit(lambda: _hand_to_workers(batches))
+    return rows
+
+
+def _next_ids(count: int) -> list[int | None]:
+    if db_connection.vendor != "postgresql":
+        return [None] * count
+    table = OutgoingEmail._meta.db_table
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _hand_to_workers(batches: list[list[int]]) -> None:
     from .tasks import deliver_emails
 
