@@ -8,6 +8,7 @@ client_patterns = [
     path("new/", views.client_create_view, name="create"),
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:pk>/history/", views.client_history, name="history"),
     path("<int:client_pk>/cases/new/", views.case_create, name="open_case"),
 ]
 
@@ -15,6 +16,7 @@ case_patterns = [
     path("", views.case_list, name="list"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
+    path("<int:pk>/history/", views.case_history, name="history"),
     path("<int:pk>/status/", views.case_status, name="status"),
     path("<int:pk>/escalate/", views.case_escalate_view, name="escalate"),
 ]

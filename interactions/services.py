@@ -14,6 +14,7 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.accounts.selectors import managers_of_team
 from casebook.accounts.services import notice_send
+from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
 from clients.models import Case, CaseEventKind, CaseStatus, EscalationReason
 from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity
@@ -155,6 +156,7 @@ def follow_up_schedule(
         )
         follow_up.full_clean()
         follow_up.save()
+        audit_record(actor=actor, target=follow_up, before={}, parent=case)
         case_event_record(
             case=case,
             kind=CaseEventKind.FOLLOW_UP_SCHEDULED,
@@ -177,6 +179,7 @@ def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Intera
     """Mark a follow-up done. A call-back names the logged contact that fulfilled it."""
     _require_team(actor, follow_up.case)
     follow_up = _lock(follow_up)
+    before = audit_snapshot(follow_up)
     if not follow_up.is_open:
         raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
     if follow_up.kind == FollowUpKind.CALL_BACK:
@@ -191,6 +194,7 @@ def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Intera
     follow_up.fulfilled_by = fulfilled_by
     follow_up.full_clean()
     follow_up.save()
+    audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
         kind=CaseEventKind.FOLLOW_UP_DONE,
@@ -207,6 +211,7 @@ def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, 
     """Move a pending (or missed) follow-up to a new due time; reminders start afresh."""
     _require_team(actor, follow_up.case)
     follow_up = _lock(follow_up)
+    before = audit_snapshot(follow_up)
     if not follow_up.is_open:
         raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
     if due_at <= timezone.now():
@@ -218,6 +223,7 @@ def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, 
     follow_up.overdue_warned_at = None
     follow_up.full_clean()
     follow_up.save()
+    audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
         kind=CaseEventKind.FOLLOW_UP_RESCHEDULED,
@@ -233,12 +239,14 @@ def follow_up_cancel(*, actor: User, follow_up: FollowUp, note: str = "") -> Fol
     """Call off a pending (or missed) follow-up; the timeline keeps why."""
     _require_team(actor, follow_up.case)
     follow_up = _lock(follow_up)
+    before = audit_snapshot(follow_up)
     if not follow_up.is_open:
         raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
     follow_up.status = FollowUpStatus.CANCELLED
     follow_up.completed_at = timezone.now()
     follow_up.completed_by = actor
     follow_up.save()
+    audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
         kind=CaseEventKind.FOLLOW_UP_CANCELLED,
