@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check setup migrate demo clean bench bench-email
+.PHONY: run test lint check setup migrate demo clean bench bench-email load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: setup
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} $(BIN)/python bench/run.py
 	$(BIN)/python bench/email_dispatch.py
+
+## 20,000 contact-logging POSTs from 16 clients (needs wrk, PostgreSQL): no 5xx, nothing lost or doubled.
+load: setup
+	DATABASE_URL=$${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_load} $(BIN)/python bench/load.py
 
 bench-email: setup
 	$(BIN)/python bench/email_dispatch.py

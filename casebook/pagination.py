@@ -9,7 +9,7 @@ import base64
 import json
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
 
 
@@ -48,7 +48,8 @@ def _decode(cursor: str, fields: list[tuple[str, bool]], model) -> tuple[str, li
         values = [
             model._meta.get_field(name).to_python(value) for (name, _), value in zip(fields, raw_values, strict=True)
         ]
-    except (ValueError, TypeError, FieldDoesNotExist, json.JSONDecodeError):
+    # ValidationError: a forged value the field cannot read (a 500 before, found by a test).
+    except (ValueError, TypeError, FieldDoesNotExist, ValidationError, json.JSONDecodeError):
         return None
     return direction, values
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "casebook.accounts",
     "casebook.health",
+    "casebook.audit",
     "casebook.bench",
     "casebook.api",
     "casebook.search",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
+from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
 
 from .models import (
@@ -111,6 +112,7 @@ def client_create(
         )
         client.full_clean()
         client.save()
+        audit_record(actor=actor, target=client, before={})
         return client
 
     client, _ = create_once(Client.objects.filter(team=team), request_key, create)
@@ -123,10 +125,12 @@ def client_update(*, actor: User, client: Client, **changes) -> Client:
     unknown = set(changes) - set(CLIENT_FIELDS)
     if unknown:
         raise TypeError(f"client_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    before = audit_snapshot(client)
     for field, value in changes.items():
         setattr(client, field, value)
     client.full_clean()
     client.save()
+    audit_record(actor=actor, target=client, before=before)
     return client
 
 
@@ -170,6 +174,7 @@ def case_open(
         )
         case.full_clean()
         case.save()
+        audit_record(actor=actor, target=case, before={})
         case_event_record(
             case=case, kind=CaseEventKind.OPENED, actor=actor, occurred_at=opened_at, data={"title": title}
         )
@@ -196,6 +201,7 @@ def case_update(*, actor: User, case: Case, **changes) -> Case:
     new_owner = changes.get("owner")
     if new_owner is not None and new_owner != case.owner:
         _require_owner_in_team(new_owner, case.team_id)
+    snapshot = audit_snapshot(case)
     before = {field: _display(case, field) for field in changes}
     for field, value in changes.items():
         setattr(case, field, value)
@@ -206,6 +212,7 @@ def case_update(*, actor: User, case: Case, **changes) -> Case:
         return case
     case.last_activity_at = max(case.last_activity_at, timezone.now())
     case.save()
+    audit_record(actor=actor, target=case, before=snapshot)
     case_event_record(case=case, kind=CaseEventKind.UPDATED, actor=actor, data={"changes": diff})
     return case
 
@@ -225,6 +232,7 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "") 
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
     case.refresh_from_db(fields=["status", "resolved_at", "closed_at", "last_activity_at"])
     old = case.status
+    before = audit_snapshot(case)
     if status == old:
         raise ValidationError({"status": f"The case is already {case.get_status_display().lower()}."})
     if status not in ALLOWED_TRANSITIONS.get(old, set()):
@@ -248,6 +256,7 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "") 
         case.closed_at = None
     case.last_activity_at = max(case.last_activity_at, now)
     case.save(update_fields=["status", "resolved_at", "closed_at", "last_activity_at"])
+    audit_record(actor=actor, target=case, before=before, action=f"status: {old} → {status}")
     case_event_record(
         case=case,
         kind=CaseEventKind.STATUS_CHANGED,
@@ -303,9 +312,11 @@ def case_escalate(
         # The same cause escalated the case a moment ago, from another process.
         return Escalation.objects.get(case=case, cause_key=cause_key)
     previous = case.status
+    before = audit_snapshot(case)
     case.status = CaseStatus.ESCALATED
     case.last_activity_at = max(case.last_activity_at, now)
     case.save(update_fields=["status", "last_activity_at"])
+    audit_record(actor=actor, target=case, before=before, action="escalated")
     case_event_record(
         case=case,
         kind=CaseEventKind.ESCALATED,

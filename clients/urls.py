@@ -8,6 +8,7 @@ client_patterns = [
     path("new/", views.client_create_view, name="create"),
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:pk>/history/", views.client_history, name="history"),
     path("<int:client_pk>/cases/new/", views.case_create, name="open_case"),
     path("<int:pk>/written-contact/", views.client_written_contact, name="written_contact"),
 ]
@@ -17,6 +18,7 @@ case_patterns = [
     path("export.csv", views.case_export, name="export"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
+    path("<int:pk>/history/", views.case_history, name="history"),
     path("<int:pk>/status/", views.case_status, name="status"),
     path("<int:pk>/escalate/", views.case_escalate_view, name="escalate"),
     path("<int:pk>/boundary-warning/", views.case_boundary_warning, name="boundary_warning"),

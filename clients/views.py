@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from casebook.accounts.roles import is_manager
+from casebook.audit.selectors import history_of
 from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
@@ -51,6 +53,17 @@ def _query_without_page(request) -> str:
     params.pop("page", None)
     params.pop("cursor", None)
     return params.urlencode()
+
+
+def _history(request, record, back: str):
+    # Scope first (404 outside the user's teams), then the role: an agent of the team gets 403.
+    if not is_manager(request.user):
+        raise PermissionDenied("Only managers can read the history of changes.")
+    return render(
+        request,
+        "audit/history.html",
+        {"record": record, "back": back, "page": _page(request, history_of(record), per_page=50)},
+    )
 
 
 # --- Clients -------------------------------------------------------------------------
@@ -111,6 +124,13 @@ def client_detail(request, pk: int):
             "mood": mood_over_time(client),
         },
     )
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def client_history(request, pk: int):
+    client = get_client_for_user(request.user, pk)
+    return _history(request, client, client.get_absolute_url())
 
 
 @login_required
@@ -257,6 +277,13 @@ def render_case_page(
 @permission_required("clients.view_case", raise_exception=True)
 def case_detail(request, pk: int):
     return render_case_page(request, get_case_for_user(request.user, pk))
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def case_history(request, pk: int):
+    case = get_case_for_user(request.user, pk)
+    return _history(request, case, case.get_absolute_url())
 
 
 @login_required

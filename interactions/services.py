@@ -15,6 +15,7 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.accounts.selectors import managers_of_team
 from casebook.accounts.services import notice_send
+from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
 from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, EscalationReason
 from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity
@@ -156,6 +157,7 @@ def follow_up_schedule(
         )
         follow_up.full_clean()
         follow_up.save()
+        audit_record(actor=actor, target=follow_up, before={}, parent=case)
         case_event_record(
             case=case,
             kind=CaseEventKind.FOLLOW_UP_SCHEDULED,
@@ -178,6 +180,7 @@ def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Intera
     """Mark a follow-up done. A call-back names the logged contact that fulfilled it."""
     _require_team(actor, follow_up.case)
     follow_up = _lock(follow_up)
+    before = audit_snapshot(follow_up)
     if not follow_up.is_open:
         raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
     if follow_up.kind == FollowUpKind.CALL_BACK:
@@ -192,6 +195,7 @@ def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Intera
     follow_up.fulfilled_by = fulfilled_by
     follow_up.full_clean()
     follow_up.save()
+    audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
         kind=CaseEventKind.FOLLOW_UP_DONE,
@@ -208,6 +212,7 @@ def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, 
     """Move a pending (or missed) follow-up to a new due time; reminders start afresh."""
     _require_team(actor, follow_up.case)
     follow_up = _lock(follow_up)
+    before = audit_snapshot(follow_up)
     if not follow_up.is_open:
         raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
     if due_at <= timezone.now():
@@ -219,6 +224,7 @@ def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, 
     follow_up.overdue_warned_at = None
     follow_up.full_clean()
     follow_up.save()
+    audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
         kind=CaseEventKind.FOLLOW_UP_RESCHEDULED,
@@ -234,12 +240,14 @@ def follow_up_cancel(*, actor: User, follow_up: FollowUp, note: str = "") -> Fol
     """Call off a pending (or missed) follow-up; the timeline keeps why."""
     _require_team(actor, follow_up.case)
     follow_up = _lock(follow_up)
+    before = audit_snapshot(follow_up)
     if not follow_up.is_open:
         raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
     follow_up.status = FollowUpStatus.CANCELLED
     follow_up.completed_at = timezone.now()
     follow_up.completed_by = actor
     follow_up.save()
+    audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
         kind=CaseEventKind.FOLLOW_UP_CANCELLED,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
+from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
 from clients.models import Case, CaseEventKind, CaseStatus, Escalation, EscalationDecision, EscalationReason, RootCause
 from clients.services import (
@@ -464,6 +465,7 @@ def playbook_edit(
         playbook, _ = Playbook.objects.get_or_create(
             team=team, based_on=playbook, defaults={"name": playbook.name, "temperaments": playbook.temperaments}
         )
+    before = audit_snapshot(playbook)
     playbook.name = name.strip()
     playbook.temperaments = temperaments
     playbook.full_clean(validate_constraints=False)
@@ -477,6 +479,7 @@ def playbook_edit(
         step.full_clean(exclude=["version"])
         rows.append(step)
     Step.objects.bulk_create(rows)
+    audit_record(actor=actor, target=playbook, before=before, action=f"published version {version.number}")
     return playbook
 
 
@@ -484,14 +487,18 @@ def playbook_edit(
 def concession_limit_set(*, actor: User, team: Team, kind: str, max_value: Decimal | None) -> ConcessionLimit | None:
     """Set the most an agent may concede of `kind` without a manager; None removes the cap."""
     _require_manager_of(actor, team)
-    if max_value is None:
-        ConcessionLimit.objects.filter(team=team, kind=kind).delete()
-        return None
     limit = ConcessionLimit.objects.filter(team=team, kind=kind).first() or ConcessionLimit(team=team, kind=kind)
+    before = audit_snapshot(limit)
+    if max_value is None:
+        if limit.pk is not None:
+            audit_record(actor=actor, target=limit, before=before, deleted=True)
+            limit.delete()
+        return None
     limit.max_value = max_value
     limit.updated_by = actor
     limit.full_clean(validate_constraints=False)
     limit.save()
+    audit_record(actor=actor, target=limit, before=before)
     return limit
 
 
@@ -511,6 +518,7 @@ def saved_reply_save(
     if reply is not None and reply.team_id != team.pk:
         raise ValidationError("That reply belongs to another team.")
     reply = reply or SavedReply(team=team)
+    before = audit_snapshot(reply)
     reply.title = title.strip()
     reply.body = body
     reply.temperament = temperament
@@ -518,12 +526,14 @@ def saved_reply_save(
     reply.updated_by = actor
     reply.full_clean()
     reply.save()
+    audit_record(actor=actor, target=reply, before=before)
     return reply
 
 
 @transaction.atomic
 def saved_reply_delete(*, actor: User, reply: SavedReply) -> None:
     _require_manager_of(actor, reply.team)
+    audit_record(actor=actor, target=reply, before=audit_snapshot(reply), deleted=True)
     reply.delete()
 
 

@@ -57,6 +57,9 @@ MATRIX: dict[str, Entry] = {
     "clients:open_case": Entry(kwargs=lambda d: {"client_pk": d.customer.pk}),
     "cases:list": Entry(outsider=None),
     "cases:detail": Entry(kwargs=_case),
+    # The history of changes: managers of the team only; an agent of the team gets 403.
+    "clients:history": Entry(kwargs=lambda d: {"pk": d.customer.pk}, manager_only=True),
+    "cases:history": Entry(kwargs=_case, manager_only=True),
     "cases:edit": Entry(kwargs=_case),
     "cases:status": Entry(kwargs=_case, method="post", post_data={"status": CaseStatus.RESOLVED}),
     "cases:escalate": Entry(kwargs=_case, method="post", post_data={"reason": "other", "note": "x"}),
