@@ -64,12 +64,16 @@ class CaseStatusForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed when reopening, escalating, or closing a case that was never resolved.",
+        help_text="Needed when reopening, handing an escalated case back, or closing a case that was never resolved.",
     )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s, CaseStatus(s).label) for s in allowed_transitions(case)]
+        statuses = allowed_transitions(case)
+        if case.status == CaseStatus.RESOLVED:
+            # A resolved case is closed with a short lessons-learned review (its own page).
+            statuses = [s for s in statuses if s != CaseStatus.CLOSED]
+        self.fields["status"].choices = [(s, CaseStatus(s).label) for s in statuses]
 
 
 class ClientFilterForm(forms.Form):

@@ -285,3 +285,16 @@ def test_case_list_pages_with_a_cursor_and_never_counts_the_table(agent_client, 
     assert "status=new" in next_link  # the filters travel with the cursor
     second = agent_client.get(f"{reverse('cases:list')}?{next_link}").content.decode()
     assert "Case number 2" in second and "Case number 0" not in second
+
+
+def test_a_resolved_case_is_closed_through_the_review_not_the_status_form(agent_client, case, agent):
+    from clients.services import case_change_status
+
+    case_change_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
+    page = agent_client.get(case.get_absolute_url())
+    assert "closed" not in [value for value, _ in page.context["status_form"].fields["status"].choices]
+    assert reverse("cases:close_review", args=[case.pk]) in page.content.decode()
+    response = agent_client.post(reverse("cases:status", args=[case.pk]), {"status": "closed"})
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
