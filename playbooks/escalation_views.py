@@ -14,15 +14,13 @@ from django.views.decorators.http import require_POST
 from casebook.accounts.selectors import staff_of_team, team_settings, teams_for_user
 from casebook.forms import add_service_errors
 from clients.business_hours import calendar_for_team
-from clients.models import EscalationDecision
 from clients.selectors import Clock, case_clock, escalation_queue, get_escalation_for_user
-from clients.services import escalation_decide
 from interactions.selectors import case_timeline
 
 from .escalation_forms import DecisionForm, QueueFilterForm
 from .models import Concession, ConcessionStatus
 from .selectors import case_playbook_context
-from .services import escalation_decide_concession
+from .services import escalation_decision_make
 
 REVIEW = "clients.review_case"
 
@@ -90,24 +88,15 @@ def decide(request, pk: int):
     form = DecisionForm(request.POST, agents=agents, concessions=concessions)
     if form.is_valid():
         data = form.cleaned_data
-        decision = data["decision"]
         try:
-            if decision in (EscalationDecision.CONCESSION_APPROVED, EscalationDecision.CONCESSION_REFUSED):
-                escalation_decide_concession(
-                    actor=request.user,
-                    escalation=escalation,
-                    concession=form.concessions[data["concession"]],
-                    approve=decision == EscalationDecision.CONCESSION_APPROVED,
-                    note=data["note"],
-                )
-            else:
-                escalation_decide(
-                    actor=request.user,
-                    escalation=escalation,
-                    decision=decision,
-                    note=data["note"],
-                    new_owner=form.agents.get(data["new_owner"]) if data["new_owner"] else None,
-                )
+            escalation_decision_make(
+                actor=request.user,
+                escalation=escalation,
+                decision=data["decision"],
+                note=data["note"],
+                new_owner=form.agents.get(data["new_owner"]) if data["new_owner"] else None,
+                concession=form.concessions.get(data["concession"]) if data["concession"] else None,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

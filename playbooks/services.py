@@ -410,6 +410,36 @@ def escalation_decide_concession(
     return escalation_decide(actor=actor, escalation=locked, decision=decision, note=note, concession=concession)
 
 
+CONCESSION_DECISIONS = (EscalationDecision.CONCESSION_APPROVED, EscalationDecision.CONCESSION_REFUSED)
+
+
+def escalation_decision_make(
+    *,
+    actor: User,
+    escalation: Escalation,
+    decision: str,
+    note: str = "",
+    new_owner: User | None = None,
+    concession: Concession | None = None,
+) -> Escalation:
+    """A manager's decision on an escalation, from the review page or the API alike.
+
+    Approving or refusing a concession goes through the concession (escalation_decide_concession);
+    taking over, reassigning and handing back go straight to clients' escalation_decide.
+    """
+    if decision in CONCESSION_DECISIONS:
+        if concession is None:
+            raise ValidationError({"concession": "Choose the concession to decide."})
+        return escalation_decide_concession(
+            actor=actor,
+            escalation=escalation,
+            concession=concession,
+            approve=decision == EscalationDecision.CONCESSION_APPROVED,
+            note=note,
+        )
+    return escalation_decide(actor=actor, escalation=escalation, decision=decision, note=note, new_owner=new_owner)
+
+
 @transaction.atomic
 def fault_record(
     *, actor: User, case: Case, at_fault: str, apology_given_at: datetime | None = None, note: str = ""

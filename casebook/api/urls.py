@@ -13,7 +13,9 @@ from playbooks import api as playbooks_api
 
 from . import views
 
-ROUTES = [*clients_api.routes, *interactions_api.routes, *playbooks_api.routes]
+# playbooks first: it adds the decide action under clients' /escalations/ prefix, and the API
+# root lists each prefix by the last viewset registered for it (clients', which has the list).
+ROUTES = [*playbooks_api.routes, *clients_api.routes, *interactions_api.routes]
 
 router = DefaultRouter()
 for prefix, viewset, basename in ROUTES:

@@ -188,6 +188,15 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda d: {"pk": d.follow_up.pk}, method="post", anonymous=API, json=True, post_data={"note": "x"}
     ),
     "playbook-progress-detail": Entry(kwargs=_case, anonymous=API),
+    "escalation-decision-decide": Entry(
+        kwargs=lambda d: {"pk": d.escalation.pk},
+        method="post",
+        anonymous=API,
+        json=True,
+        post_data={"decision": "take_over"},
+        outsider=403,
+        manager_only=True,
+    ),
 }
 # The admin guards itself (staff only); it is checked as a whole below.
 IGNORED_NAMESPACES = {"admin"}
