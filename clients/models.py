@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -94,6 +96,10 @@ class Case(models.Model):
     last_activity_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # While set, the case waits on the client and its resolution clock is paused. Past waits
+    # are kept on the row as [[start, end], ...] (ISO times) so the clock needs no query.
+    waiting_on_client_since = models.DateTimeField(null=True, blank=True)
+    waiting_periods = models.JSONField(default=list, blank=True)
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
@@ -129,6 +135,13 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def pauses(self, now) -> list[tuple]:
+        """The intervals the case waited on the client (the current wait ends at `now`)."""
+        periods = [(datetime.fromisoformat(start), datetime.fromisoformat(end)) for start, end in self.waiting_periods]
+        if self.waiting_on_client_since is not None:
+            periods.append((self.waiting_on_client_since, max(now, self.waiting_on_client_since)))
+        return periods
 
 
 class EscalationReason(models.TextChoices):
@@ -232,6 +245,8 @@ class CaseEventKind(models.TextChoices):
     UPDATED = "updated", "Case details changed"
     STATUS_CHANGED = "status_changed", "Status changed"
     ESCALATED = "escalated", "Escalated to a manager"
+    WAITING_STARTED = "waiting_started", "Waiting on the client"
+    WAITING_ENDED = "waiting_ended", "No longer waiting on the client"
     INTERACTION_LOGGED = "interaction_logged", "Contact logged"
     PLAYBOOK_CHOSEN = "playbook_chosen", "Playbook chosen"
     STEP_COMPLETED = "step_completed", "Playbook step completed"

@@ -122,8 +122,7 @@ def case_clock(
 ) -> Clock:
     """The case's resolution clock in the team's business hours, from opening to now (or resolution).
 
-    No pauses yet: Casebook has no "waiting on the client" state; the clock takes pause
-    intervals (business_hours.Calendar) once one exists.
+    The clock stops while the case waits on the client (Case.pauses: no query).
     """
     now = now or timezone.now()
     if calendar is None or target_hours is None:
@@ -131,10 +130,11 @@ def case_clock(
         calendar = calendar or calendar_for_team(case.team, settings)
         target_hours = float(settings.resolution_target_hours) if target_hours is None else target_hours
     end = case.resolved_at or case.closed_at or now
+    pauses = case.pauses(end)
     return Clock(
-        elapsed=calendar.elapsed(case.opened_at, end),
+        elapsed=calendar.elapsed(case.opened_at, end, pauses),
         target_hours=float(target_hours),
-        breach_at=calendar.breach_at(case.opened_at, target_hours),
+        breach_at=calendar.breach_at(case.opened_at, target_hours, pauses),
     )
 
 

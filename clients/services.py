@@ -14,6 +14,7 @@ from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
 
 from .models import (
+    OPEN_STATUSES,
     BoundaryWarning,
     Case,
     CaseEvent,
@@ -230,7 +231,9 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "") 
     Locks the row and updates the caller's instance in place, so it stays true.
     """
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
-    case.refresh_from_db(fields=["status", "resolved_at", "closed_at", "last_activity_at"])
+    case.refresh_from_db(
+        fields=["status", "resolved_at", "closed_at", "last_activity_at", "waiting_on_client_since", "waiting_periods"]
+    )
     old = case.status
     before = audit_snapshot(case)
     if status == old:
@@ -254,8 +257,16 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "") 
     elif status == CaseStatus.IN_PROGRESS:
         case.resolved_at = None
         case.closed_at = None
+    if status not in OPEN_STATUSES and case.waiting_on_client_since is not None:
+        # Nothing is awaited from the client of a resolved or closed case: the wait ends here.
+        case.waiting_periods = [*case.waiting_periods, [case.waiting_on_client_since.isoformat(), now.isoformat()]]
+        case.waiting_on_client_since = None
     case.last_activity_at = max(case.last_activity_at, now)
-    case.save(update_fields=["status", "resolved_at", "closed_at", "last_activity_at"])
+    case.save(
+        update_fields=[
+            "status", "resolved_at", "closed_at", "last_activity_at", "waiting_on_client_since", "waiting_periods"
+        ]
+    )  # fmt: skip
     audit_record(actor=actor, target=case, before=before, action=f"status: {old} → {status}")
     case_event_record(
         case=case,
@@ -444,3 +455,33 @@ def client_set_written_contact_only(*, actor: User, client: Client, on: bool, no
             case=case, kind=CaseEventKind.WRITTEN_CONTACT_ONLY, actor=actor, data={"on": on, "note": note.strip()}
         )
     return client
+
+
+@transaction.atomic
+def case_wait_on_client(*, actor: User | None, case: Case, waiting: bool, note: str = "") -> Case:
+    """Start or end waiting on the client; the resolution clock is paused while waiting.
+
+    `actor` None: the system (a contact from the client ends the wait).
+    """
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    case.refresh_from_db(fields=["status", "waiting_on_client_since", "waiting_periods", "last_activity_at"])
+    if actor is not None:
+        _require_member(actor, case.team, "You can only change cases of your own teams.")
+    now = timezone.now()
+    if waiting:
+        if not case.is_open:
+            raise ValidationError(f"The case is {case.get_status_display().lower()}: there is nothing to wait for.")
+        if case.waiting_on_client_since is not None:
+            raise ValidationError("The case is already waiting on the client.")
+        case.waiting_on_client_since = now
+        kind = CaseEventKind.WAITING_STARTED
+    else:
+        if case.waiting_on_client_since is None:
+            raise ValidationError("The case is not waiting on the client.")
+        case.waiting_periods = [*case.waiting_periods, [case.waiting_on_client_since.isoformat(), now.isoformat()]]
+        case.waiting_on_client_since = None
+        kind = CaseEventKind.WAITING_ENDED
+    case.last_activity_at = max(case.last_activity_at, now)
+    case.save(update_fields=["waiting_on_client_since", "waiting_periods", "last_activity_at"])
+    case_event_record(case=case, kind=kind, actor=actor, occurred_at=now, data={"note": note.strip()})
+    return case

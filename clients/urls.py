@@ -21,5 +21,6 @@ case_patterns = [
     path("<int:pk>/history/", views.case_history, name="history"),
     path("<int:pk>/status/", views.case_status, name="status"),
     path("<int:pk>/escalate/", views.case_escalate_view, name="escalate"),
+    path("<int:pk>/waiting/", views.case_waiting, name="waiting"),
     path("<int:pk>/boundary-warning/", views.case_boundary_warning, name="boundary_warning"),
 ]

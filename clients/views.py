@@ -38,6 +38,7 @@ from .services import (
     case_escalate,
     case_open,
     case_update,
+    case_wait_on_client,
     client_create,
     client_set_written_contact_only,
     client_update,
@@ -371,3 +372,21 @@ def client_written_contact(request, pk: int):
     client_set_written_contact_only(actor=request.user, client=client, on=on, note=request.POST.get("note", "")[:2000])
     messages.success(request, "Written contact only is set." if on else "Calls are allowed again.")
     return redirect(client)
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def case_waiting(request, pk: int):
+    """Start or stop waiting on the client (the resolution clock pauses meanwhile)."""
+    case = get_case_for_user(request.user, pk)
+    waiting = request.POST.get("waiting") == "1"
+    try:
+        case_wait_on_client(actor=request.user, case=case, waiting=waiting, note=request.POST.get("note", "")[:2000])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, "Waiting on the client: the clock is paused." if waiting else "No longer waiting: the clock runs."
+        )
+    return redirect(case)

@@ -18,7 +18,13 @@ from casebook.accounts.services import notice_send
 from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
 from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, EscalationReason
-from clients.services import case_change_status, case_escalate, case_event_record, case_record_activity
+from clients.services import (
+    case_change_status,
+    case_escalate,
+    case_event_record,
+    case_record_activity,
+    case_wait_on_client,
+)
 
 from .models import (
     AUTOMATIC_KINDS,
@@ -100,6 +106,9 @@ def interaction_log(
             target=interaction,
         )
         case_record_activity(case=case, at=occurred_at)
+        if direction == Direction.INBOUND and case.waiting_on_client_since is not None:
+            # The client answered: the case is no longer waiting on them.
+            case_wait_on_client(actor=actor, case=case, waiting=False, note="The client got in touch.")
         if case.status == CaseStatus.NEW:
             case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
         return interaction

@@ -63,6 +63,7 @@ MATRIX: dict[str, Entry] = {
     "cases:edit": Entry(kwargs=_case),
     "cases:status": Entry(kwargs=_case, method="post", post_data={"status": CaseStatus.RESOLVED}),
     "cases:escalate": Entry(kwargs=_case, method="post", post_data={"reason": "other", "note": "x"}),
+    "cases:waiting": Entry(kwargs=_case, method="post", post_data={"waiting": "1"}),
     "cases:log_interaction": Entry(
         kwargs=lambda d: {"case_pk": d.case.pk},
         method="post",
