@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -319,7 +320,8 @@ def root_cause_outcomes(*, teams: QuerySet[Team], period: Period) -> list[dict]:
         .annotate(total=Sum("value"))
         .order_by("case__root_cause", "currency")
     ):
-        values[cause].append(f"{total} {currency}")
+        # Two decimals whatever the database returns (SQLite sums decimals to plain numbers).
+        values[cause].append(f"{Decimal(total):.2f} {currency}")
     return [
         {
             **row,
