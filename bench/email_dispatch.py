@@ -8,7 +8,8 @@ It creates a throw-away database (bench_<name> beside DATABASE_URL's, dropped at
 10,000 "email the client" follow-ups already due, and an aiosmtpd sink on a free port.
 Then:
   1. the smtplib loop: one connection, the same 10,000 rendered messages, timed;
-  2. one worker (solo pool, concurrency 1), started and answering before the clock
+  2. one worker (two pool processes as in the Procfile; BENCH_CONCURRENCY=0 for a solo
+     pool), started and answering before the clock
      starts (its start-up is NOT counted); then the sweep task is queued, as beat queues
      it, and the clock runs until the sink has all 10,000: the sweep turns the due
      follow-ups into outbox rows batch by batch, hands each batch to the worker on
@@ -39,6 +40,7 @@ from django.db.models import Max, Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "10000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "2"))  # the Procfile's default; 0: a solo pool
 
 
 class CountingSink:
@@ -132,7 +134,9 @@ def main() -> None:
             from casebook.celery import app
             from interactions.tasks import sweep
 
-            with celery_worker(queue=queue, beat=True, extra_env=env):
+            # One worker as the Procfile runs it (two pool processes), so the sweep writing rows
+            # and the delivery of the first batches overlap.
+            with celery_worker(queue=queue, beat=True, extra_env=env, concurrency=CONCURRENCY):
                 deadline = time.monotonic() + 120
                 while not app.control.ping(timeout=0.5):
                     if time.monotonic() > deadline:

@@ -62,7 +62,7 @@ def database_url_for_subprocess() -> str:
 
 
 @contextlib.contextmanager
-def celery_worker(*, queue: str, beat: bool = False, extra_env: dict | None = None):
+def celery_worker(*, queue: str, beat: bool = False, extra_env: dict | None = None, concurrency: int = 0):
     """Run a real Celery worker (and beat, when asked) in a child process on `queue`.
 
     The child uses the test database and this run's broker; its output is kept and shown
@@ -77,7 +77,8 @@ def celery_worker(*, queue: str, beat: bool = False, extra_env: dict | None = No
     }
     command = [
         sys.executable, "-m", "celery", "-A", "casebook", "worker",
-        "--pool", "solo", "--queues", queue, "--loglevel", "INFO",
+        *(["--pool", "prefork", "--concurrency", str(concurrency)] if concurrency else ["--pool", "solo"]),
+        "--queues", queue, "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--hostname", f"test-{queue}@%h",
     ]  # fmt: skip
     if beat:
