@@ -6,6 +6,8 @@ rules also skip causes already escalated, so a sweep does one query per rule whe
 
 from datetime import datetime, timedelta
 
+from django.db.models import Max
+
 from clients.models import OPEN_STATUSES, BoundaryWarning, Escalation, EscalationReason
 from clients.services import case_escalate
 
@@ -21,25 +23,40 @@ def _escalated_keys(prefix: str, case_ids) -> set[tuple[int, str]]:
 
 
 def escalate_abusive_contacts(*, now: datetime) -> int:
-    """An abusive contact hands the case to a manager (once per contact)."""
+    """An abusive contact hands the case to a manager.
+
+    Once per contact, and only for contacts not already covered: a contact logged before the
+    case's latest abuse escalation (by hand or by this rule) is already in the manager's hands,
+    so a case with several abusive calls does not fill the queue with one escalation each.
+    """
     contacts = list(
         Interaction.objects.filter(
             mood=Mood.ABUSIVE, logged_at__gte=now - LOOK_BACK, case__status__in=OPEN_STATUSES
         ).select_related("case")
     )
-    done = _escalated_keys("abusive:", {c.case_id for c in contacts})
+    case_ids = {c.case_id for c in contacts}
+    done = _escalated_keys("abusive:", case_ids)
+    covered_until = dict(
+        Escalation.objects.filter(case_id__in=case_ids, reason=EscalationReason.ABUSIVE_CLIENT)
+        .values("case_id")
+        .annotate(last=Max("raised_at"))
+        .values_list("case_id", "last")
+    )
     count = 0
-    for contact in contacts:
+    for contact in sorted(contacts, key=lambda c: c.logged_at):
         key = f"abusive:{contact.pk}"
         if (contact.case_id, key) in done:
             continue
-        case_escalate(
+        if contact.case_id in covered_until and contact.logged_at <= covered_until[contact.case_id]:
+            continue
+        escalation = case_escalate(
             case=contact.case,
             reason=EscalationReason.ABUSIVE_CLIENT,
             note=f"An abusive contact was logged ({contact.get_channel_display().lower()}, "
             f"{contact.occurred_at:%Y-%m-%d %H:%M} UTC).",
             cause_key=key,
         )
+        covered_until[contact.case_id] = max(escalation.raised_at, now)
         count += 1
     return count
 

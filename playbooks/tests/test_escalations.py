@@ -49,6 +49,24 @@ def test_an_abusive_contact_escalates_once(case, agent, manager):
     assert case.status == CaseStatus.ESCALATED
 
 
+def test_abusive_contacts_already_in_a_managers_hands_do_not_escalate_again(case, agent, manager):
+    _log(case, agent, mood="abusive")
+    _log(case, agent, mood="abusive")
+    case_escalate(actor=agent, case=case, reason=EscalationReason.ABUSIVE_CLIENT, note="Insults on two calls")
+    assert _rules_twice()["escalate_abusive_contacts"] == 0
+    assert case.escalations.count() == 1
+    _log(case, agent, mood="abusive")  # a new abusive call after the escalation is new news
+    assert escalation_rules_run()["escalate_abusive_contacts"] == 1
+
+
+def test_several_abusive_contacts_in_one_sweep_escalate_once(case, agent, manager):
+    for _ in range(3):
+        _log(case, agent, mood="abusive")
+    assert _rules_twice()["escalate_abusive_contacts"] == 1
+    # (Three client contacts without playbook progress also make the stall rule fire.)
+    assert case.escalations.filter(reason=EscalationReason.ABUSIVE_CLIENT).count() == 1
+
+
 def test_abuse_after_a_boundary_warning_hands_the_case_to_a_manager_once(case, agent, manager):
     warning = boundary_warning_give(actor=agent, case=case, note="Asked to keep it respectful")
     _log(case, agent, mood="abusive")
