@@ -27,20 +27,9 @@ sys.path.insert(0, str(ROOT))
 PORT = int(os.environ.get("LOAD_PORT", "8766"))
 BASE = f"http://127.0.0.1:{PORT}"
 REQUESTS, CLIENTS, TIME_LIMIT_S = int(os.environ.get("LOAD_REQUESTS", "20000")), 16, 600
-os.environ.update(
-    {
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casebook_load"),
-        "DJANGO_SETTINGS_MODULE": "casebook.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CASEBOOK_BASE_URL": BASE,
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "SECURE_HSTS_SECONDS": "0",
-    }
-)
+from production_env import configure  # noqa: E402 (bench/ is the script folder)
+
+configure(base_url=BASE, default_database="postgres://postgres@127.0.0.1:5432/casebook_load")
 
 import django  # noqa: E402
 

@@ -28,21 +28,9 @@ PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 # The same production-like settings for this process and for gunicorn, so that sessions
 # made here are valid there.
-os.environ.update(
-    {
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casebook_bench"),
-        "DJANGO_SETTINGS_MODULE": "casebook.settings",
-        "CASEBOOK_BENCH_FLOOR": "1",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CASEBOOK_BASE_URL": BASE,
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "SECURE_HSTS_SECONDS": "0",
-    }
-)
+from production_env import configure  # noqa: E402 (bench/ is the script folder)
+
+configure(base_url=BASE, default_database="postgres://postgres@127.0.0.1:5432/casebook_bench", CASEBOOK_BENCH_FLOOR="1")
 
 import django  # noqa: E402
 

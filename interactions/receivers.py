@@ -14,25 +14,16 @@ from casebook.accounts.services import notice_send
 from clients.models import Escalation
 from clients.signals import escalation_decided, escalation_raised
 
-from .outbox import outbox_enqueue
-from .services import _absolute
+from .services import _absolute, staff_email_queue
 
 
 def _tell(*, user: User, cause_key: str, template: str, context: dict, message: str, url: str, case) -> None:
-    if user.email:
-        _, created = outbox_enqueue(
-            cause_key=cause_key,
-            to_email=user.email,
-            to_name=str(user),
-            template=template,
-            context={**context, "recipient": user},
-            case=case,
-            owner=user,
-            time_zone=user.time_zone,
-        )
-        if not created:
-            return
-    notice_send(user=user, message=message, url=url)
+    queued = staff_email_queue(
+        cause_key=cause_key, user=user, template=template, context=context, case=case, hand_now=True
+    )
+    # The notice goes with a new email, or alone to someone without an address.
+    if queued or not user.email:
+        notice_send(user=user, message=message, url=url)
 
 
 @receiver(escalation_raised, sender=Escalation, dispatch_uid="interactions.escalation_raised")

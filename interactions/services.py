@@ -271,26 +271,32 @@ def _grace() -> timedelta:
     return timedelta(minutes=settings.CASEBOOK_OVERDUE_GRACE_MINUTES)
 
 
-def _staff_email(*, cause_key: str, user: User, template: str, context: dict, case: Case) -> None:
-    if user.email:
-        outbox_enqueue(
-            cause_key=cause_key,
-            to_email=user.email,
-            to_name=str(user),
-            template=template,
-            context={**context, "recipient": user},
-            case=case,
-            owner=user,
-            time_zone=user.time_zone,
-            hand_now=False,
-        )
+def staff_email_queue(
+    *, cause_key: str, user: User, template: str, context: dict, case: Case, hand_now: bool = False
+) -> bool:
+    """Queue an email to a staff member (once per cause key); False when nothing new was queued
+    (no address, or the cause already has its email)."""
+    if not user.email:
+        return False
+    _, created = outbox_enqueue(
+        cause_key=cause_key,
+        to_email=user.email,
+        to_name=str(user),
+        template=template,
+        context={**context, "recipient": user},
+        case=case,
+        owner=user,
+        time_zone=user.time_zone,
+        hand_now=hand_now,
+    )
+    return created
 
 
 def _remind(follow_up: FollowUp, now: datetime) -> None:
     case = follow_up.case
     url = case.get_absolute_url()
     context = {"follow_up": follow_up, "case": case, "case_url": _absolute(url)}
-    _staff_email(
+    staff_email_queue(
         cause_key=f"followup:{follow_up.pk}:reminder:{follow_up.due_at.isoformat()}",
         user=follow_up.owner,
         template="follow_up_reminder",
@@ -309,7 +315,7 @@ def _warn_overdue(follow_up: FollowUp, now: datetime) -> None:
     recipients = {follow_up.owner.pk: follow_up.owner}
     recipients.update({manager.pk: manager for manager in managers_of_team(case.team)})
     for user in recipients.values():
-        _staff_email(
+        staff_email_queue(
             cause_key=f"followup:{follow_up.pk}:overdue:{follow_up.due_at.isoformat()}:{user.pk}",
             user=user,
             template="follow_up_overdue",

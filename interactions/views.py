@@ -135,24 +135,37 @@ def follow_up_create(request, case_pk: int):
     )
 
 
-@login_required
-@permission_required("interactions.change_followup", raise_exception=True)
-def follow_up_done(request, pk: int):
-    follow_up = get_follow_up_for_user(request.user, pk)
-    form = CompleteForm(request.POST or None, follow_up=follow_up)
+def _follow_up_action(request, follow_up, form, *, action: str, call, success: str):
+    """Done, reschedule and cancel: validate, call the service, go back, or show the errors."""
     if request.method == "POST" and form.is_valid():
         try:
-            follow_up_complete(actor=request.user, follow_up=follow_up, fulfilled_by=form.cleaned_data["fulfilled_by"])
+            call(form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Marked done: a promise kept.")
+            messages.success(request, success)
             return _back(request, follow_up)
     return render(
         request,
         "interactions/follow_up_action.html",
-        {"follow_up": follow_up, "form": form, "action": "done", "next": request.GET.get("next", "")},
+        {"follow_up": follow_up, "form": form, "action": action, "next": request.GET.get("next", "")},
         status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("interactions.change_followup", raise_exception=True)
+def follow_up_done(request, pk: int):
+    follow_up = get_follow_up_for_user(request.user, pk)
+    return _follow_up_action(
+        request,
+        follow_up,
+        CompleteForm(request.POST or None, follow_up=follow_up),
+        action="done",
+        call=lambda data: follow_up_complete(
+            actor=request.user, follow_up=follow_up, fulfilled_by=data["fulfilled_by"]
+        ),
+        success="Marked done: a promise kept.",
     )
 
 
@@ -160,25 +173,15 @@ def follow_up_done(request, pk: int):
 @permission_required("interactions.change_followup", raise_exception=True)
 def follow_up_reschedule_view(request, pk: int):
     follow_up = get_follow_up_for_user(request.user, pk)
-    form = RescheduleForm(request.POST or None, initial={"due_at": timezone.localtime(follow_up.due_at)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            follow_up_reschedule(
-                actor=request.user,
-                follow_up=follow_up,
-                due_at=form.cleaned_data["due_at"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Follow-up moved. The reminder will come before the new time.")
-            return _back(request, follow_up)
-    return render(
+    return _follow_up_action(
         request,
-        "interactions/follow_up_action.html",
-        {"follow_up": follow_up, "form": form, "action": "reschedule", "next": request.GET.get("next", "")},
-        status=422 if form.errors else 200,
+        follow_up,
+        RescheduleForm(request.POST or None, initial={"due_at": timezone.localtime(follow_up.due_at)}),
+        action="reschedule",
+        call=lambda data: follow_up_reschedule(
+            actor=request.user, follow_up=follow_up, due_at=data["due_at"], note=data["note"]
+        ),
+        success="Follow-up moved. The reminder will come before the new time.",
     )
 
 
@@ -186,20 +189,13 @@ def follow_up_reschedule_view(request, pk: int):
 @permission_required("interactions.change_followup", raise_exception=True)
 def follow_up_cancel_view(request, pk: int):
     follow_up = get_follow_up_for_user(request.user, pk)
-    form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            follow_up_cancel(actor=request.user, follow_up=follow_up, note=form.cleaned_data["note"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Follow-up cancelled.")
-            return _back(request, follow_up)
-    return render(
+    return _follow_up_action(
         request,
-        "interactions/follow_up_action.html",
-        {"follow_up": follow_up, "form": form, "action": "cancel", "next": request.GET.get("next", "")},
-        status=422 if form.errors else 200,
+        follow_up,
+        CancelForm(request.POST or None),
+        action="cancel",
+        call=lambda data: follow_up_cancel(actor=request.user, follow_up=follow_up, note=data["note"]),
+        success="Follow-up cancelled.",
     )
 
 
