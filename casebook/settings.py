@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -150,10 +151,25 @@ PASSWORD_HASHERS = env.list(
 )
 
 # --- Internationalisation ---------------------------------------------------
-LANGUAGE_CODE = "en"
+# Translations live in locale/<code>/LC_MESSAGES/django.po (README, "Translating Casebook").
+# LANGUAGES lists the codes offered, the first being the default, e.g. "en,fr,de".
+LOCALE_PATHS = [BASE_DIR / "locale"]
+_language_codes = env.list("LANGUAGES", default=["en"])
+_unknown_languages = [code for code in _language_codes if "name" not in LANG_INFO.get(code, {})]
+if not _language_codes or _unknown_languages:
+    raise ImproperlyConfigured(f"LANGUAGES: unknown language code(s) {', '.join(_unknown_languages) or '(none given)'}")
+LANGUAGES = [(code, LANG_INFO[code]["name"]) for code in _language_codes]
+LANGUAGE_CODE = _language_codes[0]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+if len(LANGUAGES) > 1:
+    # Each browser gets the language it asks for (Accept-Language) among LANGUAGES. With one
+    # language there is nothing to choose, so the middleware and its cost are left out.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+        "django.middleware.locale.LocaleMiddleware",
+    )
 
 # --- Static files -------------------------------------------------------------
 STATIC_URL = "static/"
