@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class RequestKeyForm(forms.Form):
@@ -51,9 +52,9 @@ def phrasing_checked(field: forms.Field, *, field_name: str, target: str) -> Non
 class DashboardFilterForm(forms.Form):
     """The dashboard's date range and team: the teams offered are the user's own."""
 
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    team = forms.ModelChoiceField(label="Team", queryset=None, required=False, empty_label="All my teams")
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("All my teams"))
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,5 +63,5 @@ class DashboardFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("The start date must come before the end date.")
+            raise ValidationError(_("The start date must come before the end date."))
         return data

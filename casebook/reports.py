@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Team, TeamSettings, User
 from clients.models import OPEN_STATUSES, Case, CaseStatus, Escalation, EscalationReason, RootCause, Temperament
@@ -264,7 +265,7 @@ def chart_data(figures: dict) -> dict:
         "temperament": _resolution_chart(figures["by_temperament"]),
         "root_cause": _resolution_chart(figures["by_root_cause"]),
         "ratings": {
-            "labels": [f"{row['rating']} of 5" for row in figures["ratings"]],
+            "labels": [_("%(score)s of 5") % {"score": row["rating"]} for row in figures["ratings"]],
             "counts": [row["count"] for row in figures["ratings"]],
         },
         "escalations": {

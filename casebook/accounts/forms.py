@@ -3,6 +3,7 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import TeamClosedDay, TeamSettings
 
@@ -13,14 +14,15 @@ def _time_zone_choices():
 
 class ProfileForm(forms.Form):
     time_zone = forms.ChoiceField(
+        label=_("Time zone"),
         choices=_time_zone_choices,
-        help_text="Every time in Casebook is shown in this zone, and times you type are read in it.",
+        help_text=_("Every time in Casebook is shown in this zone, and times you type are read in it."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save", "Save preferences"))
+        self.helper.add_input(Submit("save", _("Save preferences")))
 
 
 class TeamSettingsForm(forms.ModelForm):

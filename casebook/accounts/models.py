@@ -3,11 +3,12 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError("“%(value)s” is not a known time zone.", params={"value": value})
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
 class Team(models.Model):
@@ -56,7 +57,7 @@ class Notice(models.Model):
 
 def validate_working_days(value: str) -> None:
     if not value or any(day not in "0123456" for day in value) or len(set(value)) != len(value):
-        raise ValidationError("Working days are digits 0 (Monday) to 6 (Sunday), each at most once.")
+        raise ValidationError(_("Working days are digits 0 (Monday) to 6 (Sunday), each at most once."))
 
 
 class TeamSettings(models.Model):
@@ -68,30 +69,40 @@ class TeamSettings(models.Model):
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="settings")
     # Targets, counted in business hours (the calendar below).
     response_target_hours = models.DecimalField(
-        "respond to an escalation within (business hours)", max_digits=6, decimal_places=2, default=4
+        _("respond to an escalation within (business hours)"), max_digits=6, decimal_places=2, default=4
     )
     resolution_target_hours = models.DecimalField(
-        "resolve a case within (business hours)", max_digits=7, decimal_places=2, default=40
+        _("resolve a case within (business hours)"), max_digits=7, decimal_places=2, default=40
     )
     # A case with this many client contacts and no playbook progress has stalled.
-    stall_contacts = models.PositiveSmallIntegerField("client contacts without progress before escalating", default=3)
+    stall_contacts = models.PositiveSmallIntegerField(
+        _("client contacts without progress before escalating"), default=3
+    )
     # Hostile (angry or abusive) contacts in one day after which an agent is offered a break.
     hostile_contacts_per_day = models.PositiveSmallIntegerField(
-        "hostile contacts a day before suggesting a break", default=3
+        _("hostile contacts a day before suggesting a break"), default=3
     )
     # The team calendar.
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
     working_days = models.CharField(
-        max_length=7, default="01234", validators=[validate_working_days], help_text="0 = Monday ... 6 = Sunday"
+        _("working days"),
+        max_length=7,
+        default="01234",
+        validators=[validate_working_days],
+        help_text=_("0 = Monday ... 6 = Sunday"),
     )
-    workday_starts = models.TimeField(default="09:00")
-    workday_ends = models.TimeField(default="17:00")
+    workday_starts = models.TimeField(_("workday starts"), default="09:00")
+    workday_ends = models.TimeField(_("workday ends"), default="17:00")
     holiday_country = models.CharField(
-        "public holidays of", max_length=10, blank=True, help_text="A country code such as FR or DE; empty for none."
+        _("public holidays of"),
+        max_length=10,
+        blank=True,
+        help_text=_("A country code such as FR or DE; empty for none."),
     )
 
     class Meta:
-        verbose_name_plural = "team settings"
+        verbose_name = _("team settings")
+        verbose_name_plural = _("team settings")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(workday_ends__gt=models.F("workday_starts")), name="teamsettings_day_has_hours"
@@ -112,8 +123,8 @@ class TeamClosedDay(models.Model):
     """A day the team does not work beyond public holidays (a company event, a site closure)."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="closed_days")
-    date = models.DateField()
-    reason = models.CharField(max_length=200, blank=True)
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["date"]

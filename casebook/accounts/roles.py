@@ -1,12 +1,13 @@
 """Roles are Django groups; what each role may do is the permission list below."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    AGENT = "agent", "Agent"
-    MANAGER = "manager", "Manager"
-    ADMIN = "admin", "Admin"
+    AGENT = "agent", _("Agent")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
 
 
 GROUP_NAMES = {Role.AGENT: "Agents", Role.MANAGER: "Managers", Role.ADMIN: "Admins"}

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
@@ -93,7 +94,7 @@ def _require_manager_of_team(actor: User, team: Team) -> None:
     from .roles import is_manager
 
     if not is_manager(actor) or (not actor.is_superuser and not actor.teams.filter(pk=team.pk).exists()):
-        raise PermissionDenied("Only a manager of the team can change its settings.")
+        raise PermissionDenied(_("Only a manager of the team can change its settings."))
 
 
 @transaction.atomic
@@ -113,7 +114,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
 
         settings.holiday_country = settings.holiday_country.upper()
         if settings.holiday_country not in holidays.list_supported_countries():
-            raise ValidationError({"holiday_country": "No public holiday calendar is known for this country code."})
+            raise ValidationError({"holiday_country": _("No public holiday calendar is known for this country code.")})
     settings.full_clean()
     settings.save()
     return settings
@@ -124,7 +125,7 @@ def team_closed_day_add(*, actor: User, team: Team, date, reason: str = "") -> T
     """A manager marks a day the team does not work (it stops the business-hours clock)."""
     _require_manager_of_team(actor, team)
     if TeamClosedDay.objects.filter(team=team, date=date).exists():
-        raise ValidationError({"date": "That day is already marked closed."})
+        raise ValidationError({"date": _("That day is already marked closed.")})
     day = TeamClosedDay(team=team, date=date, reason=reason.strip())
     day.full_clean()
     day.save()

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casebook.forms import add_service_errors
@@ -23,7 +24,7 @@ def profile(request):
     form = ProfileForm(request.POST or None, initial={"time_zone": request.user.time_zone})
     if request.method == "POST" and form.is_valid():
         user_update_profile(user=request.user, time_zone=form.cleaned_data["time_zone"])
-        messages.success(request, "Your preferences are saved.")
+        messages.success(request, _("Your preferences are saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
@@ -59,7 +60,7 @@ def team_settings_edit(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "The team's settings are saved.")
+            messages.success(request, _("The team's settings are saved."))
             return redirect("accounts:team_settings", pk=team.pk)
     return _settings_page(request, team, form, day_form, status=422 if form.errors else 200)
 
@@ -81,7 +82,7 @@ def closed_day_add(request, pk: int):
         except ValidationError as error:
             add_service_errors(day_form, error)
         else:
-            messages.success(request, "Closed day added.")
+            messages.success(request, _("Closed day added."))
             return redirect("accounts:team_settings", pk=team.pk)
     form = TeamSettingsForm(instance=team_settings(team), prefix="settings")
     return _settings_page(request, team, form, day_form, status=422)
@@ -94,5 +95,5 @@ def closed_day_remove(request, pk: int, day_pk: int):
     team = _managed_team(request, pk)
     day = get_object_or_404(team.closed_days, pk=day_pk)
     team_closed_day_remove(actor=request.user, day=day)
-    messages.success(request, "Closed day removed.")
+    messages.success(request, _("Closed day removed."))
     return redirect("accounts:team_settings", pk=team.pk)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -14,16 +15,16 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send the token as “Authorization: Bearer <token>”.")
+            raise exceptions.AuthenticationFailed(_("Send the token as “Authorization: Bearer <token>”."))
         try:
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("The token is not valid.") from None
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
         token = api_token_authenticate(raw)
         if token is None:
-            raise exceptions.AuthenticationFailed("The token is not valid: it may have been revoked.")
+            raise exceptions.AuthenticationFailed(_("The token is not valid: it may have been revoked."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This token's user is deactivated.")
+            raise exceptions.AuthenticationFailed(_("This token's user is deactivated."))
         return token.user, token
 
     def authenticate_header(self, request):

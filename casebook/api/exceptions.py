@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
@@ -17,7 +18,9 @@ def api_exception_handler(exc, context):
     DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 413 instead of Django's HTML 400 page.
     """
     if isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge(f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        exc = RequestTooLarge(
+            _("The request body is larger than %(limit)s bytes.") % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     return exception_handler(exc, context)

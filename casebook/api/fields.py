@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -11,7 +12,7 @@ class AwareDateTimeField(serializers.DateTimeField):
     """
 
     default_error_messages = {
-        "naive": "Give the time with its offset, e.g. 2026-11-25T09:30:00+01:00 or 2026-11-25T08:30:00Z.",
+        "naive": _("Give the time with its offset, e.g. 2026-11-25T09:30:00+01:00 or 2026-11-25T08:30:00Z."),
     }
 
     def to_internal_value(self, value):

@@ -4,6 +4,7 @@ from datetime import UTC
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
 from rest_framework.filters import OrderingFilter
@@ -39,7 +40,7 @@ class UtcIsoDateTimeField(filter_fields.IsoDateTimeField):
         try:
             return value.astimezone(UTC)
         except OverflowError:
-            raise ValidationError("This time is out of range.", code="invalid") from None
+            raise ValidationError(_("This time is out of range."), code="invalid") from None
 
 
 class TimeFilter(filters.IsoDateTimeFilter):

@@ -7,6 +7,7 @@ free again, so a client can fix its request and send it with the same key.
 import functools
 import re
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
@@ -38,7 +39,7 @@ def idempotent(view_method):
         if key is None:
             return view_method(self, request, *args, **kwargs)
         if not _VALID_KEY.fullmatch(key):
-            raise exceptions.ValidationError({HEADER: ["Use 1 to 255 visible ASCII characters, e.g. a UUID."]})
+            raise exceptions.ValidationError({HEADER: [_("Use 1 to 255 visible ASCII characters, e.g. a UUID.")]})
         fingerprint = request_fingerprint(method=request.method, path=request.path, body=request.data)
         try:
             stored = idempotency_begin(user=request.user, key=key, fingerprint=fingerprint)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 
@@ -8,7 +9,7 @@ class ActionPermissions(BasePermission):
     an action missing from the map is refused, so a new action cannot be open by accident.
     """
 
-    message = "Your role does not allow this."
+    message = _("Your role does not allow this.")
 
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):

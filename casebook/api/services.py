@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
 
@@ -36,12 +37,12 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     token = ApiToken(user=user, name=name, prefix=raw[:PREFIX_LENGTH], key_hash=token_hash(raw))
     token.full_clean(exclude=["user"], validate_constraints=False)
     if ApiToken.objects.filter(user=user, name=name).exists():
-        raise ValidationError({"name": "You already have a token with this name."})
+        raise ValidationError({"name": _("You already have a token with this name.")})
     try:
         with transaction.atomic():
             token.save()
     except IntegrityError:
-        raise ValidationError({"name": "You already have a token with this name."}) from None
+        raise ValidationError({"name": _("You already have a token with this name.")}) from None
     return token, raw
 
 
@@ -107,12 +108,12 @@ def idempotency_begin(*, user: User, key: str, fingerprint: str) -> StoredRespon
             existing = IdempotencyKey.objects.get(user=user, key=key)
     if existing.fingerprint != fingerprint:
         raise IdempotencyConflict(
-            "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
+            _("This Idempotency-Key was already used with a different request. Use a new key for a new request."),
             in_progress=False,
         )
     if existing.response_status is None:
         raise IdempotencyConflict(
-            "The first request with this Idempotency-Key is still being processed. Retry in a moment.",
+            _("The first request with this Idempotency-Key is still being processed. Retry in a moment."),
             in_progress=True,
         )
     return StoredResponse(status=existing.response_status, body=json.loads(existing.response_body))

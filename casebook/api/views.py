@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casebook.accounts.forms import ProfileForm
@@ -38,12 +39,12 @@ def token_create(request):
 def token_revoke(request, pk: int):
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
     api_token_revoke(token=token)
-    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    messages.success(request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
     return redirect("accounts:profile")
 
 
 def endpoint_not_found(request):
     """Any path under /api/ that is no endpoint: a JSON 404 rather than the site's HTML page."""
     return JsonResponse(
-        {"detail": "No such endpoint. Paths end with a slash, e.g. /api/v1/cases/; see /api/docs/."}, status=404
+        {"detail": _("No such endpoint. Paths end with a slash, e.g. /api/v1/cases/; see /api/docs/.")}, status=404
     )

@@ -1,6 +1,7 @@
 import re
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import viewsets
 
 from .filters import MAX_ID
@@ -33,7 +34,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
         # Any id segment reaches here, so that a malformed one is a JSON 404 like a missing one.
         raw = self.kwargs[self.lookup_field]
         if not re.fullmatch(r"[0-9]{1,19}", raw) or int(raw) > MAX_ID:
-            raise Http404("No such record.")
+            raise Http404(_("No such record."))
         obj = self.get_for_user(self.request.user, int(raw))
         self.check_object_permissions(self.request, obj)
         return obj

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEntry(models.Model):
@@ -30,7 +32,21 @@ class AuditEntry(models.Model):
             models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx"),
             models.Index(fields=["parent_type", "parent_id", "-at"], name="audit_parent_idx"),
         ]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{self.target_repr}: {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language; actions other apps write in their own words stay as stored."""
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+# The actions audit_record writes by itself (stored in English, shown translated).
+ACTION_LABELS = {
+    "created": pgettext_lazy("audit action", "created"),
+    "changed": pgettext_lazy("audit action", "changed"),
+    "deleted": pgettext_lazy("audit action", "deleted"),
+}

@@ -16,6 +16,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import scope_to_user_teams
@@ -107,15 +108,21 @@ def _postgres_hits(clients, cases, interactions, text: str) -> list[Hit]:
     client_text = RawSQL("concat_ws(' ', name, company, email, notes)", [])
     case_text = RawSQL("concat_ws(' ', title, problem_statement)", [])
     hits = [
-        Hit("Client", c.name, c.get_absolute_url(), _snippet(c.headline), c.rank)
+        Hit(_("Client"), c.name, c.get_absolute_url(), _snippet(c.headline), c.rank)
         for c in _ranked(clients, "clients_client", query, client_text)
     ]
     hits += [
-        Hit("Case", f"{c.title} ({c.client.name})", c.get_absolute_url(), _snippet(c.headline), c.rank)
+        Hit(_("Case"), f"{c.title} ({c.client.name})", c.get_absolute_url(), _snippet(c.headline), c.rank)
         for c in _ranked(cases, "clients_case", query, case_text)
     ]
     hits += [
-        Hit("Interaction", f"On {i.case.title}", i.case.get_absolute_url(), _snippet(i.headline), i.rank)
+        Hit(
+            _("Interaction"),
+            _("On %(case)s") % {"case": i.case.title},
+            i.case.get_absolute_url(),
+            _snippet(i.headline),
+            i.rank,
+        )
         for i in _ranked(interactions, "interactions_interaction", query, F("summary"))
     ]
     return hits
@@ -130,15 +137,21 @@ def _fallback(clients, cases, interactions, text: str) -> list[Hit]:
     found_cases = cases.filter(Q(title__icontains=text) | Q(problem_statement__icontains=text))
     found_interactions = interactions.filter(summary__icontains=text)
     hits = [
-        Hit("Client", c.name, c.get_absolute_url(), matched(f"{c.name} {c.company} {c.notes}"), 0)
+        Hit(_("Client"), c.name, c.get_absolute_url(), matched(f"{c.name} {c.company} {c.notes}"), 0)
         for c in found_clients[:PER_KIND]
     ]
     hits += [
-        Hit("Case", c.title, c.get_absolute_url(), matched(f"{c.title} {c.problem_statement}"), 0)
+        Hit(_("Case"), c.title, c.get_absolute_url(), matched(f"{c.title} {c.problem_statement}"), 0)
         for c in found_cases[:PER_KIND]
     ]
     hits += [
-        Hit("Interaction", f"On {i.case.title}", i.case.get_absolute_url(), matched(i.summary), 0)
+        Hit(
+            _("Interaction"),
+            _("On %(case)s") % {"case": i.case.title},
+            i.case.get_absolute_url(),
+            matched(i.summary),
+            0,
+        )
         for i in found_interactions[:PER_KIND]
     ]
     return hits
