@@ -140,6 +140,7 @@ MATRIX: dict[str, Entry] = {
         manager_only=True,
     ),
     "accounts:team_settings": Entry(kwargs=lambda d: {"pk": d.case.team_id}, outsider=403, manager_only=True),
+    "accounts:team_settings_history": Entry(kwargs=lambda d: {"pk": d.case.team_id}, outsider=403, manager_only=True),
     "accounts:closed_day_add": Entry(
         kwargs=lambda d: {"pk": d.case.team_id},
         method="post",
