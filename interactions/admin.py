@@ -20,6 +20,26 @@ class AttachmentInline(admin.TabularInline):
         return False
 
 
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Read-only descriptions; the bytes leave only through the team-scoped download view."""
+
+    list_display = ["original_name", "interaction", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["interaction", "uploaded_by"]
+    search_fields = ["original_name", "sha256"]
+    readonly_fields = ["interaction", "original_name", "size", "content_type", "sha256", "uploaded_by", "uploaded_at"]
+    exclude = ["stored_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Interaction)
 class InteractionAdmin(admin.ModelAdmin):
     """Read-only: interactions are append-only, here as everywhere."""
