@@ -8,9 +8,19 @@ from casebook.accounts.tests.factories import TeamFactory, UserFactory
 from clients.tests.factories import CaseFactory, ClientFactory
 
 
+@pytest.fixture(scope="session")
+def _attachment_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("attachments")
+
+
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _fast_passwords(settings, _attachment_root):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Files attached in tests go to a temporary directory, never to var/attachments.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {**settings.STORAGES["attachments"], "OPTIONS": {"location": str(_attachment_root)}},
+    }
     # Redis outlives a test database: ids restart with it, so cached figures could belong to another run.
     settings.CASEBOOK_DASHBOARD_CACHE_SECONDS = 0
 

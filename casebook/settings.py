@@ -184,7 +184,17 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Files attached to contacts: outside the web root (nothing serves this directory;
+    # whitenoise serves STATIC_ROOT only), under random names, and read back only through
+    # the download view, which checks team scope (interactions/attachments.py).
+    "attachments": {
+        "BACKEND": "interactions.attachments.AttachmentStorage",
+        "OPTIONS": {"location": env.str("CASEBOOK_ATTACHMENT_ROOT", default=str(VAR_DIR / "attachments"))},
+    },
 }
+# Limits on files attached to one contact, checked on their content (interactions/attachments.py).
+CASEBOOK_ATTACHMENT_MAX_MB = env.float("CASEBOOK_ATTACHMENT_MAX_MB", default=10)
+CASEBOOK_ATTACHMENT_MAX_COUNT = env.int("CASEBOOK_ATTACHMENT_MAX_COUNT", default=5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

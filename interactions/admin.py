@@ -1,11 +1,50 @@
 from django.contrib import admin
 
-from .models import FollowUp, Interaction, OutgoingEmail, SatisfactionSurvey
+from .models import Attachment, FollowUp, Interaction, OutgoingEmail, SatisfactionSurvey
+
+
+class AttachmentInline(admin.TabularInline):
+    """The contact's files, described only: the bytes are downloaded from the case page,
+    through the view that checks team scope."""
+
+    model = Attachment
+    fields = ["original_name", "size", "content_type", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Read-only descriptions; the bytes leave only through the team-scoped download view."""
+
+    list_display = ["original_name", "interaction", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["interaction", "uploaded_by"]
+    search_fields = ["original_name", "sha256"]
+    readonly_fields = ["interaction", "original_name", "size", "content_type", "sha256", "uploaded_by", "uploaded_at"]
+    exclude = ["stored_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Interaction)
 class InteractionAdmin(admin.ModelAdmin):
     """Read-only: interactions are append-only, here as everywhere."""
+
+    inlines = [AttachmentInline]
 
     list_display = ["occurred_at", "case", "client", "channel", "direction", "mood", "logged_by"]
     list_filter = ["channel", "mood", "direction"]

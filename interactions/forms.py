@@ -1,16 +1,59 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import staff_of_team
 from casebook.forms import RequestKeyForm, phrasing_checked
 
+from .attachments import EXTENSIONS, attachments_validate
 from .models import Channel, Direction, FollowUpKind, Interaction, Mood
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-class InteractionForm(RequestKeyForm):
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(file, initial) for file in files if file]
+
+
+class AttachmentsFormMixin(forms.Form):
+    """The files of a contact, checked on their content. Any form that logs a contact
+    through `interaction_log` adds this and passes `cleaned_data["attachments"]` on (the
+    service checks them again, so the API and other callers get the same rules)."""
+
+    attachments = MultipleFileField(label="Files", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["attachments"]
+        field.widget.attrs["accept"] = ",".join(EXTENSIONS)
+        field.help_text = (
+            f"Optional: a screenshot, an email, a contract. Up to {settings.CASEBOOK_ATTACHMENT_MAX_COUNT} files "
+            f"of {filesizeformat(int(settings.CASEBOOK_ATTACHMENT_MAX_MB * 1024 * 1024))} each. Files are kept "
+            "with the contact for good."
+        )
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        attachments_validate(files)
+        return files
+
+
+class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
+    field_order = ["channel", "direction", "occurred_at", "duration_minutes", "mood", "summary", "attachments"]
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.CALL)
     direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.INBOUND)
     occurred_at = forms.DateTimeField(

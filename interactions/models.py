@@ -74,6 +74,34 @@ class Interaction(models.Model):
         return self.mood in HOSTILE_MOODS
 
 
+class Attachment(models.Model):
+    """A file attached to a contact when it was logged (a screenshot, an email, a contract).
+
+    Written once, like the contact itself. The bytes live in the "attachments" storage
+    under `stored_name` (random, no extension); the name the user gave is only shown.
+    """
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.PROTECT, related_name="attachments")
+    # As uploaded (Django keeps only the last path part); shown escaped, sent encoded.
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=100, unique=True, editable=False)
+    size = models.PositiveBigIntegerField()
+    # Found by reading the bytes (interactions/attachments.py), never taken from the browser.
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="attachment_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class FollowUpKind(models.TextChoices):
     CALL_BACK = "call_back", "Call back"
     EMAIL_CLIENT = "email_client", "Email the client"

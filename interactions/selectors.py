@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -14,18 +14,20 @@ from casebook.accounts.selectors import scope_to_user_teams
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
-from .models import HOSTILE_MOODS, EmailStatus, FollowUp, FollowUpStatus, Interaction, Mood, OutgoingEmail
+from .models import HOSTILE_MOODS, Attachment, EmailStatus, FollowUp, FollowUpStatus, Interaction, Mood, OutgoingEmail
 
 
 def case_timeline(case: Case, *, limit: int | None = None) -> list[CaseEvent]:
     """The case's events, newest first (the `limit` newest when given), targets loaded.
 
-    A query for the events plus one per kind of target, whatever the size of the case
-    (content types are cached after the first request). Each interaction also gets
+    A query for the events plus one per kind of target and one for the contacts' files,
+    whatever the size of the case (content types are cached after the first request). Each interaction also gets
     `corrected_by`: the later entries shown here that correct it, so both read as one story.
     """
     events = case_events(case).prefetch_related("target")
     events = list(events[:limit] if limit is not None else events)
+    # The contacts' files in one query for the whole page (none when no contact is shown).
+    prefetch_related_objects([e.target for e in events if isinstance(e.target, Interaction)], "attachments")
     corrections: dict[int, list[Interaction]] = defaultdict(list)
     for event in events:
         target = event.target
@@ -39,7 +41,12 @@ def case_timeline(case: Case, *, limit: int | None = None) -> list[CaseEvent]:
 
 def interactions_for_client(client: Client) -> QuerySet[Interaction]:
     """All contacts with a client across their cases, newest first."""
-    return Interaction.objects.filter(client=client).select_related("case", "logged_by").order_by("-occurred_at", "-id")
+    return (
+        Interaction.objects.filter(client=client)
+        .select_related("case", "logged_by")
+        .prefetch_related("attachments")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def get_interaction_on_case(case: Case, pk: int) -> Interaction:
@@ -56,6 +63,12 @@ def interactions_for_user(user: User) -> QuerySet[Interaction]:
 def get_interaction_for_user(user: User, pk: int) -> Interaction:
     """The interaction, or 404 when its case lies outside the user's teams."""
     return get_object_or_404(interactions_for_user(user), pk=pk)
+
+
+def get_attachment_for_user(user: User, pk: int) -> Attachment:
+    """The attachment, or 404 when the case of its contact lies outside the user's teams."""
+    attachments = scope_to_user_teams(Attachment.objects.all(), user, team_field="interaction__case__team")
+    return get_object_or_404(attachments, pk=pk)
 
 
 def follow_ups_for_case(case: Case) -> list[FollowUp]:

@@ -1,6 +1,9 @@
 """Logging contacts with clients. Interactions are append-only: there is no update service."""
 
+import hashlib
+import secrets
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -26,8 +29,10 @@ from clients.services import (
     case_wait_on_client,
 )
 
+from .attachments import CheckedFile, attachment_storage, attachments_validate
 from .models import (
     AUTOMATIC_KINDS,
+    Attachment,
     Channel,
     Direction,
     FollowUp,
@@ -67,12 +72,15 @@ def interaction_log(
     duration_minutes: int | None = None,
     corrects: Interaction | None = None,
     request_key: UUID | None = None,
+    attachments: Sequence = (),
 ) -> Interaction:
     """Log a call, email, chat, meeting or note on a case, as it happened.
 
     Records who logged it and when, appends it to the case timeline, and moves the
     case's last activity forward. The first contact on a new case starts work on it.
-    A resubmitted form (same request key) returns the entry it created the first time.
+    `attachments` (uploaded files) are checked first and stored with the contact, all or
+    nothing. A resubmitted form (same request key) returns the entry it created the first
+    time, and stores its files no second time.
     """
     if not actor.is_superuser and not actor.teams.filter(pk=case.team_id).exists():
         raise ValidationError("You can only log contacts on cases of your own teams.")
@@ -81,6 +89,10 @@ def interaction_log(
     _validate_contact(
         channel=channel, direction=direction, occurred_at=occurred_at, now=now, corrects=corrects, case=case
     )
+    try:
+        checked = attachments_validate(attachments)
+    except ValidationError as error:
+        raise ValidationError({"attachments": error.messages}) from None
 
     def create() -> Interaction:
         interaction = Interaction(
@@ -111,10 +123,54 @@ def interaction_log(
             case_wait_on_client(actor=actor, case=case, waiting=False, note="The client got in touch.")
         if case.status == CaseStatus.NEW:
             case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
+        # Last, so nothing after it in this function can fail and leave files behind.
+        attachments_store(interaction=interaction, files=checked, actor=actor)
         return interaction
 
     interaction, _ = create_once(Interaction.objects.filter(case=case), request_key, create)
     return interaction
+
+
+def attachments_store(*, interaction: Interaction, files: Sequence[CheckedFile], actor: User) -> list[Attachment]:
+    """Store checked files (see `attachments_validate`) on a contact being logged.
+
+    Each file gets a random name in the attachments storage and a row with its size,
+    content type and SHA-256. Call it last in the transaction that creates the contact: a
+    failure while storing removes the files written so far. Files are not transactional,
+    so a rollback after it (a failed commit, an outer transaction) can leave a file that
+    no row names, never a row without its file; such a file is unreachable (random name,
+    no URL).
+    """
+    storage = attachment_storage()
+    written: list[str] = []
+    rows = []
+    try:
+        for checked in files:
+            digest = hashlib.sha256()
+            checked.file.seek(0)
+            for chunk in checked.file.chunks():
+                digest.update(chunk)
+            checked.file.seek(0)
+            token = secrets.token_urlsafe(32)
+            # Two levels of folders keep any one directory small; no extension on disk.
+            stored = storage.save(f"{token[:2]}/{token}", checked.file)
+            written.append(stored)
+            rows.append(
+                Attachment.objects.create(
+                    interaction=interaction,
+                    original_name=checked.name,
+                    stored_name=stored,
+                    size=checked.size,
+                    content_type=checked.content_type,
+                    sha256=digest.hexdigest(),
+                    uploaded_by=actor,
+                )
+            )
+    except BaseException:
+        for name in written:
+            storage.delete(name)
+        raise
+    return rows
 
 
 # --- Follow-ups -----------------------------------------------------------------------

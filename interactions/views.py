@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,8 +12,10 @@ from casebook.forms import add_service_errors
 from clients.selectors import get_case_for_user
 from clients.views import case_panel_context, render_case_page, timeline_context
 
+from .attachments import attachment_storage
 from .forms import CancelForm, ClientSummaryForm, CompleteForm, FollowUpForm, InteractionForm, RescheduleForm
 from .selectors import (
+    get_attachment_for_user,
     get_follow_up_for_user,
     get_interaction_on_case,
     interactions_for_case,
@@ -48,6 +51,7 @@ def _log(request, case, form, corrects=None):
             duration_minutes=data["duration_minutes"],
             corrects=corrects,
             request_key=data["request_key"],
+            attachments=data["attachments"],
         )
     except ValidationError as error:
         add_service_errors(form, error)
@@ -59,7 +63,7 @@ def _log(request, case, form, corrects=None):
 @require_POST
 def log_interaction(request, case_pk: int):
     case = get_case_for_user(request.user, case_pk)
-    form = InteractionForm(request.POST)
+    form = InteractionForm(request.POST, request.FILES)
     interaction = _log(request, case, form)
     if request.htmx:
         context = {"case": case, "form": form, "logged": interaction}
@@ -83,7 +87,7 @@ def correct_interaction(request, case_pk: int, pk: int):
     case = get_case_for_user(request.user, case_pk)
     original = get_interaction_on_case(case, pk)
     if request.method == "POST":
-        form = InteractionForm(request.POST)
+        form = InteractionForm(request.POST, request.FILES)
         correction = _log(request, case, form, corrects=original)
         if correction is not None:
             messages.success(request, "Correction logged. The original entry stays on the record.")
@@ -95,6 +99,33 @@ def correct_interaction(request, case_pk: int, pk: int):
     return render(
         request, "interactions/correct.html", {"case": case, "original": original, "form": form}, status=status
     )
+
+
+# A downloaded file is never a page: nothing in it may run, load or be framed, even if a
+# browser were to open it.
+ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+
+@login_required
+@permission_required("interactions.view_interaction", raise_exception=True)
+def attachment_download(request, pk: int):
+    """A contact's file, to members of the case's team only (404 for anyone else), always
+    as a download with the type its bytes showed when it was stored."""
+    attachment = get_attachment_for_user(request.user, pk)
+    try:
+        file = attachment_storage().open(attachment.stored_name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        file,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = ATTACHMENT_CSP
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- Follow-ups ------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casebook.audit.services import audit_record, audit_snapshot
+
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 
@@ -107,6 +109,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
         raise TypeError(f"team_settings_update() got unexpected fields: {', '.join(sorted(unknown))}")
     _require_manager_of_team(actor, team)
     settings = TeamSettings.objects.select_for_update().get(pk=team_settings(team).pk)
+    before = audit_snapshot(settings)
     for field, value in changes.items():
         setattr(settings, field, value)
     if settings.holiday_country:
@@ -117,6 +120,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
             raise ValidationError({"holiday_country": _("No public holiday calendar is known for this country code.")})
     settings.full_clean()
     settings.save()
+    audit_record(actor=actor, target=settings, before=before, parent=team)
     return settings
 
 
@@ -129,6 +133,7 @@ def team_closed_day_add(*, actor: User, team: Team, date, reason: str = "") -> T
     day = TeamClosedDay(team=team, date=date, reason=reason.strip())
     day.full_clean()
     day.save()
+    audit_record(actor=actor, target=day, before={}, parent=team)
     return day
 
 
@@ -136,4 +141,5 @@ def team_closed_day_add(*, actor: User, team: Team, date, reason: str = "") -> T
 def team_closed_day_remove(*, actor: User, day: TeamClosedDay) -> None:
     """A manager removes a closed day (the team works that day after all)."""
     _require_manager_of_team(actor, day.team)
+    audit_record(actor=actor, target=day, before=audit_snapshot(day), deleted=True, parent=day.team)
     day.delete()

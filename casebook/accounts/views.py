@@ -1,10 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casebook.audit.selectors import history_of
 from casebook.forms import add_service_errors
 
 from .forms import ClosedDayForm, ProfileForm, TeamSettingsForm
@@ -63,6 +66,16 @@ def team_settings_edit(request, pk: int):
             messages.success(request, _("The team's settings are saved."))
             return redirect("accounts:team_settings", pk=team.pk)
     return _settings_page(request, team, form, day_form, status=422 if form.errors else 200)
+
+
+@login_required
+@permission_required("clients.review_case", raise_exception=True)
+def team_settings_history(request, pk: int):
+    """Who changed the team's settings and closed days, when, and each value before and after."""
+    team = _managed_team(request, pk)
+    page = Paginator(history_of(team), 50).get_page(request.GET.get("page"))
+    back = reverse("accounts:team_settings", args=[team.pk])
+    return render(request, "audit/history.html", {"record": team, "back": back, "page": page})
 
 
 def _settings_page(request, team, form, day_form, status=200):

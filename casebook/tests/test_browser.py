@@ -98,3 +98,41 @@ def test_the_dashboard_and_client_page_draw_their_charts_without_errors(browser_
     page.goto(case.client.get_absolute_url())
     page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-client-mood')) !== undefined")
     assert errors == []
+
+
+def test_agent_attaches_a_file_to_a_contact_and_sees_it_on_the_timeline(browser_page, case, agent, tmp_path):
+    page = browser_page
+    log_in(page, "alice")
+    page.goto(case.get_absolute_url())
+    page.evaluate("window.__noReload = true")
+
+    refused = tmp_path / "screenshot.png"
+    refused.write_text("<!doctype html><html><script>alert(1)</script></html>")
+    form = page.locator("#log-contact")
+    form.get_by_label("Channel").select_option("email")
+    form.get_by_label("Summary").fill("She emailed the signed contract.")
+    form.get_by_label("Files").set_input_files(str(refused))
+    form.get_by_role("button", name="Log contact").click()
+    # Refused on its content, with the summary still there and nothing logged.
+    expect(page.locator("#log-contact")).to_contain_text("web page")
+    expect(page.locator("#log-contact").get_by_label("Summary")).to_have_value("She emailed the signed contract.")
+    assert not Interaction.objects.exists()
+
+    contract = tmp_path / "signed contract.pdf"
+    contract.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n")
+    form = page.locator("#log-contact")
+    form.get_by_label("Files").set_input_files(str(contract))
+    form.get_by_role("button", name="Log contact").click()
+
+    entry = page.locator("#timeline .interaction").first
+    expect(entry).to_contain_text("She emailed the signed contract.")
+    link = entry.get_by_role("link", name="signed contract.pdf")
+    expect(link).to_be_visible()
+    expect(entry).to_contain_text("application/pdf")
+    assert page.evaluate("window.__noReload") is True
+
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == "signed contract.pdf"
+    assert download.path().read_bytes().startswith(b"%PDF-1.7")

@@ -70,6 +70,8 @@ MATRIX: dict[str, Entry] = {
         post_data={"channel": "call", "direction": "inbound", "mood": "calm", "summary": "x"},
     ),
     "cases:correct_interaction": Entry(kwargs=lambda d: {"case_pk": d.case.pk, "pk": d.interaction.pk}),
+    # A contact's file: its bytes carry a private marker, so a leak fails the body checks.
+    "cases:attachment_download": Entry(kwargs=lambda d: {"pk": d.attachment.pk}),
     # The playbook on a case.
     "cases:file": Entry(kwargs=_on_case),
     "cases:playbook_choose": Entry(kwargs=_on_case, method="post", post_data={"choose-playbook": "1"}),
@@ -138,6 +140,7 @@ MATRIX: dict[str, Entry] = {
         manager_only=True,
     ),
     "accounts:team_settings": Entry(kwargs=lambda d: {"pk": d.case.team_id}, outsider=403, manager_only=True),
+    "accounts:team_settings_history": Entry(kwargs=lambda d: {"pk": d.case.team_id}, outsider=403, manager_only=True),
     "accounts:closed_day_add": Entry(
         kwargs=lambda d: {"pk": d.case.team_id},
         method="post",
@@ -245,8 +248,16 @@ def data(case, agent, manager):
     install_defaults(Playbook, PlaybookVersion, Step)
     type(case.client).objects.filter(pk=case.client_id).update(name="Zelda-Quartermaine")
     type(case).objects.filter(pk=case.pk).update(title="Case-title-987")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     interaction = interaction_log(
-        actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary="Secret-summary-123"
+        actor=agent,
+        case=case,
+        channel="call",
+        direction="inbound",
+        mood="calm",
+        summary="Secret-summary-123",
+        attachments=[SimpleUploadedFile("notes.txt", b"Secret-summary-123, written down")],
     )
     concession_limit_set(actor=manager, team=case.team, kind="refund", max_value=Decimal("10"))
     data = SimpleNamespace(
@@ -264,6 +275,7 @@ def data(case, agent, manager):
         ),
     )
     data.escalation = case.escalations.get()
+    data.attachment = interaction.attachments.get()
     data.closed_day = case.team.closed_days.create(date="2030-01-01", reason="Move")
     case.refresh_from_db()
     return data

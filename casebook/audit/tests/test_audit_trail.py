@@ -1,5 +1,6 @@
-"""Every change to clients, cases, follow-ups, playbooks, concession limits and saved
-replies leaves an audit entry (who, when, before, after), shown to managers only."""
+"""Every change to clients, cases, follow-ups, playbooks, concession limits, saved replies
+and team settings (and closed days) leaves an audit entry (who, when, before, after),
+shown to managers only."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,6 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from casebook.accounts.services import (
+    TEAM_SETTINGS_FIELDS,
+    team_closed_day_add,
+    team_closed_day_remove,
+    team_settings_update,
+)
 from casebook.audit.models import AuditEntry
 from casebook.audit.selectors import history_of
 from clients.models import CaseStatus
@@ -136,3 +143,78 @@ def test_the_history_page_takes_a_fixed_number_of_queries(
         case_update(actor=agent, case=case, title=f"Title {n}")
     with django_assert_max_num_queries(14):
         assert manager_client.get(reverse("cases:history", args=[case.pk])).status_code == 200
+
+
+# --- Team settings and closed days ------------------------------------------------------
+
+
+def test_a_team_settings_change_records_who_and_each_value_before_and_after(manager, team):
+    team_settings_update(actor=manager, team=team, stall_contacts=5, response_target_hours=Decimal("6"))
+    entry = _last(team)
+    assert entry.actor == manager and entry.action == "changed"
+    assert entry.target_type.model == "teamsettings"
+    assert set(entry.changes) == {"response_target_hours", "stall_contacts"}
+    assert entry.changes["stall_contacts"] == [3, 5]
+    assert entry.changes["response_target_hours"][1] == "6.00"
+
+
+def test_saving_team_settings_unchanged_records_nothing(manager, team):
+    from casebook.accounts.selectors import team_settings
+
+    current = team_settings(team)
+    team_settings_update(actor=manager, team=team, stall_contacts=current.stall_contacts)
+    assert not history_of(team).exists()
+
+
+def test_a_refused_team_settings_change_records_nothing(manager, team):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        team_settings_update(actor=manager, team=team, holiday_country="ZZ")
+    assert not history_of(team).exists()
+
+
+def test_closed_days_added_and_removed_are_on_the_team_history(manager, team):
+    day = team_closed_day_add(actor=manager, team=team, date="2030-05-02", reason="Move to the new office")
+    added = _last(team)
+    assert added.action == "created" and added.actor == manager
+    assert added.changes["date"] == [None, "2030-05-02"]
+    assert added.changes["reason"] == [None, "Move to the new office"]
+    day_pk = day.pk
+    team_closed_day_remove(actor=manager, day=day)
+    removed = AuditEntry.objects.get(target_type__model="teamclosedday", target_id=day_pk, action="deleted")
+    assert removed.action == "deleted" and removed.target_id == day_pk
+    assert removed.changes["reason"] == ["Move to the new office", None]
+
+
+def test_managers_read_the_team_history_page_with_values_escaped(manager_client, manager, team):
+    team_closed_day_add(actor=manager, team=team, date="2030-05-02", reason="<script>alert(1)</script>")
+    team_settings_update(actor=manager, team=team, hostile_contacts_per_day=7)
+    settings_page = manager_client.get(reverse("accounts:team_settings", args=[team.pk])).content.decode()
+    url = reverse("accounts:team_settings_history", args=[team.pk])
+    assert url in settings_page
+    page = manager_client.get(url).content.decode()
+    assert "hostile_contacts_per_day" in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+    assert str(manager) in page
+
+
+def test_a_change_made_on_the_settings_page_is_recorded(manager_client, team):
+    from casebook.accounts.selectors import team_settings
+
+    current = team_settings(team)
+    data = {f"settings-{name}": getattr(current, name) for name in TEAM_SETTINGS_FIELDS}
+    data["settings-stall_contacts"] = 9
+    response = manager_client.post(reverse("accounts:team_settings", args=[team.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert _last(team).changes["stall_contacts"] == [current.stall_contacts, 9]
+
+
+def test_agents_get_403_on_the_team_history_and_other_managers_404(agent_client, client, team, other_team):
+    from casebook.accounts.roles import Role
+    from casebook.accounts.tests.factories import UserFactory
+
+    url = reverse("accounts:team_settings_history", args=[team.pk])
+    assert agent_client.get(url).status_code == 403
+    client.force_login(UserFactory(username="otto", teams=[other_team], role=Role.MANAGER))
+    assert client.get(url).status_code == 404
