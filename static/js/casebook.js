@@ -161,12 +161,18 @@
       }
       var caseField = target.querySelector("select[name=case]");
       if (caseField) caseField.focus();
-    } else if (target.matches("[data-quick-log-region]") && target.querySelector("#quick-log-form")) {
-      var success = byId("quick-log-success");
-      var invalid = target.querySelector(".is-invalid");
-      if (success) success.focus();
-      else if (invalid) invalid.focus();
     }
+  });
+
+  // After a save: the message, or the first field to correct (once htmx has settled the
+  // swapped fields' classes).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target.matches("[data-quick-log-region]") || !target.querySelector("#quick-log-form")) return;
+    var success = byId("quick-log-success");
+    var invalid = target.querySelector(".is-invalid");
+    if (success) success.focus();
+    else if (invalid) invalid.focus();
   });
 
   // Ctrl+Enter (Cmd+Enter) saves from any field of the dialog.
