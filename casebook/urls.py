@@ -33,6 +33,7 @@ urlpatterns = [
     path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
     path("team/<int:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
     path("escalations/", include("playbooks.escalation_urls")),
+    path("contacts/log/", include("interactions.quick_log_urls")),
     path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", views.phrasing_check, name="phrasing_check"),

@@ -42,6 +42,29 @@ def clients_matching(clients: QuerySet[Client], search: str) -> QuerySet[Client]
     return clients.filter(Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search))
 
 
+QUICK_PICK_LIMIT = 8
+
+
+def clients_for_quick_pick(user: User, *, search: str, team_id: int | None = None) -> list[Client]:
+    """A few clients matching what was typed, for picking one in the log-a-contact dialog.
+
+    The user's teams (or the one team chosen), each client with `open_cases` counted: one
+    query of at most QUICK_PICK_LIMIT rows, whatever the number of clients.
+    """
+    if not search.strip():
+        return []
+    clients = clients_for_user(user, search=search)
+    if team_id is not None:
+        clients = clients.filter(team_id=team_id)
+    open_cases = Count("cases", filter=Q(cases__status__in=OPEN_STATUSES))
+    return list(clients.annotate(open_cases=open_cases)[:QUICK_PICK_LIMIT])
+
+
+def open_cases_of_client(user: User, client: Client, *, limit: int = 20) -> list[Case]:
+    """The client's open cases, latest activity first (the one being worked is usually on top)."""
+    return list(cases_for_user(user, client=client, open_only=True)[:limit])
+
+
 def get_client_for_user(user: User, pk: int) -> Client:
     """The client, or 404 when it does not exist or lies outside the user's teams."""
     return get_object_or_404(scope_to_user_teams(Client.objects.select_related("team"), user), pk=pk)

@@ -92,6 +92,61 @@ class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
         )
 
 
+NEW_CASE = "new"
+
+
+class QuickLogForm(InteractionForm):
+    """The "log a contact" dialog: the case page's contact fields, plus the client and the
+    case to log on (one of the client's open cases, or a new one with a title)."""
+
+    client = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Pick a client first.", "invalid": "Pick a client first."},
+    )
+    case = forms.ChoiceField(
+        label="Case",
+        error_messages={
+            "required": "Pick one of the client's open cases, or open a new one.",
+            "invalid_choice": "Pick one of the client's open cases, or open a new one.",
+        },
+    )
+    new_case_title = forms.CharField(
+        label="Title of the new case",
+        required=False,
+        max_length=200,
+        help_text="A few words to recognise the case in a list.",
+    )
+
+    field_order = ["client", "case", "new_case_title"]
+
+    def __init__(self, *args, open_cases=(), **kwargs):
+        # Its own ids: on the case page it sits beside the page's log form.
+        kwargs.setdefault("auto_id", "quick-log-%s")
+        super().__init__(*args, **kwargs)
+        self.open_cases = list(open_cases)
+        self.fields["case"].choices = [
+            *((str(c.pk), f"#{c.pk} {c.title} ({c.get_status_display().lower()})") for c in self.open_cases),
+            (NEW_CASE, "Open a new case"),
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("case", str(self.open_cases[0].pk) if self.open_cases else NEW_CASE)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("case") == NEW_CASE and not data.get("new_case_title", "").strip():
+            self.add_error("new_case_title", "Give the new case a title: a few words to recognise it in a list.")
+        return data
+
+    @property
+    def opens_a_case(self) -> bool:
+        return self["case"].value() == NEW_CASE
+
+    def chosen_case(self):
+        """The open case picked (after validation), or None for a new case."""
+        pk = self.cleaned_data["case"]
+        return next((c for c in self.open_cases if str(c.pk) == pk), None)
+
+
 class FollowUpForm(RequestKeyForm):
     kind = forms.ChoiceField(label="What", choices=FollowUpKind.choices, initial=FollowUpKind.CALL_BACK)
     due_at = forms.DateTimeField(

@@ -20,11 +20,12 @@ from casebook.accounts.selectors import managers_of_team
 from casebook.accounts.services import notice_send
 from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
-from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, EscalationReason
+from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, EscalationReason
 from clients.services import (
     case_change_status,
     case_escalate,
     case_event_record,
+    case_open,
     case_record_activity,
     case_wait_on_client,
 )
@@ -171,6 +172,20 @@ def attachments_store(*, interaction: Interaction, files: Sequence[CheckedFile],
             storage.delete(name)
         raise
     return rows
+
+
+@transaction.atomic
+def interaction_log_on_new_case(
+    *, actor: User, client: Client, title: str, request_key: UUID | None = None, **contact
+) -> Interaction:
+    """Open a case on `client` (owned by the actor) and log the contact that prompted it.
+
+    Both or neither: a contact the log refuses leaves no empty case behind. The request
+    key guards both rows, so a resubmitted form opens one case and logs one contact.
+    `contact` takes interaction_log's contact fields (channel, direction, mood, summary...).
+    """
+    case = case_open(actor=actor, client=client, title=title, owner=actor, request_key=request_key)
+    return interaction_log(actor=actor, case=case, request_key=request_key, **contact)
 
 
 # --- Follow-ups -----------------------------------------------------------------------

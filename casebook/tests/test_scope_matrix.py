@@ -8,6 +8,7 @@ shows), an agent of another team gets 404 for another team's records, and an age
 for a manager's page gets 403. The page body never contains the other team's data.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -30,8 +31,9 @@ class Entry:
     outsider: int | None = 404  # status for an agent of another team (None: not team data)
     manager_only: bool = False
     agent_status: int = 403  # for an agent of the right team on a manager-only URL
-    post_data: dict = field(default_factory=dict)
+    post_data: dict | Callable = field(default_factory=dict)  # or data -> dict, for ids of the records
     json: bool = False  # the API: bodies are JSON
+    query: callable = lambda data: {}  # query string of a GET
 
 
 def _case(data):
@@ -192,6 +194,22 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda d: {"pk": d.follow_up.pk}, method="post", anonymous=API, json=True, post_data={"note": "x"}
     ),
     "playbook-progress-detail": Entry(kwargs=_case, anonymous=API),
+    # The "log a contact" dialog (issue 9): the typeahead never lists another team's client,
+    # and a client or case of another team is a 404.
+    "quick_log:form": Entry(outsider=None),
+    "quick_log:clients": Entry(outsider=None, query=lambda d: {"q": "Zelda"}),
+    "quick_log:cases": Entry(kwargs=lambda d: {"client_pk": d.customer.pk}),
+    "quick_log:save": Entry(
+        method="post",
+        post_data=lambda d: {
+            "client": d.customer.pk,
+            "case": d.case.pk,
+            "channel": "call",
+            "direction": "inbound",
+            "mood": "calm",
+            "summary": "x",
+        },
+    ),
     "escalation-decision-decide": Entry(
         kwargs=lambda d: {"pk": d.escalation.pk},
         method="post",
@@ -283,11 +301,12 @@ def data(case, agent, manager):
 
 def _request(client, name, entry, data):
     url = reverse(name, kwargs=entry.kwargs(data))
+    post_data = entry.post_data(data) if callable(entry.post_data) else entry.post_data
     if entry.method == "post" and entry.json:
-        return client.post(url, entry.post_data, content_type="application/json")
+        return client.post(url, post_data, content_type="application/json")
     if entry.method == "post":
-        return client.post(url, entry.post_data)
-    return client.get(url)
+        return client.post(url, post_data)
+    return client.get(url, entry.query(data))
 
 
 def _body(response) -> str:

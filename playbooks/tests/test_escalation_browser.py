@@ -47,12 +47,14 @@ def test_abusive_call_to_queue_to_concession_approval_and_hand_back(browser_page
     page.get_by_label("Concession", exact=True).select_option(str(concession.pk))
     page.get_by_label("Note or guidance for the agent").fill("Goodwill refund, this once.")
     page.get_by_role("button", name="Record the decision").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Record the decision").click()  # it asks first
     expect(page.locator("body")).to_contain_text("Decision recorded")
 
     page.get_by_role("link", name=f"#{case.pk} {case.title}").click()
     page.get_by_label("Handed back with guidance").check()
     page.get_by_label("Note or guidance for the agent").fill("Written contact from now on; call me if it repeats.")
     page.get_by_role("button", name="Record the decision").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Record the decision").click()  # it asks first
     expect(page.locator("body")).to_contain_text("Nothing waits for a manager.")
 
     concession.refresh_from_db()
