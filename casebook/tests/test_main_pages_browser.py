@@ -25,7 +25,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # The README shows these (`make screenshots` copies them to docs/screenshots/): the top of
 # the page, this many pixels high. Every other page is kept whole.
-README_SHOTS = {"dashboard": 1150, "case_detail": 1500, "escalation_queue": 450, "my_day": 900}
+README_SHOTS = {"dashboard": 1150, "case_detail": 1500, "escalation_queue": 450, "my_day": 620}
 # axe-core rates these "moderate", but a screen reader user depends on them: headings in
 # order and every piece of content inside a landmark.
 STRUCTURE_RULES = {
