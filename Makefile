@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check setup migrate demo clean bench bench-email load
+.PHONY: run test lint check setup migrate demo clean bench bench-email load screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,15 @@ load: setup
 
 bench-email: setup
 	$(BIN)/python bench/email_dispatch.py
+
+## The README's pictures: the main-pages browser test on the demo data, in Chromium, saves a
+## screenshot of each page under var/screenshots/; the README's few are copied to docs/screenshots/.
+SCREENSHOTS := dashboard case_detail escalation_queue my_day case_detail_phone
+screenshots: setup
+	rm -rf var/screenshots
+	CASEBOOK_SCREENSHOT_DIR=$(CURDIR)/var/screenshots $(BIN)/python -m pytest --create-db -q -p no:cacheprovider \
+		casebook/tests/test_main_pages_browser.py
+	mkdir -p docs/screenshots
+	for name in $(SCREENSHOTS); do cp var/screenshots/$$name.png docs/screenshots/$$name.png; done
+	if command -v optipng >/dev/null; then optipng -quiet -o2 docs/screenshots/*.png; fi
+	ls -l docs/screenshots

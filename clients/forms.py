@@ -68,6 +68,9 @@ class CaseStatusForm(forms.Form):
     )
 
     def __init__(self, *args, case: Case, **kwargs):
+        # The case page also shows the escalation form, which has a "note" too: distinct ids
+        # keep each label tied to its own field.
+        kwargs.setdefault("auto_id", "id_status_%s")
         super().__init__(*args, **kwargs)
         statuses = allowed_transitions(case)
         if case.status == CaseStatus.RESOLVED:
@@ -123,3 +126,7 @@ class EscalationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What happened, and what you need from the manager.",
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_escalation_%s")  # see CaseStatusForm
+        super().__init__(*args, **kwargs)
