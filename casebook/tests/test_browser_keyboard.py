@@ -313,3 +313,28 @@ def test_irreversible_actions_ask_before_going_ahead(browser_page, case, agent):
     expect(page.locator("#case-badges")).to_contain_text("Resolved")
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED
+
+
+def test_on_a_phone_the_dialog_fits_and_axe_finds_nothing_serious_in_it(browser_page, case, agent):
+    from casebook.tests.test_main_pages_browser import serious_violations
+
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "alice")
+    page.get_by_role("button", name="Toggle navigation").click()  # the menu folds away on a phone
+    page.get_by_role("button", name="Log a contact").click()
+    dialog = page.locator("#quick-log")
+    dialog.get_by_label("Client", exact=True).fill("greta")
+    dialog.get_by_role("option", name="Greta Holm").click()
+    expect(dialog.get_by_label("Summary")).to_be_visible()
+
+    box = dialog.locator(".modal-content").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    problems = serious_violations(page)
+    assert not problems, "\n".join(problems)
+
+    dialog.get_by_label("Summary").fill("Called from the car park: the visit is tomorrow.")
+    dialog.get_by_role("button", name="Save the contact").click()
+    expect(dialog.locator("#quick-log-success")).to_be_visible()
+    assert Interaction.objects.get().case == case
