@@ -64,7 +64,7 @@ CSRF = secrets.token_hex(16)  # 32 characters: an unmasked token Django accepts
 def session_cookie(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "casebook.accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}; csrftoken={CSRF}"

@@ -116,6 +116,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
             raise ValidationError({"holiday_country": "No public holiday calendar is known for this country code."})
     settings.full_clean()
     settings.save()
+    team.settings = settings  # later reads through this team object see the change
     return settings
 
 
