@@ -98,6 +98,11 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_at", "-id")
 
 
+def case_has_events_after(case: Case, at: datetime) -> bool:
+    """Whether the case's timeline holds anything later than `at` (one indexed query)."""
+    return CaseEvent.objects.filter(case=case, occurred_at__gt=at).exists()
+
+
 def case_counts_by_status(user: User) -> dict[str, int]:
     rows = scope_to_user_teams(Case.objects.all(), user).values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casebook.accounts.models import User
-from casebook.accounts.selectors import managers_of_team
+from casebook.accounts.selectors import managers_of_team, team_ids_of
 from casebook.accounts.services import notice_send
 from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
@@ -40,8 +40,14 @@ from .models import (
 from .outbox import outbox_enqueue, outbox_enqueue_many
 
 
-def _validate_contact(*, channel: str, direction: str, occurred_at: datetime, now: datetime, corrects, case) -> None:
+def _validate_contact(
+    *, channel: str, direction: str, occurred_at: datetime, now: datetime, duration_minutes, corrects, case
+) -> None:
+    """The rules of a contact, including the table's check constraints (checked here in
+    Python, so that saving a contact does not ask the database to evaluate them first)."""
     errors = {}
+    if duration_minutes is not None and not 0 <= duration_minutes <= 24 * 60:
+        errors["duration_minutes"] = "A contact lasts between 0 minutes and a day."
     if occurred_at > now:
         errors["occurred_at"] = "A contact cannot be in the future. Use the time it happened."
     if channel == Channel.NOTE and direction != Direction.INTERNAL:
@@ -74,12 +80,18 @@ def interaction_log(
     case's last activity forward. The first contact on a new case starts work on it.
     A resubmitted form (same request key) returns the entry it created the first time.
     """
-    if not actor.is_superuser and not actor.teams.filter(pk=case.team_id).exists():
+    if not actor.is_superuser and case.team_id not in team_ids_of(actor):
         raise ValidationError("You can only log contacts on cases of your own teams.")
     now = timezone.now()
     occurred_at = occurred_at or now
     _validate_contact(
-        channel=channel, direction=direction, occurred_at=occurred_at, now=now, corrects=corrects, case=case
+        channel=channel,
+        direction=direction,
+        occurred_at=occurred_at,
+        now=now,
+        duration_minutes=duration_minutes,
+        corrects=corrects,
+        case=case,
     )
 
     def create() -> Interaction:
@@ -96,7 +108,12 @@ def interaction_log(
             corrects=corrects,
             request_key=request_key,
         )
-        interaction.full_clean()
+        # The related rows are the ones in hand, the request key was looked up by
+        # create_once and the constraints by _validate_contact: checking them again here
+        # would cost a query each on every contact logged.
+        interaction.full_clean(
+            exclude=["case", "client", "logged_by", "corrects", "request_key"], validate_constraints=False
+        )
         interaction.save()
         case_event_record(
             case=case,
