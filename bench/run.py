@@ -4,9 +4,10 @@ Seeds the benchmark data if needed (manage.py seed_bench, PostgreSQL), starts gu
 (2 workers, DEBUG off), drives each page with wrk (4 connections, 3 s warm-up, 15 s
 measured) logged in as an agent (a manager for the dashboard), and measures a floor: a
 do-nothing view behind the same middleware. It also counts SQL queries per page in-process
-(at the current data size, and on a 1,000-case team slice), EXPLAINs the heavy queries to
-catch sequential scans on the interactions table, and reads the peak memory of a web
-worker and of a Celery worker. Prints a table and saves it under bench/results/.
+(the test suite checks that they do not grow with the data), EXPLAINs the heavy queries to
+catch sequential scans on the interactions table, reads the peak memory of a web worker
+and of a Celery worker, and runs the email dispatch benchmark (bench/email_dispatch.py).
+Prints a table and saves it under bench/results/, with the machine's load average.
 """
 
 import argparse
@@ -28,9 +29,10 @@ PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 # The same production-like settings for this process and for gunicorn, so that sessions
 # made here are valid there.
-from production_env import configure  # noqa: E402 (bench/ is the script folder)
+from production_env import configure, ensure_database  # noqa: E402 (bench/ is the script folder)
 
 configure(base_url=BASE, default_database="postgres://postgres@127.0.0.1:5432/casebook_bench", CASEBOOK_BENCH_FLOOR="1")
+ensure_database()
 
 import django  # noqa: E402
 
@@ -42,6 +44,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client as TestClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from casebook.accounts.models import User  # noqa: E402
 from clients.models import Case, CaseStatus  # noqa: E402
@@ -164,6 +167,36 @@ def celery_worker_rss() -> float:
         worker.wait(timeout=30)
 
 
+def email_dispatch_lines() -> list[str]:
+    """Run the email dispatch benchmark (bench/email_dispatch.py, its own throw-away
+    database) and bring its ratios into this report. BENCH_EMAIL=0 skips it."""
+    if os.environ.get("BENCH_EMAIL", "1") == "0":
+        return ["Email dispatch: not run (BENCH_EMAIL=0)."]
+    started = time.time()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "email_dispatch.py")], cwd=ROOT, env=dict(os.environ))
+    written = [p for p in (ROOT / "bench" / "results").glob("email_dispatch-*.txt") if p.stat().st_mtime >= started]
+    if not written:
+        return ["Email dispatch: the benchmark wrote no result (see its output above)."]
+    text = written[0].read_text()
+    ratios = {
+        stage: re.search(rf"ratio, {stage}:\s+([\d.]+)", text).group(1) for stage in ("sending stage", "end to end")
+    }
+    return [
+        f"Email dispatch ({written[0].relative_to(ROOT)}): 10,000 due follow-up emails through one Celery worker "
+        f"against a plain smtplib loop: end to end ratio {ratios['end to end']}, sending stage "
+        f"{ratios['sending stage']} (target >= 0.5).",
+    ]
+
+
+def machine_load_line(before: tuple[float, float, float]) -> str:
+    """The load average before and after: figures taken on a busy machine are lower."""
+    after = os.getloadavg()
+    return (
+        f"Machine load average (1, 5, 15 min): {before[0]:.2f} {before[1]:.2f} {before[2]:.2f} before the run, "
+        f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} after ({os.cpu_count()} cores)."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -183,26 +216,16 @@ def main() -> None:
     detail_case = team_cases.filter(status=CaseStatus.IN_PROGRESS).order_by("pk").first()
     post_paths = [f"/cases/{pk}/interactions/" for pk in team_cases.order_by("-pk").values_list("pk", flat=True)[:500]]
     pages = {
-        "floor": "/bench/floor",
-        "case list": "/cases/",
-        "case list, filtered": f"/cases/?status=in_progress&owner={agent.pk}",
-        "case detail": f"/cases/{detail_case.pk}/",
-        "client detail": f"/clients/{detail_case.client_id}/",
-        "my day": "/my-day/",
-        "search": "/search/?q=invoice",
-        "dashboard (manager)": "/",
+        "floor": reverse("bench_floor"),
+        "case list": reverse("cases:list"),
+        "case list, filtered": f"{reverse('cases:list')}?status=in_progress&owner={agent.pk}",
+        "case detail": reverse("cases:detail", args=[detail_case.pk]),
+        "client detail": reverse("clients:detail", args=[detail_case.client_id]),
+        "my day": reverse("my_day"),
+        "search": f"{reverse('search')}?q=invoice",
+        "dashboard (manager)": reverse("dashboard"),
     }
-    from django.urls import Resolver404, resolve
-
-    def exists(path):
-        try:
-            resolve(path.split("?")[0])
-            return True
-        except Resolver404:
-            return False
-
-    missing = [name for name, path in pages.items() if not exists(path)]
-    pages = {name: path for name, path in pages.items() if name not in missing}
+    load_before = os.getloadavg()
 
     env = dict(os.environ)
     server = subprocess.Popen(
@@ -272,8 +295,7 @@ def main() -> None:
         "Sequential scans on interactions_interaction: "
         + (", ".join(name for name, found in plans.items() if found) or "none"),
     ]
-    if missing:
-        lines.append(f"Not measured (page not built yet): {', '.join(missing)}.")
+    lines += ["", *email_dispatch_lines(), "", machine_load_line(load_before)]
     report = "\n".join(lines) + "\n"
     print("\n" + report)
     out = ROOT / "bench" / "results" / f"bench-{datetime.date.today().isoformat()}.md"

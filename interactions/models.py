@@ -54,6 +54,8 @@ class Interaction(models.Model):
             models.Index(fields=["client", "-occurred_at", "-id"], name="interaction_client_time_idx"),
             # A case's contacts in time order.
             models.Index(fields=["case", "occurred_at"], name="interaction_case_time_idx"),
+            # Wellbeing (My day, the dashboard): the hostile contacts a person logged today.
+            models.Index(fields=["logged_by", "occurred_at"], name="interaction_logger_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(
