@@ -45,7 +45,8 @@ clean:
 ## (bench/email_dispatch.py, run by bench/run.py; BENCH_EMAIL=0 skips it). Seeds if needed.
 bench: setup
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} $(BIN)/python bench/run.py
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python bench/run.py
 
 ## 20,000 contact-logging POSTs from 16 clients (needs wrk, PostgreSQL): no 5xx, nothing lost or doubled.
 load: setup

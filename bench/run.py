@@ -47,7 +47,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from casebook.accounts.models import User  # noqa: E402
-from clients.models import Case, CaseStatus  # noqa: E402
+from clients.models import OPEN_STATUSES, Case, CaseStatus  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 WARMUP, DURATION, CONNECTIONS = "3s", "15s", 4
@@ -214,7 +214,8 @@ def main() -> None:
     manager = manager.first()
     team_cases = Case.objects.filter(team__in=agent.teams.all())
     detail_case = team_cases.filter(status=CaseStatus.IN_PROGRESS).order_by("pk").first()
-    post_paths = [f"/cases/{pk}/interactions/" for pk in team_cases.order_by("-pk").values_list("pk", flat=True)[:500]]
+    open_cases = team_cases.filter(status__in=OPEN_STATUSES).order_by("-pk").values_list("pk", flat=True)[:500]
+    post_paths = [reverse("cases:log_interaction", args=[pk]) for pk in open_cases]
     pages = {
         "floor": reverse("bench_floor"),
         "case list": reverse("cases:list"),

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0005_waiting_on_client'),
-        ('interactions', '0003_follow_ups_outbox'),
+        ("clients", "0005_waiting_on_client"),
+        ("interactions", "0003_follow_ups_outbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['logged_by', 'occurred_at'], name='interaction_logger_time_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["logged_by", "occurred_at"], name="interaction_logger_time_idx"),
         ),
     ]
