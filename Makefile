@@ -50,7 +50,8 @@ bench: setup
 
 ## 20,000 contact-logging POSTs from 16 clients (needs wrk, PostgreSQL): no 5xx, nothing lost or doubled.
 load: setup
-	DATABASE_URL=$${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_load} $(BIN)/python bench/load.py
+	DATABASE_URL=$${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_load} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python bench/load.py
 
 bench-email: setup
 	$(BIN)/python bench/email_dispatch.py

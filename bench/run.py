@@ -120,17 +120,16 @@ def count_queries(user: User, path: str, method: str = "get", data=None) -> tupl
     return len(queries), [q["sql"] for q in queries]
 
 
-def seq_scans_on_interactions(sqls: list[str]) -> list[str]:
-    found = []
+def interaction_plans(sqls: list[str]) -> list[str]:
+    """EXPLAIN of each query of a page that reads the interactions table."""
+    plans = []
     with connection.cursor() as cursor:
         for sql in sqls:
             if "interactions_interaction" not in sql or not sql.lstrip().upper().startswith("SELECT"):
                 continue
             cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            if "Seq Scan on interactions_interaction" in plan:
-                found.append(plan)
-    return found
+            plans.append(sql + "\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    return plans
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -260,11 +259,17 @@ def main() -> None:
     for name, path in pages.items():
         user = manager if "manager" in name else agent
         queries[name], sqls = count_queries(user, path)
-        plans[name] = seq_scans_on_interactions(sqls)
+        plans[name] = interaction_plans(sqls)
     post_data = {"channel": "call", "direction": "inbound", "mood": "calm", "summary": "Bench contact."}
     queries["log a contact (POST)"], _ = count_queries(agent, post_paths[0], "post", post_data)
     celery_rss = celery_worker_rss()
 
+    explain_file = ROOT / "bench" / "results" / f"bench-{datetime.date.today().isoformat()}-explain.txt"
+    explain_file.write_text(
+        "".join(f"== {name}\n" + "\n\n".join(found) + "\n\n" for name, found in plans.items() if found)
+    )
+    for name in ("case list", "case detail", "search"):
+        print(f"\nEXPLAIN, {name}, queries on interactions_interaction:\n" + ("\n\n".join(plans[name]) or "(none)"))
     floor = results["floor"]["rps"]
     lines = [
         f"# make bench, {datetime.date.today().isoformat()}",
@@ -294,7 +299,13 @@ def main() -> None:
         "",
         f"Peak RSS: web worker {web_rss:.0f} MB (target < 150 MB); Celery worker {celery_rss:.0f} MB.",
         "Sequential scans on interactions_interaction: "
-        + (", ".join(name for name, found in plans.items() if found) or "none"),
+        + (
+            ", ".join(
+                name for name, found in plans.items() if any("Seq Scan on interactions_interaction" in p for p in found)
+            )
+            or "none"
+        )
+        + f" (the plans: {explain_file.relative_to(ROOT)}).",
     ]
     lines += ["", *email_dispatch_lines(), "", machine_load_line(load_before)]
     report = "\n".join(lines) + "\n"

@@ -70,8 +70,11 @@ def log_interaction(request, case_pk: int):
             # contact moved the case on (a new case starts work, a wait on the client ends)
             # the timeline has more new entries and the status panel changed, and a contact
             # dated before the latest entry belongs further down: then both are sent whole.
+            # (A contact logged for now goes on top even if a colleague logged one on the
+            # same case meanwhile: this page does not show theirs yet.)
             moved = (case.status, case.waiting_on_client_since) != before
-            if moved or case_has_events_after(case, interaction.occurred_at):
+            dated = form.cleaned_data["occurred_at"] is not None
+            if moved or (dated and case_has_events_after(case, interaction.occurred_at)):
                 context.update(**timeline_context(request, case), **case_panel_context(case))
         return render(
             request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
