@@ -123,11 +123,21 @@ def interaction_log(
             target=interaction,
         )
         case_record_activity(case=case, at=occurred_at)
+        # Both moves re-read the case under a row lock. A contact logged on the same case at
+        # the same moment may have made the move first: then there is nothing left to do.
         if direction == Direction.INBOUND and case.waiting_on_client_since is not None:
             # The client answered: the case is no longer waiting on them.
-            case_wait_on_client(actor=actor, case=case, waiting=False, note="The client got in touch.")
+            try:
+                case_wait_on_client(actor=actor, case=case, waiting=False, note="The client got in touch.")
+            except ValidationError:
+                if case.waiting_on_client_since is not None:
+                    raise
         if case.status == CaseStatus.NEW:
-            case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
+            try:
+                case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
+            except ValidationError:
+                if case.status == CaseStatus.NEW:
+                    raise
         return interaction
 
     interaction, _ = create_once(Interaction.objects.filter(case=case), request_key, create)
