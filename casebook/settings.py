@@ -150,10 +150,6 @@ PASSWORD_HASHERS = env.list(
     ],
 )
 
-# Sessions are read from the cache (Redis in production) and written through to the
-# database: a page costs no session query, and a lost cache logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -202,6 +198,10 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# With Redis, sessions are read from the cache and written through to the database: a page
+# costs no session query, and a lost cache logs nobody out. Without it the cache is each
+# process's own memory, where a logout in one process would not reach the others.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 # Tests point a worker and beat at their own queue; production keeps the default.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
