@@ -41,15 +41,17 @@ clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
 
 ## Benchmarks at realistic size on PostgreSQL (not part of `make test`): the pages under
-## load (needs wrk), then 10,000 due follow-up emails through one worker vs plain smtplib.
+## load (needs wrk), then 10,000 due follow-up emails through one worker vs plain smtplib
+## (bench/email_dispatch.py, run by bench/run.py; BENCH_EMAIL=0 skips it). Seeds if needed.
 bench: setup
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} $(BIN)/python bench/run.py
-	$(BIN)/python bench/email_dispatch.py
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python bench/run.py
 
 ## 20,000 contact-logging POSTs from 16 clients (needs wrk, PostgreSQL): no 5xx, nothing lost or doubled.
 load: setup
-	DATABASE_URL=$${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_load} $(BIN)/python bench/load.py
+	DATABASE_URL=$${LOAD_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_load} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python bench/load.py
 
 bench-email: setup
 	$(BIN)/python bench/email_dispatch.py

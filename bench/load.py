@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT))
 PORT = int(os.environ.get("LOAD_PORT", "8766"))
 BASE = f"http://127.0.0.1:{PORT}"
 REQUESTS, CLIENTS, TIME_LIMIT_S = int(os.environ.get("LOAD_REQUESTS", "20000")), 16, 600
-from production_env import configure  # noqa: E402 (bench/ is the script folder)
+from production_env import configure, ensure_database  # noqa: E402 (bench/ is the script folder)
 
 configure(base_url=BASE, default_database="postgres://postgres@127.0.0.1:5432/casebook_load")
+ensure_database()
 
 import django  # noqa: E402
 
@@ -87,7 +88,7 @@ end
 def session_cookie(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "casebook.accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}; csrftoken={CSRF}"

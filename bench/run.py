@@ -4,9 +4,10 @@ Seeds the benchmark data if needed (manage.py seed_bench, PostgreSQL), starts gu
 (2 workers, DEBUG off), drives each page with wrk (4 connections, 3 s warm-up, 15 s
 measured) logged in as an agent (a manager for the dashboard), and measures a floor: a
 do-nothing view behind the same middleware. It also counts SQL queries per page in-process
-(at the current data size, and on a 1,000-case team slice), EXPLAINs the heavy queries to
-catch sequential scans on the interactions table, and reads the peak memory of a web
-worker and of a Celery worker. Prints a table and saves it under bench/results/.
+(the test suite checks that they do not grow with the data), EXPLAINs the heavy queries to
+catch sequential scans on the interactions table, reads the peak memory of a web worker
+and of a Celery worker, and runs the email dispatch benchmark (bench/email_dispatch.py).
+Prints a table and saves it under bench/results/, with the machine's load average.
 """
 
 import argparse
@@ -28,9 +29,10 @@ PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 # The same production-like settings for this process and for gunicorn, so that sessions
 # made here are valid there.
-from production_env import configure  # noqa: E402 (bench/ is the script folder)
+from production_env import configure, ensure_database  # noqa: E402 (bench/ is the script folder)
 
 configure(base_url=BASE, default_database="postgres://postgres@127.0.0.1:5432/casebook_bench", CASEBOOK_BENCH_FLOOR="1")
+ensure_database()
 
 import django  # noqa: E402
 
@@ -42,9 +44,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client as TestClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from casebook.accounts.models import User  # noqa: E402
-from clients.models import Case, CaseStatus  # noqa: E402
+from clients.models import OPEN_STATUSES, Case, CaseStatus  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 WARMUP, DURATION, CONNECTIONS = "3s", "15s", 4
@@ -64,7 +67,7 @@ CSRF = secrets.token_hex(16)  # 32 characters: an unmasked token Django accepts
 def session_cookie(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "casebook.accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}; csrftoken={CSRF}"
@@ -117,17 +120,16 @@ def count_queries(user: User, path: str, method: str = "get", data=None) -> tupl
     return len(queries), [q["sql"] for q in queries]
 
 
-def seq_scans_on_interactions(sqls: list[str]) -> list[str]:
-    found = []
+def interaction_plans(sqls: list[str]) -> list[str]:
+    """EXPLAIN of each query of a page that reads the interactions table."""
+    plans = []
     with connection.cursor() as cursor:
         for sql in sqls:
             if "interactions_interaction" not in sql or not sql.lstrip().upper().startswith("SELECT"):
                 continue
             cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            if "Seq Scan on interactions_interaction" in plan:
-                found.append(plan)
-    return found
+            plans.append(sql + "\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    return plans
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -164,6 +166,36 @@ def celery_worker_rss() -> float:
         worker.wait(timeout=30)
 
 
+def email_dispatch_lines() -> list[str]:
+    """Run the email dispatch benchmark (bench/email_dispatch.py, its own throw-away
+    database) and bring its ratios into this report. BENCH_EMAIL=0 skips it."""
+    if os.environ.get("BENCH_EMAIL", "1") == "0":
+        return ["Email dispatch: not run (BENCH_EMAIL=0)."]
+    started = time.time()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "email_dispatch.py")], cwd=ROOT, env=dict(os.environ))
+    written = [p for p in (ROOT / "bench" / "results").glob("email_dispatch-*.txt") if p.stat().st_mtime >= started]
+    if not written:
+        return ["Email dispatch: the benchmark wrote no result (see its output above)."]
+    text = written[0].read_text()
+    ratios = {
+        stage: re.search(rf"ratio, {stage}:\s+([\d.]+)", text).group(1) for stage in ("sending stage", "end to end")
+    }
+    return [
+        f"Email dispatch ({written[0].relative_to(ROOT)}): 10,000 due follow-up emails through one Celery worker "
+        f"against a plain smtplib loop: end to end ratio {ratios['end to end']}, sending stage "
+        f"{ratios['sending stage']} (target >= 0.5).",
+    ]
+
+
+def machine_load_line(before: tuple[float, float, float]) -> str:
+    """The load average before and after: figures taken on a busy machine are lower."""
+    after = os.getloadavg()
+    return (
+        f"Machine load average (1, 5, 15 min): {before[0]:.2f} {before[1]:.2f} {before[2]:.2f} before the run, "
+        f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} after ({os.cpu_count()} cores)."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -181,28 +213,19 @@ def main() -> None:
     manager = manager.first()
     team_cases = Case.objects.filter(team__in=agent.teams.all())
     detail_case = team_cases.filter(status=CaseStatus.IN_PROGRESS).order_by("pk").first()
-    post_paths = [f"/cases/{pk}/interactions/" for pk in team_cases.order_by("-pk").values_list("pk", flat=True)[:500]]
+    open_cases = team_cases.filter(status__in=OPEN_STATUSES).order_by("-pk").values_list("pk", flat=True)[:500]
+    post_paths = [reverse("cases:log_interaction", args=[pk]) for pk in open_cases]
     pages = {
-        "floor": "/bench/floor",
-        "case list": "/cases/",
-        "case list, filtered": f"/cases/?status=in_progress&owner={agent.pk}",
-        "case detail": f"/cases/{detail_case.pk}/",
-        "client detail": f"/clients/{detail_case.client_id}/",
-        "my day": "/my-day/",
-        "search": "/search/?q=invoice",
-        "dashboard (manager)": "/",
+        "floor": reverse("bench_floor"),
+        "case list": reverse("cases:list"),
+        "case list, filtered": f"{reverse('cases:list')}?status=in_progress&owner={agent.pk}",
+        "case detail": reverse("cases:detail", args=[detail_case.pk]),
+        "client detail": reverse("clients:detail", args=[detail_case.client_id]),
+        "my day": reverse("my_day"),
+        "search": f"{reverse('search')}?q=invoice",
+        "dashboard (manager)": reverse("dashboard"),
     }
-    from django.urls import Resolver404, resolve
-
-    def exists(path):
-        try:
-            resolve(path.split("?")[0])
-            return True
-        except Resolver404:
-            return False
-
-    missing = [name for name, path in pages.items() if not exists(path)]
-    pages = {name: path for name, path in pages.items() if name not in missing}
+    load_before = os.getloadavg()
 
     env = dict(os.environ)
     server = subprocess.Popen(
@@ -236,11 +259,17 @@ def main() -> None:
     for name, path in pages.items():
         user = manager if "manager" in name else agent
         queries[name], sqls = count_queries(user, path)
-        plans[name] = seq_scans_on_interactions(sqls)
+        plans[name] = interaction_plans(sqls)
     post_data = {"channel": "call", "direction": "inbound", "mood": "calm", "summary": "Bench contact."}
     queries["log a contact (POST)"], _ = count_queries(agent, post_paths[0], "post", post_data)
     celery_rss = celery_worker_rss()
 
+    explain_file = ROOT / "bench" / "results" / f"bench-{datetime.date.today().isoformat()}-explain.txt"
+    explain_file.write_text(
+        "".join(f"== {name}\n" + "\n\n".join(found) + "\n\n" for name, found in plans.items() if found)
+    )
+    for name in ("case list", "case detail", "search"):
+        print(f"\nEXPLAIN, {name}, queries on interactions_interaction:\n" + ("\n\n".join(plans[name]) or "(none)"))
     floor = results["floor"]["rps"]
     lines = [
         f"# make bench, {datetime.date.today().isoformat()}",
@@ -270,10 +299,15 @@ def main() -> None:
         "",
         f"Peak RSS: web worker {web_rss:.0f} MB (target < 150 MB); Celery worker {celery_rss:.0f} MB.",
         "Sequential scans on interactions_interaction: "
-        + (", ".join(name for name, found in plans.items() if found) or "none"),
+        + (
+            ", ".join(
+                name for name, found in plans.items() if any("Seq Scan on interactions_interaction" in p for p in found)
+            )
+            or "none"
+        )
+        + f" (the plans: {explain_file.relative_to(ROOT)}).",
     ]
-    if missing:
-        lines.append(f"Not measured (page not built yet): {', '.join(missing)}.")
+    lines += ["", *email_dispatch_lines(), "", machine_load_line(load_before)]
     report = "\n".join(lines) + "\n"
     print("\n" + report)
     out = ROOT / "bench" / "results" / f"bench-{datetime.date.today().isoformat()}.md"

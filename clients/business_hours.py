@@ -105,7 +105,7 @@ def _subtract(lo: datetime, hi: datetime, pauses: list[Interval]):
 
 def calendar_for_team(team, settings=None) -> Calendar:
     """The calendar of a team from its settings (read unless given) and closed days."""
-    from casebook.accounts.selectors import team_settings
+    from casebook.accounts.selectors import team_closed_days, team_settings
 
     settings = settings or team_settings(team)
     return Calendar(
@@ -115,7 +115,7 @@ def calendar_for_team(team, settings=None) -> Calendar:
         starts=_as_time(settings.workday_starts),
         ends=_as_time(settings.workday_ends),
         holiday_country=settings.holiday_country,
-        closed_days=frozenset(team.closed_days.values_list("date", flat=True)),
+        closed_days=team_closed_days(team.pk),
     )
 
 

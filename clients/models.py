@@ -114,6 +114,8 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "-last_activity_at"], name="case_team_status_idx"),
             # "My cases": an owner's cases by activity.
             models.Index(fields=["owner", "-last_activity_at"], name="case_owner_activity_idx"),
+            # The case list filtered by owner and status (an agent's open work): read in order.
+            models.Index(fields=["owner", "status", "-last_activity_at", "-id"], name="case_owner_status_idx"),
         ]
         constraints = [
             models.CheckConstraint(

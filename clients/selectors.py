@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -11,7 +11,7 @@ from casebook.accounts.models import User
 from casebook.accounts.selectors import scope_to_user_teams, team_settings
 
 from .business_hours import Calendar, calendar_for_team
-from .models import OPEN_STATUSES, Case, CaseEvent, Client, Escalation
+from .models import OPEN_STATUSES, BoundaryWarning, Case, CaseEvent, Client, Escalation
 
 CASE_SORTS = {
     "-last_activity": ("-last_activity_at", "-id"),
@@ -97,14 +97,33 @@ def cases_for_user(
     return cases.order_by(*case_ordering(sort))
 
 
-def get_case_for_user(user: User, pk: int) -> Case:
-    """The case, or 404 when it does not exist or lies outside the user's teams."""
-    return get_object_or_404(scope_to_user_teams(Case.objects.select_related("client", "owner", "team"), user), pk=pk)
+def get_case_for_user(user: User, pk: int, *, related: tuple[str, ...] = (), annotations: dict | None = None) -> Case:
+    """The case, or 404 when it does not exist or lies outside the user's teams.
+
+    `related` and `annotations` load more with the same query (the case page reads the
+    team's settings, the pinned playbook and the last mood this way).
+    """
+    cases = Case.objects.select_related("client", "owner", "team", *related).annotate(**(annotations or {}))
+    return get_object_or_404(scope_to_user_teams(cases, user), pk=pk)
+
+
+def boundary_warning_summary() -> dict:
+    """Annotations for cases: how many boundary warnings were given and when the latest was."""
+    warnings = BoundaryWarning.objects.filter(case=OuterRef("pk")).order_by().values("case")
+    return {
+        "warnings_given": Subquery(warnings.annotate(n=Count("id")).values("n")),
+        "latest_warning_at": Subquery(warnings.annotate(at=Max("given_at")).values("at")),
+    }
 
 
 def case_events(case: Case) -> QuerySet[CaseEvent]:
     """The case's timeline, newest first; callers add the prefetch their targets need."""
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_at", "-id")
+
+
+def case_has_events_after(case: Case, at: datetime) -> bool:
+    """Whether the case's timeline holds anything later than `at` (one indexed query)."""
+    return CaseEvent.objects.filter(case=case, occurred_at__gt=at).exists()
 
 
 def case_counts_by_status(user: User) -> dict[str, int]:

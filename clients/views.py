@@ -17,14 +17,17 @@ from interactions.selectors import (
     case_timeline,
     follow_ups_for_case,
     interactions_for_client,
+    last_mood,
     mood_over_time,
     promises_kept,
 )
+from playbooks.selectors import CASE_RELATED as PLAYBOOK_CASE_RELATED
 from playbooks.selectors import case_playbook_context
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
 from .selectors import (
     DEFAULT_CASE_SORT,
+    boundary_warning_summary,
     case_clock,
     case_ordering,
     cases_for_user,
@@ -242,12 +245,12 @@ def case_panel_context(case, *, status_form=None, escalation_form=None) -> dict:
     }
 
 
-def timeline_context(request, case) -> dict:
+def timeline_context(request, case, known=()) -> dict:
     """The newest part of the timeline, or all of it when asked for (?timeline=all)."""
     if request.GET.get("timeline") == "all":
-        return {"timeline": case_timeline(case), "timeline_truncated": False}
+        return {"timeline": case_timeline(case, known=known), "timeline_truncated": False}
     limit = settings.CASEBOOK_TIMELINE_LIMIT
-    timeline = case_timeline(case, limit=limit + 1)
+    timeline = case_timeline(case, limit=limit + 1, known=known)
     return {"timeline": timeline[:limit], "timeline_truncated": len(timeline) > limit}
 
 
@@ -255,29 +258,53 @@ def render_case_page(
     request, case, *, log_form=None, status_form=None, escalation_form=None, playbook_forms=None, status=200
 ):
     """The case page: details, timeline, the playbook and the forms to work the case."""
+    if not hasattr(case, "warnings_given"):  # read by a form's view: read it as the page does
+        case = get_case_for_page(request.user, case.pk)
     # A client limited to written contact: the log form starts on email.
     log_initial = {"channel": "email"} if case.client.written_contact_only else None
+    playbook = case_playbook_context(case, request.user, forms=playbook_forms)
+    follow_ups = follow_ups_for_case(case)
+    # Rows the page has read already are not read again for the timeline entries about them.
+    known = [
+        *(step.record for step in playbook.get("pb_steps", ()) if step.record),
+        *playbook.get("pb_options", ()),
+        *playbook.get("pb_concessions", ()),
+        *(row for row in (playbook.get("pb_pinned"), playbook.get("pb_fault")) if row is not None),
+        *follow_ups,
+    ]
     return render(
         request,
         "clients/case_detail.html",
         {
             "case": case,
-            **timeline_context(request, case),
+            **timeline_context(request, case, known),
             "form": log_form or InteractionForm(initial=log_initial),
             "case_clock": case_clock(case),
-            "follow_ups": follow_ups_for_case(case),
+            "follow_ups": follow_ups,
             "follow_up_form": FollowUpForm(case=case),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
-            **case_playbook_context(case, request.user, forms=playbook_forms),
+            **playbook,
         },
         status=status,
+    )
+
+
+def get_case_for_page(user, pk: int):
+    """The case with what its page shows of it in one query: the team's settings (the
+    resolution clock), the pinned playbook and fault record, the mood of the latest contact
+    (coaching) and the boundary warnings given."""
+    return get_case_for_user(
+        user,
+        pk,
+        related=("team__settings", *PLAYBOOK_CASE_RELATED),
+        annotations={"last_mood": last_mood(), **boundary_warning_summary()},
     )
 
 
 @login_required
 @permission_required("clients.view_case", raise_exception=True)
 def case_detail(request, pk: int):
-    return render_case_page(request, get_case_for_user(request.user, pk))
+    return render_case_page(request, get_case_for_page(request.user, pk))
 
 
 @login_required

@@ -54,6 +54,8 @@ class Interaction(models.Model):
             models.Index(fields=["client", "-occurred_at", "-id"], name="interaction_client_time_idx"),
             # A case's contacts in time order.
             models.Index(fields=["case", "occurred_at"], name="interaction_case_time_idx"),
+            # Wellbeing (My day, the dashboard): the hostile contacts a person logged today.
+            models.Index(fields=["logged_by", "occurred_at"], name="interaction_logger_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -72,6 +74,15 @@ class Interaction(models.Model):
     @property
     def is_hostile(self) -> bool:
         return self.mood in HOSTILE_MOODS
+
+    @property
+    def files(self):
+        """The contact's attachments. Most contacts have none: a row read knowing that
+        (`has_attachments` False, see interactions.selectors.case_timeline) answers
+        without a query."""
+        if getattr(self, "has_attachments", True) is False:
+            return []
+        return self.attachments.all()
 
 
 class Attachment(models.Model):

@@ -5,7 +5,9 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -17,17 +19,33 @@ from clients.selectors import case_events
 from .models import HOSTILE_MOODS, Attachment, EmailStatus, FollowUp, FollowUpStatus, Interaction, Mood, OutgoingEmail
 
 
-def case_timeline(case: Case, *, limit: int | None = None) -> list[CaseEvent]:
+def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[CaseEvent]:
     """The case's events, newest first (the `limit` newest when given), targets loaded.
 
-    A query for the events plus one per kind of target and one for the contacts' files,
-    whatever the size of the case (content types are cached after the first request). Each interaction also gets
-    `corrected_by`: the later entries shown here that correct it, so both read as one story.
+    A query for the events, one per kind of target and one for the contacts' files,
+    whatever the size of the case
+    (content types are cached after the first request). Targets among `known` (rows the
+    page has already read, such as the playbook's records) are not read again. Each
+    interaction also gets `corrected_by`: the later entries shown here that correct it, so
+    both read as one story.
     """
-    events = case_events(case).prefetch_related("target")
+    events = case_events(case)
     events = list(events[:limit] if limit is not None else events)
-    # The contacts' files in one query for the whole page (none when no contact is shown).
-    prefetch_related_objects([e.target for e in events if isinstance(e.target, Interaction)], "attachments")
+    if known:
+        by_target = {(ContentType.objects.get_for_model(row).pk, row.pk): row for row in known}
+        for event in events:
+            row = by_target.get((event.target_type_id, event.target_id))
+            if row is not None:
+                event.target = row
+    # Each contact is read knowing whether it has files, so the files are read (in one
+    # query for the page) only when a contact shown has some.
+    has_files = Exists(Attachment.objects.filter(interaction=OuterRef("pk")))
+    with_flag = Interaction.objects.annotate(has_attachments=has_files)
+    prefetch_related_objects(events, GenericPrefetch("target", [with_flag]))
+    prefetch_related_objects(
+        [e.target for e in events if isinstance(e.target, Interaction) and getattr(e.target, "has_attachments", True)],
+        "attachments",
+    )
     corrections: dict[int, list[Interaction]] = defaultdict(list)
     for event in events:
         target = event.target
@@ -37,6 +55,12 @@ def case_timeline(case: Case, *, limit: int | None = None) -> list[CaseEvent]:
         if isinstance(event.target, Interaction):
             event.target.corrected_by = corrections.get(event.target.pk, [])
     return events
+
+
+def last_mood() -> Subquery:
+    """The mood of a case's latest contact, as an annotation on cases (`last_mood`)."""
+    latest = Interaction.objects.filter(case=OuterRef("pk")).order_by("-occurred_at", "-id")
+    return Subquery(latest.values("mood")[:1])
 
 
 def interactions_for_client(client: Client) -> QuerySet[Interaction]:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casebook.accounts.models import User
-from casebook.accounts.selectors import managers_of_team
+from casebook.accounts.selectors import managers_of_team, team_ids_of
 from casebook.accounts.services import notice_send
 from casebook.audit.services import audit_record, audit_snapshot
 from casebook.idempotency import create_once
@@ -46,8 +46,14 @@ from .models import (
 from .outbox import outbox_enqueue, outbox_enqueue_many
 
 
-def _validate_contact(*, channel: str, direction: str, occurred_at: datetime, now: datetime, corrects, case) -> None:
+def _validate_contact(
+    *, channel: str, direction: str, occurred_at: datetime, now: datetime, duration_minutes, corrects, case
+) -> None:
+    """The rules of a contact, including the table's check constraints (checked here in
+    Python, so that saving a contact does not ask the database to evaluate them first)."""
     errors = {}
+    if duration_minutes is not None and not 0 <= duration_minutes <= 24 * 60:
+        errors["duration_minutes"] = "A contact lasts between 0 minutes and a day."
     if occurred_at > now:
         errors["occurred_at"] = "A contact cannot be in the future. Use the time it happened."
     if channel == Channel.NOTE and direction != Direction.INTERNAL:
@@ -83,12 +89,18 @@ def interaction_log(
     nothing. A resubmitted form (same request key) returns the entry it created the first
     time, and stores its files no second time.
     """
-    if not actor.is_superuser and not actor.teams.filter(pk=case.team_id).exists():
+    if not actor.is_superuser and case.team_id not in team_ids_of(actor):
         raise ValidationError("You can only log contacts on cases of your own teams.")
     now = timezone.now()
     occurred_at = occurred_at or now
     _validate_contact(
-        channel=channel, direction=direction, occurred_at=occurred_at, now=now, corrects=corrects, case=case
+        channel=channel,
+        direction=direction,
+        occurred_at=occurred_at,
+        now=now,
+        duration_minutes=duration_minutes,
+        corrects=corrects,
+        case=case,
     )
     try:
         checked = attachments_validate(attachments)
@@ -109,7 +121,12 @@ def interaction_log(
             corrects=corrects,
             request_key=request_key,
         )
-        interaction.full_clean()
+        # The related rows are the ones in hand, the request key was looked up by
+        # create_once and the constraints by _validate_contact: checking them again here
+        # would cost a query each on every contact logged.
+        interaction.full_clean(
+            exclude=["case", "client", "logged_by", "corrects", "request_key"], validate_constraints=False
+        )
         interaction.save()
         case_event_record(
             case=case,
@@ -119,13 +136,24 @@ def interaction_log(
             target=interaction,
         )
         case_record_activity(case=case, at=occurred_at)
+        # Both moves re-read the case under a row lock. A contact logged on the same case at
+        # the same moment may have made the move first: then there is nothing left to do.
         if direction == Direction.INBOUND and case.waiting_on_client_since is not None:
             # The client answered: the case is no longer waiting on them.
-            case_wait_on_client(actor=actor, case=case, waiting=False, note="The client got in touch.")
+            try:
+                case_wait_on_client(actor=actor, case=case, waiting=False, note="The client got in touch.")
+            except ValidationError:
+                if case.waiting_on_client_since is not None:
+                    raise
         if case.status == CaseStatus.NEW:
-            case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
+            try:
+                case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
+            except ValidationError:
+                if case.status == CaseStatus.NEW:
+                    raise
         # Last, so nothing after it in this function can fail and leave files behind.
         attachments_store(interaction=interaction, files=checked, actor=actor)
+        interaction.has_attachments = bool(checked)  # the entry shown back needs no query for none
         return interaction
 
     interaction, _ = create_once(Interaction.objects.filter(case=case), request_key, create)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
-from clients.selectors import get_case_for_user
+from clients.selectors import case_has_events_after, get_case_for_user
 from clients.views import case_panel_context, render_case_page, timeline_context
 
 from .attachments import attachment_storage
@@ -64,13 +64,22 @@ def _log(request, case, form, corrects=None):
 def log_interaction(request, case_pk: int):
     case = get_case_for_user(request.user, case_pk)
     form = InteractionForm(request.POST, request.FILES)
+    before = (case.status, case.waiting_on_client_since)
     interaction = _log(request, case, form)
     if request.htmx:
         context = {"case": case, "form": form, "logged": interaction}
         if interaction is not None:
-            # The contact may have moved the case on (a new case starts work), so the
-            # status shown beside the form is sent again along with the timeline.
-            context.update(form=InteractionForm(), **timeline_context(request, case), **case_panel_context(case))
+            context["form"] = InteractionForm()
+            # Usually only the new entry is sent, to go on top of the timeline. When the
+            # contact moved the case on (a new case starts work, a wait on the client ends)
+            # the timeline has more new entries and the status panel changed, and a contact
+            # dated before the latest entry belongs further down: then both are sent whole.
+            # (A contact logged for now goes on top even if a colleague logged one on the
+            # same case meanwhile: this page does not show theirs yet.)
+            moved = (case.status, case.waiting_on_client_since) != before
+            dated = form.cleaned_data["occurred_at"] is not None
+            if moved or (dated and case_has_events_after(case, interaction.occurred_at)):
+                context.update(**timeline_context(request, case), **case_panel_context(case))
         return render(
             request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
         )

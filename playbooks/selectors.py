@@ -1,11 +1,12 @@
 """Reads for playbooks: which playbook a case follows and everything the case page shows of it."""
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
-from casebook.accounts.selectors import scope_to_user_teams
+from casebook.accounts.selectors import scope_to_user_teams, team_cached
 from clients.models import Case, RootCause
 from interactions.forms import ClientSummaryForm
 from interactions.models import HOSTILE_MOODS, Interaction
@@ -26,10 +27,33 @@ from .models import (
     StepStatus,
 )
 
+# What the case page loads with the case itself (see clients.views.get_case_for_page): the
+# pinned playbook with its version, and the fault record. The selectors below use them
+# when loaded and query otherwise.
+CASE_RELATED = ("playbook__version__playbook", "fault_record")
+
+
+def _loaded(case: Case, accessor: str, query):
+    """The case's one-to-one row `accessor` if it was loaded with the case, else `query()`."""
+    if Case._meta.get_field(accessor).is_cached(case):
+        return getattr(case, accessor, None)
+    return query()
+
 
 def playbooks_for_team(team_id: int) -> list[Playbook]:
-    """The team's playbooks: its own, plus the built-ins it has not customised (one query)."""
-    rows = list(Playbook.objects.filter(team_id=team_id) | Playbook.objects.filter(team=None))
+    """The team's playbooks: its own, plus the built-ins it has not customised (one query).
+
+    Each carries its latest version's id, number and publication time, so the case page
+    knows the version a new case would start with without another query (`latest_version`).
+    """
+    latest = PlaybookVersion.objects.filter(playbook=OuterRef("pk")).order_by("-number")
+    rows = list(
+        (Playbook.objects.filter(team_id=team_id) | Playbook.objects.filter(team=None)).annotate(
+            latest_version_id=Subquery(latest.values("pk")[:1]),
+            latest_number=Subquery(latest.values("number")[:1]),
+            latest_published_at=Subquery(latest.values("published_at")[:1]),
+        )
+    )
     customised = {row.based_on_id for row in rows if row.team_id is not None}
     return sorted(
         (row for row in rows if row.team_id is not None or row.pk not in customised), key=lambda r: (r.name, r.pk)
@@ -53,6 +77,15 @@ def default_playbook_for_case(case: Case) -> Playbook:
 
 
 def latest_version(playbook: Playbook) -> PlaybookVersion:
+    if getattr(playbook, "latest_version_id", None) is not None:  # read by playbooks_for_team
+        version = PlaybookVersion(
+            pk=playbook.latest_version_id,
+            playbook=playbook,
+            number=playbook.latest_number,
+            published_at=playbook.latest_published_at,
+        )
+        version._state.adding, version._state.db = False, playbook._state.db  # a row that exists
+        return version
     return playbook.versions.select_related("playbook").order_by("-number").first()
 
 
@@ -85,17 +118,25 @@ def get_step_of_case(version: PlaybookVersion, pk: int) -> Step:
     return get_object_or_404(Step.objects.filter(version=version), pk=pk)
 
 
-def case_playbook_version(case: Case, team_playbooks: list[Playbook] | None = None):
-    """(pinned CasePlaybook or None, the version the case follows or would start with)."""
-    pinned = CasePlaybook.objects.select_related("version__playbook").filter(case=case).first()
+def case_playbook_version(case: Case, team_playbooks=None):
+    """(pinned CasePlaybook or None, the version the case follows or would start with).
+
+    `team_playbooks`: the team's playbooks if already read, or a function reading them
+    (called only when the case is not pinned).
+    """
+    pinned = _loaded(
+        case, "playbook", lambda: CasePlaybook.objects.select_related("version__playbook").filter(case=case).first()
+    )
     if pinned is not None:
         return pinned, pinned.version
+    if callable(team_playbooks):
+        team_playbooks = team_playbooks()
     playbooks = team_playbooks if team_playbooks is not None else playbooks_for_team(case.team_id)
     playbook = pick_default(playbooks, case.client.temperament)
     return None, latest_version(playbook) if playbook is not None else None
 
 
-def case_playbook_progress(case: Case, team_playbooks: list[Playbook] | None = None):
+def case_playbook_progress(case: Case, team_playbooks=None):
     """(pinned CasePlaybook or None, its version, its steps in order, the current step or None).
 
     Each step carries `record`: its StepRecord on this case (done or skipped), or None. The
@@ -107,7 +148,7 @@ def case_playbook_progress(case: Case, team_playbooks: list[Playbook] | None = N
     records = {}
     if pinned is not None:
         records = {record.step_id: record for record in pinned.records.select_related("completed_by")}
-    steps = list(version.steps.order_by("position"))
+    steps = steps_of(version)
     current = None
     for step in steps:
         step.record = records.get(step.pk)
@@ -116,12 +157,36 @@ def case_playbook_progress(case: Case, team_playbooks: list[Playbook] | None = N
     return pinned, version, steps, current
 
 
+def steps_of(version: PlaybookVersion) -> list[Step]:
+    """The steps of a version in order.
+
+    A published version never changes, so its steps are kept in the cache; the key carries
+    the publication time as well as the id, so a version is never mistaken for another one
+    that got the same id in another database (a test database made afresh).
+    """
+    key = f"playbook-steps:{version.pk}:{version.published_at.timestamp()}"
+    steps = cache.get(key)
+    if steps is None:
+        steps = list(version.steps.order_by("position"))
+        cache.set(key, steps, 24 * 3600)
+    return steps
+
+
+def fault_record_for_case(case: Case) -> FaultRecord | None:
+    return _loaded(case, "fault_record", lambda: FaultRecord.objects.filter(case=case).first())
+
+
 def solution_options_for_case(case: Case) -> list[SolutionOption]:
     return list(SolutionOption.objects.filter(case=case))
 
 
 def concessions_for_case(case: Case) -> list[Concession]:
     return list(Concession.objects.filter(case=case).order_by("created_at", "id"))
+
+
+def saved_replies_for_team(team_id: int) -> list[SavedReply]:
+    """The team's saved replies (kept in the cache; saving or deleting one forgets them)."""
+    return team_cached(team_id, "saved_replies", lambda: list(SavedReply.objects.filter(team_id=team_id)))
 
 
 def render_saved_reply(reply: SavedReply, *, case: Case, agent: User, next_step: str = "") -> str:
@@ -177,7 +242,15 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
     """
     from .forms import step_forms_for
 
-    team_playbooks = playbooks_for_team(case.team_id)
+    # Read only when needed: to pick the version of a case not pinned yet, or to offer a
+    # switch while no step is done.
+    read: list[list[Playbook]] = []
+
+    def team_playbooks() -> list[Playbook]:
+        if not read:
+            read.append(playbooks_for_team(case.team_id))
+        return read[0]
+
     pinned, version, steps, current = case_playbook_progress(case, team_playbooks)
     if version is None:
         # Only when the built-in playbooks were never installed (a flushed test database).
@@ -193,14 +266,17 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
     )
     concessions = [c for c in concessions_all if c.case_id == case.pk]
     earlier = [c for c in concessions_all if c.case_id != case.pk]
-    fault = FaultRecord.objects.filter(case=case).first()
+    fault = fault_record_for_case(case)
     temperament = case.client.temperament
     # One read for both places a saved reply can go: the document step and the contact note.
-    replies = [r for r in SavedReply.objects.filter(team_id=case.team_id) if r.temperament in ("", temperament)]
-    last_mood = (
-        Interaction.objects.filter(case=case).order_by("-occurred_at", "-id").values_list("mood", flat=True).first()
-    )
-    switchable = [] if records else team_playbooks
+    replies = [r for r in saved_replies_for_team(case.team_id) if r.temperament in ("", temperament)]
+    if hasattr(case, "last_mood"):  # annotated on the case page's read of the case
+        last_mood = case.last_mood
+    else:
+        last_mood = (
+            Interaction.objects.filter(case=case).order_by("-occurred_at", "-id").values_list("mood", flat=True).first()
+        )
+    switchable = [] if records else team_playbooks()
     draft = ""
     if current is not None and current.kind == StepKind.DOCUMENT:
         draft = summary_draft(case=case, steps=steps, options=options, concessions=concessions, fault=fault)

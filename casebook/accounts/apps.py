@@ -1,11 +1,26 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _sync_roles(sender, **kwargs):
     from .services import roles_sync
 
     roles_sync()
+
+
+def _forget_closed_days(sender, instance, **kwargs):
+    from .selectors import team_cache_forget
+
+    team_cache_forget(instance.team_id, "closed_days")
+
+
+def _forget_new_team(sender, instance, created, **kwargs):
+    # A new team may reuse the id of one that is gone (a fresh test database): nothing
+    # cached under its id may be taken for its own.
+    if created:
+        from .selectors import TEAM_CACHED_NAMES, team_cache_forget
+
+        team_cache_forget(instance.pk, *TEAM_CACHED_NAMES)
 
 
 class AccountsConfig(AppConfig):
@@ -17,3 +32,10 @@ class AccountsConfig(AppConfig):
         # Groups need the permissions that post_migrate creates, so they cannot be made in
         # a data migration on a fresh database; syncing after every migrate keeps them true.
         post_migrate.connect(_sync_roles, dispatch_uid="casebook.accounts.sync_roles")
+        # Cached team data is forgotten whenever its rows change, from the app or the admin.
+        closed_day = self.get_model("TeamClosedDay")
+        post_save.connect(_forget_closed_days, sender=closed_day, dispatch_uid="casebook.accounts.closed_days_saved")
+        post_delete.connect(
+            _forget_closed_days, sender=closed_day, dispatch_uid="casebook.accounts.closed_days_deleted"
+        )
+        post_save.connect(_forget_new_team, sender=self.get_model("Team"), dispatch_uid="casebook.accounts.new_team")

@@ -1,9 +1,54 @@
 """Reads for accounts: team scope lives here, in one place."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
 
-from .models import Notice, Team, TeamSettings, User
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast
+
+from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
+
+
+@dataclass(frozen=True)
+class Access:
+    permissions: set[str]
+    team_ids: list[int]
+
+
+def load_access(user: User) -> Access:
+    """What the user may do and in which teams: one query, kept on the user object.
+
+    Every page checks a permission and applies the team scope; reading both together (a
+    UNION of the permission rows and the team rows) saves a query on each. The
+    authentication backend and `team_ids_of` both read it from here.
+    """
+    # Code that changes permissions drops Django's `_perm_cache` to have them read again.
+    if not hasattr(user, "_casebook_access") or not hasattr(user, "_perm_cache"):
+        rows = Team.objects.filter(members=user).values_list(
+            Value("team", output_field=CharField()), Cast("id", CharField()), Value("", output_field=CharField())
+        )
+        if user.is_active:
+            perms = Permission.objects.all()
+            if not user.is_superuser:
+                perms = perms.filter(Q(group__user=user) | Q(user=user))
+            perm_rows = perms.values_list(
+                Value("perm", output_field=CharField()), "content_type__app_label", "codename"
+            ).order_by()
+            rows = perm_rows.union(rows.order_by(), all=True)
+        permissions, team_ids = set(), []
+        for kind, first, second in rows:
+            if kind == "perm":
+                permissions.add(f"{first}.{second}")
+            else:
+                team_ids.append(int(first))
+        user._casebook_access = Access(permissions=permissions, team_ids=sorted(team_ids))
+        # Django's backend keeps permissions here; code that clears it expects it.
+        user._perm_cache = permissions
+    return user._casebook_access
 
 
 def teams_for_user(user: User) -> QuerySet[Team]:
@@ -14,9 +59,7 @@ def teams_for_user(user: User) -> QuerySet[Team]:
 
 def team_ids_of(user: User) -> list[int]:
     """The ids of the user's teams, read once per request (kept on the user object)."""
-    if not hasattr(user, "_casebook_team_ids"):
-        user._casebook_team_ids = list(user.teams.values_list("id", flat=True))
-    return user._casebook_team_ids
+    return load_access(user).team_ids
 
 
 def scope_to_user_teams(queryset: QuerySet, user: User, *, team_field: str = "team") -> QuerySet:
@@ -52,6 +95,52 @@ def managers_of_team(team: Team) -> list[User]:
 
 
 def team_settings(team: Team) -> TeamSettings:
-    """The team's settings, made with the defaults the first time they are asked for."""
-    settings, _ = TeamSettings.objects.get_or_create(team=team)
-    return settings
+    """The team's settings, made with the defaults the first time they are asked for.
+
+    Read through the team's relation, so a team loaded with `select_related("team__settings")`
+    costs no query and the row is read at most once per team object (per request).
+    """
+    try:
+        return team.settings
+    except TeamSettings.DoesNotExist:
+        settings, _ = TeamSettings.objects.get_or_create(team=team)
+        team.settings = settings
+        return settings
+
+
+# Team reference data every case page reads and managers rarely change is kept in the
+# cache under these keys; a change to the rows (or a new team that reuses an id, as a
+# fresh test database does) forgets them: see `team_cache_forget` and the receivers in apps.py.
+TEAM_CACHE_SECONDS = 3600
+TEAM_CACHED_NAMES = ("closed_days", "saved_replies")
+
+
+def team_cache_key(team_id: int, name: str) -> str:
+    return f"team:{team_id}:{name}"
+
+
+def team_cached(team_id: int, name: str, compute):
+    """`compute()` for the team, kept in the cache until `team_cache_forget` (or an hour)."""
+    key = team_cache_key(team_id, name)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TEAM_CACHE_SECONDS)
+    return value
+
+
+def team_cache_forget(team_id: int, *names: str) -> None:
+    """Forget cached team data now and again when the current transaction commits (so a
+    reader that cached the old rows meanwhile does not keep them)."""
+    keys = [team_cache_key(team_id, name) for name in names]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def team_closed_days(team_id: int) -> frozenset[date]:
+    """The days the team does not work (beyond public holidays)."""
+    return team_cached(
+        team_id,
+        "closed_days",
+        lambda: frozenset(TeamClosedDay.objects.filter(team_id=team_id).values_list("date", flat=True)),
+    )

@@ -120,6 +120,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
             raise ValidationError({"holiday_country": _("No public holiday calendar is known for this country code.")})
     settings.full_clean()
     settings.save()
+    team.settings = settings  # later reads through this team object see the change
     audit_record(actor=actor, target=settings, before=before, parent=team)
     return settings
 

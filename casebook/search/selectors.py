@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Expression, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -45,7 +45,20 @@ def _snippet(text: str) -> SafeString:
     return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _document(table: str) -> RawSQL:
+class StoredDocument(Expression):
+    """The table's own `search_document` column, named through the query's alias for it
+    (the cases and interactions queries join other tables that have one too)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name('search_document')}", []
+
+
+def _document(table: str) -> Expression:
+    if DOCUMENTS[table] == "search_document":
+        return StoredDocument()
     return RawSQL(DOCUMENTS[table], [], output_field=SearchVectorField())
 
 

@@ -49,6 +49,17 @@ def test_agent_logs_a_call_and_sees_it_on_the_timeline(browser_page, case, agent
     interaction = Interaction.objects.get()
     assert interaction.logged_by == agent and interaction.duration_minutes == 14
 
+    # The case is now in progress: the next contact (its time left empty: now) comes back
+    # as one entry put on top of the timeline.
+    form.get_by_label("When").fill("")
+    form.get_by_label("Summary").fill("Called back at 4 pm as promised; the visit is booked.")
+    form.get_by_role("button", name="Log contact").click()
+    expect(timeline.locator(".timeline-item").first).to_contain_text("the visit is booked")
+    expect(timeline).to_contain_text("promised a call back at 4 pm")
+    expect(page.locator("#log-contact").get_by_label("Summary")).to_have_value("")
+    assert page.evaluate("window.__noReload") is True
+    assert Interaction.objects.count() == 2
+
 
 def test_main_pages_break_no_content_security_policy_rule(browser_page, case, admin):
     """The strict CSP (no inline script or style) holds on every main page, admin included:

@@ -1,6 +1,8 @@
 """Presentation helpers: labels and badge styles. Never business rules."""
 
-from django import template
+from django import forms, template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from clients.models import CaseStatus, Priority, Temperament
 
@@ -72,3 +74,94 @@ def minutes_in_words(value) -> str:
 def field_label(name: str) -> str:
     """ "problem_statement" -> "Problem statement"."""
     return name.replace("_", " ").capitalize()
+
+
+# --- Form fields -----------------------------------------------------------------------
+# The case page shows a dozen forms; crispy-forms renders each field through about ten
+# nested templates (half of the page's rendering time). These two filters write the same
+# Bootstrap 5 markup in Python for the common widgets and hand anything else to crispy.
+
+_CONTROL_CLASS = {
+    forms.Select: "select form-select",
+    forms.Textarea: "textarea form-control",
+    forms.NumberInput: "numberinput form-control",
+    forms.DateTimeInput: "datetimeinput form-control",
+    forms.DateInput: "dateinput form-control",
+    forms.TimeInput: "timeinput form-control",
+    forms.EmailInput: "emailinput form-control",
+    forms.URLInput: "urlinput form-control",
+    forms.TextInput: "textinput form-control",
+}
+
+
+def _control_class(widget) -> str | None:
+    if type(widget) in (forms.SelectMultiple, forms.RadioSelect, forms.CheckboxSelectMultiple):
+        return None
+    for kind, css in _CONTROL_CLASS.items():
+        if isinstance(widget, kind):
+            return css
+    return None
+
+
+@register.filter
+def bs_field(field) -> str:
+    """A form field as crispy-forms' Bootstrap 5 field: label, control, errors, help."""
+    widget = field.field.widget
+    if widget.is_hidden:
+        return field.as_widget()
+    css = _control_class(widget)
+    if css is None:
+        from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+        return as_crispy_field(field)
+    extra = widget.attrs.get("class")
+    attrs = {"class": css + (f" {extra}" if extra else "") + (" is-invalid" if field.errors else "")}
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        described.append(f"{field.auto_id}_error")
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    parts = [format_html('<div id="div_{}" class="mb-3">', field.auto_id)]
+    if field.label:
+        required = field.field.required
+        parts.append(
+            format_html(
+                '<label for="{}" class="form-label{}">{}{}</label>',
+                field.id_for_label,
+                " requiredField" if required else "",
+                field.label,
+                mark_safe('<span class="asteriskField">*</span>') if required else "",
+            )
+        )
+    parts.append(field.as_widget(attrs=attrs))
+    if field.errors:
+        parts.append(format_html('<div id="{}_error" class="invalid-feedback">', field.auto_id))
+        parts.extend(
+            format_html('<p id="error_{}_{}"><strong>{}</strong></p>', number, field.auto_id, error)
+            for number, error in enumerate(field.errors, start=1)
+        )
+        parts.append(mark_safe("</div>"))
+    if field.help_text:
+        # Help texts are written by us, and crispy-forms shows them unescaped as well.
+        help_text = mark_safe(field.help_text)
+        parts.append(format_html('<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, help_text))
+    parts.append(mark_safe("</div>"))
+    return mark_safe("".join(parts))
+
+
+@register.filter
+def bs_form(form) -> str:
+    """A whole form's fields as crispy-forms' `|crispy` renders them (without the <form> tag)."""
+    parts = []
+    if form.non_field_errors():
+        parts.append(
+            format_html(
+                '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
+                format_html_join("", "<li>{}</li>", ((error,) for error in form.non_field_errors())),
+            )
+        )
+    parts.extend(bs_field(field) for field in form)
+    return mark_safe("".join(parts))

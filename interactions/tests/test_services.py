@@ -133,3 +133,28 @@ def test_the_database_refuses_to_delete_an_interaction_on_postgres(agent, case):
     with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
         Interaction.objects.filter(pk=interaction.pk).delete()
     assert Interaction.objects.filter(pk=interaction.pk).exists()
+
+
+def test_two_contacts_at_once_on_a_new_case_both_log_and_start_work_once(agent, case):
+    from clients.models import Case
+
+    # Two requests read the new case at the same moment; the first one starts work on it.
+    first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
+    interaction_log(actor=agent, case=first, channel="call", direction="inbound", mood="calm", summary="One")
+    interaction_log(actor=agent, case=second, channel="chat", direction="inbound", mood="calm", summary="Two")
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.IN_PROGRESS
+    assert case.events.filter(kind=CaseEventKind.STATUS_CHANGED).count() == 1
+    assert case.interactions.count() == 2
+
+
+def test_two_contacts_from_a_waited_on_client_at_once_end_the_wait_once(agent, case):
+    from clients.models import Case
+    from clients.services import case_wait_on_client
+
+    interaction_log(actor=agent, case=case, channel="email", direction="outbound", mood="calm", summary="Asked")
+    case_wait_on_client(actor=agent, case=case, waiting=True)
+    first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
+    interaction_log(actor=agent, case=first, channel="call", direction="inbound", mood="calm", summary="Here")
+    interaction_log(actor=agent, case=second, channel="email", direction="inbound", mood="calm", summary="Also")
+    assert Case.objects.get(pk=case.pk).waiting_on_client_since is None
+    assert case.events.filter(kind=CaseEventKind.WAITING_ENDED).count() == 1

@@ -160,3 +160,76 @@ def test_a_long_timeline_shows_the_newest_entries_and_offers_the_rest(agent_clie
     everything = agent_client.get(case.get_absolute_url(), {"timeline": "all"}).content.decode()
     assert all(f"Entry-{i}" in everything for i in range(5))
     assert "Show the full history of this case" not in everything
+
+
+def test_logging_on_a_case_in_progress_sends_only_the_new_entry(agent_client, case, agent):
+    interaction_log(actor=agent, case=case, channel="call", direction="outbound", mood="calm", summary="First call")
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]),
+        form_data(summary="Second call"),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    new = Interaction.objects.get(summary="Second call")
+    # A fresh form, and the new entry to go on top of the timeline; nothing else of the page.
+    assert 'id="log-contact"' in html and 'name="summary"' in html and "Second call</textarea>" not in html
+    assert 'hx-swap-oob="afterbegin:#timeline"' in html and f'id="interaction-{new.pk}"' in html
+    assert "First call" not in html and 'id="timeline"' not in html and 'id="case-status-panel"' not in html
+
+
+def test_a_contact_dated_earlier_sends_the_whole_timeline_in_order(agent_client, case, agent):
+    interaction_log(actor=agent, case=case, channel="call", direction="outbound", mood="calm", summary="Latest call")
+    earlier = timezone.localtime(timezone.now() - timedelta(days=2), zoneinfo.ZoneInfo("Europe/Paris"))
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]),
+        form_data(summary="Call two days ago", occurred_at=earlier.strftime("%Y-%m-%dT%H:%M")),
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert 'id="timeline"' in html and 'hx-swap-oob="true"' in html
+    assert html.index("Latest call") < html.index("Call two days ago")
+
+
+def test_an_inbound_contact_ends_the_wait_and_sends_the_status_panel_again(agent_client, case, agent):
+    from clients.services import case_wait_on_client
+
+    interaction_log(
+        actor=agent, case=case, channel="call", direction="outbound", mood="calm", summary="Asked for a photo"
+    )
+    case_wait_on_client(actor=agent, case=case, waiting=True)
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]), form_data(), headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    case.refresh_from_db()
+    assert case.waiting_on_client_since is None
+    assert 'id="case-status-panel" hx-swap-oob="true"' in html and "Wait on the client" in html
+
+
+def _queries_of(client, url, data) -> tuple[int, str]:
+    """Queries run by one logging request, transaction statements (savepoints) and the
+    session (a deployment choice: from Redis or the database) aside."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, data, headers={"HX-Request": "true"})
+    statements = [q["sql"] for q in captured.captured_queries if '"django_session"' not in q["sql"]]
+    return len([sql for sql in statements if not sql.startswith(("SAVEPOINT", "RELEASE"))]), response.content.decode()
+
+
+def test_logging_a_contact_runs_the_same_few_queries_whatever_the_case_holds(agent_client, case, agent):
+    url = reverse("cases:log_interaction", args=[case.pk])
+    agent_client.post(url, form_data(), headers={"HX-Request": "true"})  # the case starts work
+    small, _ = _queries_of(agent_client, url, form_data())
+    case.refresh_from_db()
+    for i in range(30):
+        interaction_log(actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary=f"c{i}")
+    large, html = _queries_of(agent_client, url, form_data(summary="The newest"))
+    assert large == small
+    # The user, their permissions and teams, the case, the request key, the contact, its
+    # timeline entry and the case's last activity (a contact dated by the user adds one:
+    # whether it is the newest entry).
+    assert small <= 7
+    assert "The newest" in html and "c29" not in html

@@ -35,6 +35,7 @@ def test_case_page_on_the_brainstorm_step_does_not_grow(agent_client, case, agen
     small = count_queries(agent_client, case.get_absolute_url())
     _grow(case, agent, 45)
     assert count_queries(agent_client, case.get_absolute_url()) == small
+    assert small <= 10
 
 
 def test_case_page_on_the_compromise_and_document_steps_does_not_grow(agent_client, case, agent):
@@ -49,6 +50,7 @@ def test_case_page_on_the_compromise_and_document_steps_does_not_grow(agent_clie
     document = count_queries(agent_client, case.get_absolute_url())
     _grow(case, agent, 5)
     assert count_queries(agent_client, case.get_absolute_url()) == document
+    assert small <= 10 and document <= 10
 
 
 def test_case_file_does_not_grow(agent_client, case, agent):
