@@ -441,18 +441,6 @@ NOT_YET_TRANSLATED = {
     "interactions/follow_up_form.html",
     "interactions/my_day.html",
     "interactions/rating.html",
-    "playbooks/_coaching.html",
-    "playbooks/_concessions.html",
-    "playbooks/_current_step.html",
-    "playbooks/_outcome.html",
-    "playbooks/_panel.html",
-    "playbooks/_reply_preview.html",
-    "playbooks/case_file.html",
-    "playbooks/close_review.html",
-    "playbooks/limits_form.html",
-    "playbooks/playbook_form.html",
-    "playbooks/playbook_list.html",
-    "playbooks/reply_form.html",
 }
 # Not Casebook's UI: drf-spectacular's page, whose text is Swagger UI's own.
 NOT_UI = {"drf_spectacular/swagger_ui.html"}
