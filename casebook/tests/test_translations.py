@@ -8,8 +8,7 @@ same way: Django ships real translations of those for every language it supports
 
 A page rendered in "xx" must then show no word outside [[...]] except the user data of the
 fixture. `PAGES` lists the pages checked; phase B adds the rest of the app by adding URLs.
-`NOT_YET_TRANSLATED` lists the templates still holding text outside the i18n tags;
-phase B empties it.
+Every template keeps its text inside the i18n tags (test_templates_keep_their_text_in_i18n_tags).
 """
 
 import contextlib
@@ -415,13 +414,6 @@ def test_languages_come_from_the_environment():
 
 # --- Templates ------------------------------------------------------------------------
 
-# Templates that still hold text outside the i18n tags; phase B converts them and
-# empties this list.
-NOT_YET_TRANSLATED = {
-    "clients/case_detail.html",
-    "interactions/_interaction.html",
-    "interactions/_log_form.html",
-}
 # Not Casebook's UI: drf-spectacular's page, whose text is Swagger UI's own.
 NOT_UI = {"drf_spectacular/swagger_ui.html"}
 
@@ -452,7 +444,4 @@ def test_templates_keep_their_text_in_i18n_tags():
         words = template_text_outside_tags((root / name).read_text(), html=name.endswith(".html"))
         if words:
             found[name] = words
-    new = {name: words for name, words in found.items() if name not in NOT_YET_TRANSLATED}
-    assert new == {}, "text outside {% translate %}/{% blocktranslate %}"
-    done = sorted(NOT_YET_TRANSLATED - set(found))
-    assert done == [], "converted: take these off NOT_YET_TRANSLATED"
+    assert found == {}, "text outside {% translate %}/{% blocktranslate %}"
