@@ -1,26 +1,27 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    CALL = "call", "Call"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
-    MEETING = "meeting", "Meeting"
-    NOTE = "note", "Note"
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    MEETING = "meeting", _("Meeting")
+    NOTE = "note", _("Note")
 
 
 class Direction(models.TextChoices):
-    INBOUND = "inbound", "From the client"
-    OUTBOUND = "outbound", "To the client"
-    INTERNAL = "internal", "Internal"
+    INBOUND = "inbound", _("From the client")
+    OUTBOUND = "outbound", _("To the client")
+    INTERNAL = "internal", _("Internal")
 
 
 class Mood(models.TextChoices):
-    CALM = "calm", "Calm"
-    FRUSTRATED = "frustrated", "Frustrated"
-    ANGRY = "angry", "Angry"
-    ABUSIVE = "abusive", "Abusive"
+    CALM = "calm", _("Calm")
+    FRUSTRATED = "frustrated", _("Frustrated")
+    ANGRY = "angry", _("Angry")
+    ABUSIVE = "abusive", _("Abusive")
 
 
 HOSTILE_MOODS = [Mood.ANGRY, Mood.ABUSIVE]
@@ -40,7 +41,7 @@ class Interaction(models.Model):
     direction = models.CharField(max_length=20, choices=Direction.choices)
     occurred_at = models.DateTimeField()
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
-    mood = models.CharField("client's mood", max_length=20, choices=Mood.choices)
+    mood = models.CharField(_("client's mood"), max_length=20, choices=Mood.choices)
     summary = models.TextField()
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     logged_at = models.DateTimeField(auto_now_add=True)
@@ -103,17 +104,17 @@ class Attachment(models.Model):
 
 
 class FollowUpKind(models.TextChoices):
-    CALL_BACK = "call_back", "Call back"
-    EMAIL_CLIENT = "email_client", "Email the client"
-    INTERNAL_CHECK = "internal_check", "Internal check"
-    SATISFACTION_CHECK = "satisfaction_check", "Satisfaction check"
+    CALL_BACK = "call_back", _("Call back")
+    EMAIL_CLIENT = "email_client", _("Email the client")
+    INTERNAL_CHECK = "internal_check", _("Internal check")
+    SATISFACTION_CHECK = "satisfaction_check", _("Satisfaction check")
 
 
 class FollowUpStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-    MISSED = "missed", "Missed"
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Missed")
 
 
 # Kinds the system carries out itself at the due time (it sends the email).
@@ -186,9 +187,9 @@ class FollowUp(models.Model):
 
 
 class EmailStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class OutgoingEmail(models.Model):

@@ -1,8 +1,11 @@
 """Presentation helpers: labels and badge styles. Never business rules."""
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
+from django.utils.translation import ngettext
 
-from clients.models import CaseStatus, Priority, Temperament
+from clients.models import Case, CaseStatus, Priority, Temperament
 
 register = template.Library()
 
@@ -65,10 +68,14 @@ def minutes_in_words(value) -> str:
     if value is None:
         return ""
     minutes = max(1, round(value.total_seconds() / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
 @register.filter
 def field_label(name: str) -> str:
-    """ "problem_statement" -> "Problem statement"."""
-    return name.replace("_", " ").capitalize()
+    """A case field's name as people read it: "problem_statement" -> "Problem statement", in
+    the reader's language (the field's verbose name)."""
+    try:
+        return capfirst(Case._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
