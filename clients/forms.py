@@ -62,6 +62,7 @@ class CaseForm(RequestKeyForm, forms.ModelForm):
 class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Move to"))
     note = forms.CharField(
+        label=_("Note"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -84,17 +85,28 @@ class CaseStatusForm(forms.Form):
 
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    temperament = forms.ChoiceField(choices=[("", _("Any temperament")), *Temperament.choices], required=False)
+    temperament = forms.ChoiceField(
+        label=_("Temperament"), choices=[("", _("Any temperament")), *Temperament.choices], required=False
+    )
 
 
 class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", _("Any status")), *CaseStatus.choices], required=False)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label=_("Anyone"))
-    priority = forms.TypedChoiceField(
-        choices=[("", _("Any priority")), *Priority.choices], coerce=int, empty_value=None, required=False
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *CaseStatus.choices], required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
     )
-    temperament = forms.ChoiceField(choices=[("", _("Any temperament")), *Temperament.choices], required=False)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=[("", _("Any priority")), *Priority.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    temperament = forms.ChoiceField(
+        label=_("Temperament"), choices=[("", _("Any temperament")), *Temperament.choices], required=False
+    )
     sort = forms.ChoiceField(
+        label=_("Sort"),
         choices=[
             ("-last_activity", _("Latest activity first")),
             ("last_activity", _("Oldest activity first")),
@@ -123,8 +135,9 @@ class CaseFilterForm(forms.Form):
 
 
 class EscalationForm(forms.Form):
-    reason = forms.ChoiceField(choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
+    reason = forms.ChoiceField(label=_("Reason"), choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
     note = forms.CharField(
+        label=_("Note"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What happened, and what you need from the manager."),

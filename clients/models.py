@@ -61,16 +61,23 @@ class Client(models.Model):
         help_text=_("How this client likes to be treated, and the limits agreed with them."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Set by a manager after abuse: only email and letters from now on.
-    written_contact_only = models.BooleanField(default=False)
+    written_contact_only = models.BooleanField(_("written contact only"), default=False)
     # The form token of the request that created the row: a resubmitted form finds it.
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
         ordering = ["name", "id"]
         indexes = [
             # The client list: one team's clients in name order.
@@ -94,20 +101,27 @@ class Case(models.Model):
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_cases"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
     )
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"))
     last_activity_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # While set, the case waits on the client and its resolution clock is paused. Past waits
     # are kept on the row as [[start, end], ...] (ISO times) so the clock needs no query.
-    waiting_on_client_since = models.DateTimeField(null=True, blank=True)
-    waiting_periods = models.JSONField(default=list, blank=True)
+    waiting_on_client_since = models.DateTimeField(_("waiting on client since"), null=True, blank=True)
+    waiting_periods = models.JSONField(_("waiting periods"), default=list, blank=True)
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         ordering = ["-last_activity_at", "-id"]
         permissions = [("review_case", "Can review and decide on the team's escalated cases")]
         indexes = [

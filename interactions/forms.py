@@ -57,8 +57,8 @@ class AttachmentsFormMixin(forms.Form):
 
 class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
     field_order = ["channel", "direction", "occurred_at", "duration_minutes", "mood", "summary", "attachments"]
-    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.CALL)
-    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.INBOUND)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.CALL)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.INBOUND)
     occurred_at = forms.DateTimeField(
         label=_("When"),
         required=False,
@@ -68,6 +68,7 @@ class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60)
     mood = forms.ChoiceField(label=_("Client's mood"), choices=Mood.choices, initial=Mood.CALM)
     summary = forms.CharField(
+        label=_("Summary"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20000,
         help_text=_("What was said and agreed, in plain words."),
@@ -161,6 +162,7 @@ class FollowUpForm(RequestKeyForm):
         label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("The case's owner")
     )
     note = forms.CharField(
+        label=_("Note"),
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -201,7 +203,7 @@ class CompleteForm(forms.Form):
 
 
 class ClientSummaryForm(RequestKeyForm):
-    subject = forms.CharField(max_length=200, initial=_("Summary of our conversation"))
+    subject = forms.CharField(label=_("Subject"), max_length=200, initial=_("Summary of our conversation"))
     body = forms.CharField(
         label=_("Summary"),
         max_length=20000,

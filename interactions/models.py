@@ -129,30 +129,53 @@ class FollowUp(models.Model):
     sweep, so a reminder is never sent twice for the same due time (rescheduling clears them).
     """
 
-    case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="follow_ups")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
-    kind = models.CharField(max_length=30, choices=FollowUpKind.choices)
-    due_at = models.DateTimeField()
-    note = models.TextField(blank=True, max_length=20000)
-    status = models.CharField(max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING)
+    case = models.ForeignKey(
+        "clients.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=FollowUpKind.choices)
+    due_at = models.DateTimeField(_("due"))
+    note = models.TextField(_("note"), blank=True, max_length=20000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    overdue_warned_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    overdue_warned_at = models.DateTimeField(_("overdue warned at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     fulfilled_by = models.ForeignKey(
-        Interaction, on_delete=models.PROTECT, related_name="fulfils", null=True, blank=True
+        Interaction,
+        verbose_name=_("fulfilled by"),
+        on_delete=models.PROTECT,
+        related_name="fulfils",
+        null=True,
+        blank=True,
     )
     # Set by rules (the automatic satisfaction check) so one cause schedules one follow-up.
-    cause_key = models.CharField(max_length=200, blank=True)
+    cause_key = models.CharField(_("cause key"), max_length=200, blank=True)
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
         ordering = ["due_at", "id"]
         indexes = [
             # The sweep and "My day": pending follow-ups by due time.

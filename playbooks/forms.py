@@ -113,23 +113,27 @@ class SkipForm(forms.Form):
 class OptionForm(RequestKeyForm):
     description = forms.CharField(label=_("Option"), max_length=2000)
     estimated_cost = forms.DecimalField(label=_("Estimated cost to us"), required=False, min_value=0, decimal_places=2)
-    currency = forms.CharField(max_length=3, initial="EUR")
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
     proposed_by = forms.ChoiceField(label=_("Proposed by"), choices=ProposedBy.choices)
 
 
 class ConcessionForm(RequestKeyForm):
     kind = forms.ChoiceField(label=_("Concession"), choices=ConcessionKind.choices)
     value = forms.DecimalField(
-        required=False, min_value=0, decimal_places=2, help_text=_("Amount, or number of hours for free hours.")
+        label=_("Value"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text=_("Amount, or number of hours for free hours."),
     )
-    currency = forms.CharField(max_length=3, initial="EUR", required=False)
-    note = forms.CharField(max_length=2000, required=False)
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR", required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
 class FaultForm(forms.Form):
     at_fault = forms.ChoiceField(label=_("Were we at fault?"), choices=AtFault.choices)
     apology_given_at = forms.DateTimeField(label=_("Apology given at"), required=False, widget=_datetime_widget())
-    note = forms.CharField(max_length=2000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,7 +142,7 @@ class FaultForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
     note = forms.CharField(max_length=2000, required=False, label=_("Note for the agent"))
 
 
@@ -169,8 +173,9 @@ def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dic
 
 
 class PlaybookForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     temperaments = forms.MultipleChoiceField(
+        label=_("Temperaments"),
         choices=Temperament.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("“Not known yet” makes it the general playbook."),
@@ -178,9 +183,9 @@ class PlaybookForm(forms.Form):
 
 
 class StepEditForm(forms.Form):
-    kind = forms.ChoiceField(choices=StepKind.choices)
-    title = forms.CharField(max_length=200)
-    guidance = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=StepKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    guidance = forms.CharField(label=_("Guidance"), widget=forms.Textarea(attrs={"rows": 3}))
     phrasings = forms.CharField(
         label=_("Suggested phrasings (one per line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -28,14 +28,25 @@ class Playbook(models.Model):
     (`based_on` points at the built-in), and from then on the team's copy is used.
     """
 
-    name = models.CharField(max_length=120)
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="playbooks")
+    name = models.CharField(_("name"), max_length=120)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="playbooks",
+    )
     # Temperament values (clients.models.Temperament); "unknown" marks the general one.
-    temperaments = models.JSONField(default=list)
-    based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies")
+    temperaments = models.JSONField(_("temperaments"), default=list)
+    based_on = models.ForeignKey(
+        "self", verbose_name=_("based on"), on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
         ordering = ["name", "id"]
         permissions = [("edit_playbook", "Can edit the team's playbooks, concession limits and saved replies")]
         constraints = [
@@ -227,13 +238,17 @@ class Concession(models.Model):
 class ConcessionLimit(models.Model):
     """The most an agent may concede of one kind without a manager. No row: no cap."""
 
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="concession_limits")
-    kind = models.CharField(max_length=20, choices=ConcessionKind.choices)
-    max_value = models.DecimalField(max_digits=10, decimal_places=2)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="concession_limits"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ConcessionKind.choices)
+    max_value = models.DecimalField(_("most an agent may give"), max_digits=10, decimal_places=2)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("concession limit")
+        verbose_name_plural = _("concession limits")
         ordering = ["team", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["team", "kind"], name="concessionlimit_one_per_kind"),
@@ -268,7 +283,10 @@ class SavedReply(models.Model):
     """A reply template a team's managers keep; placeholders are filled for the case."""
 
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="saved_replies"
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        related_name="saved_replies",
     )
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("body"))
@@ -278,6 +296,7 @@ class SavedReply(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("saved reply")
         ordering = ["title", "id"]
         verbose_name_plural = _("saved replies")
 

@@ -47,7 +47,9 @@ class AuditEntry(models.Model):
     def labelled_changes(self) -> list[tuple[str, list]]:
         """The changes, each field named as people read it (its verbose name, translated)."""
         model = self.target_type.model_class()
-        return [(_field_label(model, name), values) for name, values in self.changes.items()]
+        return [
+            (_field_label(model, name), _choice_labels(model, name, values)) for name, values in self.changes.items()
+        ]
 
     @property
     def action_label(self) -> str:
@@ -79,6 +81,15 @@ def _field_label(model, name: str) -> str:
         return capfirst(model._meta.get_field(name).verbose_name)
     except (AttributeError, FieldDoesNotExist):  # a removed model or field: its stored name
         return name
+
+
+def _choice_labels(model, name: str, values: list) -> list:
+    """A choice field's stored keys shown as their labels (in the reader's language)."""
+    try:
+        choices = dict(model._meta.get_field(name).flatchoices)
+    except (AttributeError, FieldDoesNotExist):
+        return values
+    return [choices.get(value, value) if isinstance(value, str | int) else value for value in values]
 
 
 def _status_label(value: str) -> str:

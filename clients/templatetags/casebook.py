@@ -2,6 +2,7 @@
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
@@ -79,3 +80,19 @@ def field_label(name: str) -> str:
         return capfirst(Case._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
         return name.replace("_", " ").capitalize()
+
+
+@register.filter
+def field_value(value: str, name: str) -> str:
+    """A case field's value as the timeline stored it (text): a choice's label, stored in the
+    words of the day, is shown in the reader's language; any other value as stored."""
+    try:
+        choices = Case._meta.get_field(name).choices
+    except FieldDoesNotExist:
+        return value
+    if not choices:
+        return value
+    with translation.override(None):  # the labels' source text, as the timeline stored them
+        by_source = {str(label): key for key, label in choices}
+    key = by_source.get(value)
+    return value if key is None else dict(choices)[key]
