@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_user
@@ -35,7 +36,7 @@ class ClientForm(RequestKeyForm, forms.ModelForm):
             if len(teams) == 1:
                 self.fields["team"].widget = forms.HiddenInput()
                 self.initial.setdefault("team", teams[0].pk)
-        self.helper = _helper("Save client" if self.instance.pk else "Add client")
+        self.helper = _helper(_("Save client") if self.instance.pk else _("Add client"))
 
 
 class CaseForm(RequestKeyForm, forms.ModelForm):
@@ -44,8 +45,8 @@ class CaseForm(RequestKeyForm, forms.ModelForm):
         fields = ["title", "problem_statement", "root_cause", "priority", "owner"]
         widgets = {"problem_statement": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
-            "title": "A few words to recognise the case in a list.",
-            "problem_statement": "What is really bothering the client, in one or two sentences.",
+            "title": _("A few words to recognise the case in a list."),
+            "problem_statement": _("What is really bothering the client, in one or two sentences."),
         }
 
     def __init__(self, *args, client: Client, user: User, **kwargs):
@@ -55,16 +56,19 @@ class CaseForm(RequestKeyForm, forms.ModelForm):
         self.initial.setdefault("owner", user.pk)
         if self.instance.pk:
             del self.fields["request_key"]
-        self.helper = _helper("Save changes" if self.instance.pk else "Open case")
+        self.helper = _helper(_("Save changes") if self.instance.pk else _("Open case"))
 
 
 class CaseStatusForm(forms.Form):
-    status = forms.ChoiceField(label="Move to")
+    status = forms.ChoiceField(label=_("Move to"))
     note = forms.CharField(
+        label=_("Note"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed when reopening, handing an escalated case back, or closing a case that was never resolved.",
+        help_text=_(
+            "Needed when reopening, handing an escalated case back, or closing a case that was never resolved."
+        ),
     )
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -80,23 +84,34 @@ class CaseStatusForm(forms.Form):
 
 
 class ClientFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    temperament = forms.ChoiceField(choices=[("", "Any temperament"), *Temperament.choices], required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    temperament = forms.ChoiceField(
+        label=_("Temperament"), choices=[("", _("Any temperament")), *Temperament.choices], required=False
+    )
 
 
 class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *CaseStatus.choices], required=False)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
-    priority = forms.TypedChoiceField(
-        choices=[("", "Any priority"), *Priority.choices], coerce=int, empty_value=None, required=False
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *CaseStatus.choices], required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
     )
-    temperament = forms.ChoiceField(choices=[("", "Any temperament"), *Temperament.choices], required=False)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=[("", _("Any priority")), *Priority.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    temperament = forms.ChoiceField(
+        label=_("Temperament"), choices=[("", _("Any temperament")), *Temperament.choices], required=False
+    )
     sort = forms.ChoiceField(
+        label=_("Sort"),
         choices=[
-            ("-last_activity", "Latest activity first"),
-            ("last_activity", "Oldest activity first"),
-            ("-opened", "Newest cases first"),
-            ("-priority", "Most urgent first"),
+            ("-last_activity", _("Latest activity first")),
+            ("last_activity", _("Oldest activity first")),
+            ("-opened", _("Newest cases first")),
+            ("-priority", _("Most urgent first")),
         ],
         required=False,
     )
@@ -120,11 +135,12 @@ class CaseFilterForm(forms.Form):
 
 
 class EscalationForm(forms.Form):
-    reason = forms.ChoiceField(choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
+    reason = forms.ChoiceField(label=_("Reason"), choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
     note = forms.CharField(
+        label=_("Note"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What happened, and what you need from the manager.",
+        help_text=_("What happened, and what you need from the manager."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -5,69 +5,79 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Temperament(models.TextChoices):
-    UNKNOWN = "unknown", "Not known yet"
-    COMPLAINER = "complainer", "Complainer"
-    DEMANDER = "demander", "Demander"
-    ANGRY = "angry", "Angry"
-    SILENT = "silent", "Silent"
-    INDECISIVE = "indecisive", "Indecisive"
+    UNKNOWN = "unknown", _("Not known yet")
+    COMPLAINER = "complainer", _("Complainer")
+    DEMANDER = "demander", _("Demander")
+    ANGRY = "angry", _("Angry")
+    SILENT = "silent", _("Silent")
+    INDECISIVE = "indecisive", _("Indecisive")
 
 
 class RootCause(models.TextChoices):
-    UNKNOWN = "unknown", "Not known yet"
-    UNREALISTIC_EXPECTATIONS = "unrealistic_expectations", "Unrealistic expectations"
-    COMMUNICATION_BREAKDOWN = "communication_breakdown", "Communication breakdown"
-    PERSONAL_CIRCUMSTANCES = "personal_circumstances", "Personal circumstances"
-    BAD_PAST_EXPERIENCE = "bad_past_experience", "Bad earlier experience"
-    NEED_FOR_CONTROL = "need_for_control", "Need for control"
-    OTHER = "other", "Other"
+    UNKNOWN = "unknown", _("Not known yet")
+    UNREALISTIC_EXPECTATIONS = "unrealistic_expectations", _("Unrealistic expectations")
+    COMMUNICATION_BREAKDOWN = "communication_breakdown", _("Communication breakdown")
+    PERSONAL_CIRCUMSTANCES = "personal_circumstances", _("Personal circumstances")
+    BAD_PAST_EXPERIENCE = "bad_past_experience", _("Bad earlier experience")
+    NEED_FOR_CONTROL = "need_for_control", _("Need for control")
+    OTHER = "other", _("Other")
 
 
 class Priority(models.IntegerChoices):
     # Stored as numbers so that "most urgent first" is a plain ORDER BY.
-    LOW = 1, "Low"
-    NORMAL = 2, "Normal"
-    HIGH = 3, "High"
-    URGENT = 4, "Urgent"
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
 
 
 class CaseStatus(models.TextChoices):
-    NEW = "new", "New"
-    IN_PROGRESS = "in_progress", "In progress"
-    ESCALATED = "escalated", "Escalated"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ESCALATED = "escalated", _("Escalated")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_STATUSES = [CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED]
 
 
 class Client(models.Model):
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="clients")
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
-    company = models.CharField(max_length=200, blank=True)
-    temperament = models.CharField(max_length=20, choices=Temperament.choices, default=Temperament.UNKNOWN)
+    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="clients")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    temperament = models.CharField(
+        _("temperament"), max_length=20, choices=Temperament.choices, default=Temperament.UNKNOWN
+    )
     notes = models.TextField(
-        "preferences and boundaries",
+        _("preferences and boundaries"),
         blank=True,
-        help_text="How this client likes to be treated, and the limits agreed with them.",
+        help_text=_("How this client likes to be treated, and the limits agreed with them."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Set by a manager after abuse: only email and letters from now on.
-    written_contact_only = models.BooleanField(default=False)
+    written_contact_only = models.BooleanField(_("written contact only"), default=False)
     # The form token of the request that created the row: a resubmitted form finds it.
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
         ordering = ["name", "id"]
         indexes = [
             # The client list: one team's clients in name order.
@@ -82,27 +92,36 @@ class Client(models.Model):
 
 
 class Case(models.Model):
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
+    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="cases")
     # Always the client's team (set by case_open); kept on the row so scoping needs no join.
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases")
-    title = models.CharField(max_length=200)
-    problem_statement = models.TextField(blank=True)
-    root_cause = models.CharField(max_length=30, choices=RootCause.choices, default=RootCause.UNKNOWN)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases")
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField()
+    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(_("title"), max_length=200)
+    problem_statement = models.TextField(_("problem statement"), blank=True)
+    root_cause = models.CharField(_("root cause"), max_length=30, choices=RootCause.choices, default=RootCause.UNKNOWN)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"))
     last_activity_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # While set, the case waits on the client and its resolution clock is paused. Past waits
     # are kept on the row as [[start, end], ...] (ISO times) so the clock needs no query.
-    waiting_on_client_since = models.DateTimeField(null=True, blank=True)
-    waiting_periods = models.JSONField(default=list, blank=True)
+    waiting_on_client_since = models.DateTimeField(_("waiting on client since"), null=True, blank=True)
+    waiting_periods = models.JSONField(_("waiting periods"), default=list, blank=True)
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         ordering = ["-last_activity_at", "-id"]
         permissions = [("review_case", "Can review and decide on the team's escalated cases")]
         indexes = [
@@ -147,15 +166,15 @@ class Case(models.Model):
 
 
 class EscalationReason(models.TextChoices):
-    ABUSIVE_CLIENT = "abusive_client", "Abusive client"
-    CANNOT_RESOLVE = "cannot_resolve", "Agent cannot resolve it"
-    CONCESSION_OVER_LIMIT = "concession_over_limit", "Concession over the agent's limit"
-    CLIENT_ASKS_FOR_MANAGER = "client_asks_for_manager", "Client asks for a manager"
-    STALLED = "stalled", "No progress after several contacts"
-    OVERDUE = "overdue", "Past its due time"
-    MISSED_FOLLOW_UP = "missed_follow_up", "A follow-up was missed"
-    LOW_SATISFACTION = "low_satisfaction", "Low satisfaction rating"
-    OTHER = "other", "Other"
+    ABUSIVE_CLIENT = "abusive_client", _("Abusive client")
+    CANNOT_RESOLVE = "cannot_resolve", _("Agent cannot resolve it")
+    CONCESSION_OVER_LIMIT = "concession_over_limit", _("Concession over the agent's limit")
+    CLIENT_ASKS_FOR_MANAGER = "client_asks_for_manager", _("Client asks for a manager")
+    STALLED = "stalled", _("No progress after several contacts")
+    OVERDUE = "overdue", _("Past its due time")
+    MISSED_FOLLOW_UP = "missed_follow_up", _("A follow-up was missed")
+    LOW_SATISFACTION = "low_satisfaction", _("Low satisfaction rating")
+    OTHER = "other", _("Other")
 
 
 # The reasons an agent can pick by hand; the others are raised by rules.
@@ -218,11 +237,11 @@ class Escalation(models.Model):
 
 
 class EscalationDecision(models.TextChoices):
-    TAKE_OVER = "take_over", "Taken over by the manager"
-    REASSIGN = "reassign", "Reassigned to another agent"
-    CONCESSION_APPROVED = "concession_approved", "Concession approved"
-    CONCESSION_REFUSED = "concession_refused", "Concession refused"
-    HAND_BACK = "hand_back", "Handed back with guidance"
+    TAKE_OVER = "take_over", _("Taken over by the manager")
+    REASSIGN = "reassign", _("Reassigned to another agent")
+    CONCESSION_APPROVED = "concession_approved", _("Concession approved")
+    CONCESSION_REFUSED = "concession_refused", _("Concession refused")
+    HAND_BACK = "hand_back", _("Handed back with guidance")
 
 
 class BoundaryWarning(models.Model):
@@ -243,31 +262,31 @@ class BoundaryWarning(models.Model):
 class CaseEventKind(models.TextChoices):
     """Every kind of timeline entry. Apps add theirs here; each has timeline/<kind>.html."""
 
-    OPENED = "opened", "Case opened"
-    UPDATED = "updated", "Case details changed"
-    STATUS_CHANGED = "status_changed", "Status changed"
-    ESCALATED = "escalated", "Escalated to a manager"
-    WAITING_STARTED = "waiting_started", "Waiting on the client"
-    WAITING_ENDED = "waiting_ended", "No longer waiting on the client"
-    INTERACTION_LOGGED = "interaction_logged", "Contact logged"
-    PLAYBOOK_CHOSEN = "playbook_chosen", "Playbook chosen"
-    STEP_COMPLETED = "step_completed", "Playbook step completed"
-    STEP_SKIPPED = "step_skipped", "Playbook step skipped"
-    OPTION_ADDED = "option_added", "Solution option added"
-    CONCESSION_RECORDED = "concession_recorded", "Concession recorded"
-    CONCESSION_DECIDED = "concession_decided", "Concession decided"
-    FAULT_RECORDED = "fault_recorded", "Fault and apology recorded"
-    FOLLOW_UP_SCHEDULED = "follow_up_scheduled", "Follow-up scheduled"
-    FOLLOW_UP_DONE = "follow_up_done", "Follow-up done"
-    FOLLOW_UP_RESCHEDULED = "follow_up_rescheduled", "Follow-up rescheduled"
-    FOLLOW_UP_CANCELLED = "follow_up_cancelled", "Follow-up cancelled"
-    FOLLOW_UP_MISSED = "follow_up_missed", "Follow-up missed"
-    CLIENT_EMAIL = "client_email", "Email to the client"
-    EMAIL_FAILED = "email_failed", "Email could not be delivered"
-    SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
-    ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
-    BOUNDARY_WARNING = "boundary_warning", "Boundary warning given"
-    WRITTEN_CONTACT_ONLY = "written_contact_only", "Written contact only"
+    OPENED = "opened", _("Case opened")
+    UPDATED = "updated", _("Case details changed")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ESCALATED = "escalated", _("Escalated to a manager")
+    WAITING_STARTED = "waiting_started", _("Waiting on the client")
+    WAITING_ENDED = "waiting_ended", _("No longer waiting on the client")
+    INTERACTION_LOGGED = "interaction_logged", _("Contact logged")
+    PLAYBOOK_CHOSEN = "playbook_chosen", _("Playbook chosen")
+    STEP_COMPLETED = "step_completed", _("Playbook step completed")
+    STEP_SKIPPED = "step_skipped", _("Playbook step skipped")
+    OPTION_ADDED = "option_added", _("Solution option added")
+    CONCESSION_RECORDED = "concession_recorded", _("Concession recorded")
+    CONCESSION_DECIDED = "concession_decided", _("Concession decided")
+    FAULT_RECORDED = "fault_recorded", _("Fault and apology recorded")
+    FOLLOW_UP_SCHEDULED = "follow_up_scheduled", _("Follow-up scheduled")
+    FOLLOW_UP_DONE = "follow_up_done", _("Follow-up done")
+    FOLLOW_UP_RESCHEDULED = "follow_up_rescheduled", _("Follow-up rescheduled")
+    FOLLOW_UP_CANCELLED = "follow_up_cancelled", _("Follow-up cancelled")
+    FOLLOW_UP_MISSED = "follow_up_missed", _("Follow-up missed")
+    CLIENT_EMAIL = "client_email", _("Email to the client")
+    EMAIL_FAILED = "email_failed", _("Email could not be delivered")
+    SATISFACTION_RATED = "satisfaction_rated", _("Satisfaction rated")
+    ESCALATION_DECIDED = "escalation_decided", _("Escalation decided")
+    BOUNDARY_WARNING = "boundary_warning", _("Boundary warning given")
+    WRITTEN_CONTACT_ONLY = "written_contact_only", _("Written contact only")
 
 
 class CaseEvent(models.Model):

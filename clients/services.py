@@ -7,6 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
@@ -59,7 +61,7 @@ def _require_member(user: User, team: Team, message: str) -> None:
 
 def _require_owner_in_team(owner: User, team_id: int) -> None:
     if not owner.is_active or not owner.teams.filter(pk=team_id).exists():
-        raise ValidationError({"owner": f"{owner} is not an active member of the case's team."})
+        raise ValidationError({"owner": _("%(owner)s is not an active member of the case's team.") % {"owner": owner}})
 
 
 def case_event_record(
@@ -97,7 +99,7 @@ def client_create(
     request_key: UUID | None = None,
 ) -> Client:
     """Add a client to one of the actor's teams."""
-    _require_member(actor, team, "You can only add clients to your own teams.")
+    _require_member(actor, team, _("You can only add clients to your own teams."))
 
     def create() -> Client:
         client = Client(
@@ -116,7 +118,7 @@ def client_create(
         audit_record(actor=actor, target=client, before={})
         return client
 
-    client, _ = create_once(Client.objects.filter(team=team), request_key, create)
+    client, _created = create_once(Client.objects.filter(team=team), request_key, create)
     return client
 
 
@@ -152,11 +154,11 @@ def case_open(
 
     `opened_at` lets an import or the demo data record a case that began earlier.
     """
-    _require_member(actor, client.team, "You can only open cases for clients of your own teams.")
+    _require_member(actor, client.team, _("You can only open cases for clients of your own teams."))
     now = timezone.now()
     opened_at = opened_at or now
     if opened_at > now:
-        raise ValidationError({"opened_at": "A case cannot be opened in the future."})
+        raise ValidationError({"opened_at": _("A case cannot be opened in the future.")})
     _require_owner_in_team(owner, client.team_id)
 
     def create() -> Case:
@@ -181,7 +183,7 @@ def case_open(
         )
         return case
 
-    case, _ = create_once(Case.objects.filter(client=client), request_key, create)
+    case, _created = create_once(Case.objects.filter(client=client), request_key, create)
     return case
 
 
@@ -237,17 +239,19 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "") 
     old = case.status
     before = audit_snapshot(case)
     if status == old:
-        raise ValidationError({"status": f"The case is already {case.get_status_display().lower()}."})
+        raise ValidationError(
+            {"status": _("The case is already %(status)s.") % {"status": case.get_status_display().lower()}}
+        )
     if status not in ALLOWED_TRANSITIONS.get(old, set()):
         raise ValidationError(
             {
-                "status": f"A case that is {case.get_status_display().lower()} cannot become "
-                f"{CaseStatus(status).label.lower()}."
+                "status": _("A case that is %(old)s cannot become %(new)s.")
+                % {"old": case.get_status_display().lower(), "new": CaseStatus(status).label.lower()}
             }
         )
     note = note.strip()
     if (old, status) in NOTE_REQUIRED and not note:
-        raise ValidationError({"note": "Say why, so the next person to read the case understands."})
+        raise ValidationError({"note": _("Say why, so the next person to read the case understands.")})
     now = timezone.now()
     case.status = status
     if status == CaseStatus.RESOLVED:
@@ -304,14 +308,17 @@ def case_escalate(
             return existing
     note = note.strip()
     if actor is not None:
-        _require_member(actor, case.team, "You can only escalate cases of your own teams.")
+        _require_member(actor, case.team, _("You can only escalate cases of your own teams."))
         if not note:
-            raise ValidationError({"note": "Tell the manager what happened and what you need from them."})
+            raise ValidationError({"note": _("Tell the manager what happened and what you need from them.")})
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
     case.refresh_from_db(fields=["status", "last_activity_at"])
     if not case.is_open:
         raise ValidationError(
-            {"reason": f"The case is {case.get_status_display().lower()}: reopen it before escalating."}
+            {
+                "reason": _("The case is %(status)s: reopen it before escalating.")
+                % {"status": case.get_status_display().lower()}
+            }
         )
     now = timezone.now()
     escalation = Escalation(case=case, reason=reason, note=note, raised_by=actor, raised_at=now, cause_key=cause_key)
@@ -342,7 +349,7 @@ def case_escalate(
 
 def _require_manager_of(actor: User, team_id: int) -> None:
     if not is_manager(actor) or (not actor.is_superuser and not actor.teams.filter(pk=team_id).exists()):
-        raise PermissionDenied("Only a manager of the case's team can decide its escalations.")
+        raise PermissionDenied(_("Only a manager of the case's team can decide its escalations."))
 
 
 CONCESSION_DECISIONS = {EscalationDecision.CONCESSION_APPROVED, EscalationDecision.CONCESSION_REFUSED}
@@ -370,24 +377,27 @@ def escalation_decide(
     case = Case.objects.select_for_update().select_related("owner").get(pk=escalation.case_id)
     _require_manager_of(actor, case.team_id)
     if escalation.decided_at is not None:
-        when = timezone.localtime(escalation.decided_at).strftime("%d %b %Y %H:%M")
-        raise ValidationError(f"{escalation.decided_by} already decided this escalation ({when}).")
+        when = date_format(timezone.localtime(escalation.decided_at), "j M Y H:i")
+        raise ValidationError(
+            _("%(manager)s already decided this escalation (%(when)s).")
+            % {"manager": escalation.decided_by, "when": when}
+        )
     if decision not in EscalationDecision.values:
-        raise ValidationError({"decision": "Choose what to do with the escalation."})
+        raise ValidationError({"decision": _("Choose what to do with the escalation.")})
     note = note.strip()
     if decision in CONCESSION_DECISIONS and concession is None:
-        raise ValidationError({"concession": "Choose the concession to decide."})
+        raise ValidationError({"concession": _("Choose the concession to decide.")})
     if decision == EscalationDecision.HAND_BACK and not note:
-        raise ValidationError({"note": "Give the agent your guidance."})
+        raise ValidationError({"note": _("Give the agent your guidance.")})
     previous_owner = case.owner
     owner = case.owner
     if decision == EscalationDecision.TAKE_OVER:
         owner = actor
     elif decision == EscalationDecision.REASSIGN:
         if new_owner is None:
-            raise ValidationError({"new_owner": "Choose the agent who takes the case."})
+            raise ValidationError({"new_owner": _("Choose the agent who takes the case.")})
         if new_owner == case.owner:
-            raise ValidationError({"new_owner": f"{new_owner} already owns the case."})
+            raise ValidationError({"new_owner": _("%(owner)s already owns the case.") % {"owner": new_owner}})
         _require_owner_in_team(new_owner, case.team_id)
         owner = new_owner
     now = timezone.now()
@@ -423,9 +433,9 @@ def escalation_decide(
 @transaction.atomic
 def boundary_warning_give(*, actor: User, case: Case, note: str = "") -> BoundaryWarning:
     """Record that the agent warned an abusive client; a later abusive contact escalates the case."""
-    _require_member(actor, case.team, "You can only record warnings on cases of your own teams.")
+    _require_member(actor, case.team, _("You can only record warnings on cases of your own teams."))
     if not case.is_open:
-        raise ValidationError("The case is not open.")
+        raise ValidationError(_("The case is not open."))
     now = timezone.now()
     warning = BoundaryWarning(case=case, given_by=actor, given_at=now, note=note.strip())
     warning.full_clean()
@@ -466,18 +476,21 @@ def case_wait_on_client(*, actor: User | None, case: Case, waiting: bool, note: 
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
     case.refresh_from_db(fields=["status", "waiting_on_client_since", "waiting_periods", "last_activity_at"])
     if actor is not None:
-        _require_member(actor, case.team, "You can only change cases of your own teams.")
+        _require_member(actor, case.team, _("You can only change cases of your own teams."))
     now = timezone.now()
     if waiting:
         if not case.is_open:
-            raise ValidationError(f"The case is {case.get_status_display().lower()}: there is nothing to wait for.")
+            raise ValidationError(
+                _("The case is %(status)s: there is nothing to wait for.")
+                % {"status": case.get_status_display().lower()}
+            )
         if case.waiting_on_client_since is not None:
-            raise ValidationError("The case is already waiting on the client.")
+            raise ValidationError(_("The case is already waiting on the client."))
         case.waiting_on_client_since = now
         kind = CaseEventKind.WAITING_STARTED
     else:
         if case.waiting_on_client_since is None:
-            raise ValidationError("The case is not waiting on the client.")
+            raise ValidationError(_("The case is not waiting on the client."))
         case.waiting_periods = [*case.waiting_periods, [case.waiting_on_client_since.isoformat(), now.isoformat()]]
         case.waiting_on_client_since = None
         kind = CaseEventKind.WAITING_ENDED

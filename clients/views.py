@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casebook.accounts.roles import is_manager
@@ -62,7 +63,7 @@ def _query_without_page(request) -> str:
 def _history(request, record, back: str):
     # Scope first (404 outside the user's teams), then the role: an agent of the team gets 403.
     if not is_manager(request.user):
-        raise PermissionDenied("Only managers can read the history of changes.")
+        raise PermissionDenied(_("Only managers can read the history of changes."))
     return render(
         request,
         "audit/history.html",
@@ -108,7 +109,7 @@ def client_create_view(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{client} added.")
+            messages.success(request, _("%(client)s added.") % {"client": client})
             return redirect(client)
     return render(request, "clients/client_form.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -149,7 +150,7 @@ def client_edit(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Client details saved.")
+            messages.success(request, _("Client details saved."))
             return redirect(client)
     return render(
         request, "clients/client_form.html", {"form": form, "client": client}, status=422 if form.errors else 200
@@ -205,7 +206,19 @@ def case_export(request):
         )
         for case in cases.iterator(chunk_size=CHUNK_SIZE)
     )
-    header = ["id", "title", "client", "status", "priority", "root cause", "owner", "team", "opened", "resolved"]
+    # Column names in the reader's language; the values are the same as on the pages.
+    header = [
+        _("id"),
+        _("title"),
+        _("client"),
+        _("status"),
+        _("priority"),
+        _("root cause"),
+        _("owner"),
+        _("team"),
+        _("opened"),
+        _("resolved"),
+    ]
     return csv_response("cases.csv", header, rows)
 
 
@@ -230,7 +243,7 @@ def case_create(request, client_pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Case opened. Log the first contact below.")
+            messages.success(request, _("Case opened. Log the first contact below."))
             return redirect(case)
     return render(
         request, "clients/case_form.html", {"form": form, "client": client}, status=422 if form.errors else 200
@@ -326,7 +339,7 @@ def case_edit(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Case details saved.")
+            messages.success(request, _("Case details saved."))
             return redirect(case)
     return render(
         request,
@@ -350,9 +363,9 @@ def case_status(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"The case is now {case.get_status_display().lower()}.")
+            messages.success(request, _("The case is now %(status)s.") % {"status": case.get_status_display().lower()})
             return redirect(case)
-    messages.error(request, "The status was not changed: see the reason below.")
+    messages.error(request, _("The status was not changed: see the reason below."))
     return render_case_page(request, case, status_form=form, status=422)
 
 
@@ -370,9 +383,11 @@ def case_escalate_view(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Escalated. The team's managers will review the case; keep working it meanwhile.")
+            messages.success(
+                request, _("Escalated. The team's managers will review the case; keep working it meanwhile.")
+            )
             return redirect(case)
-    messages.error(request, "The case was not escalated: see the form below.")
+    messages.error(request, _("The case was not escalated: see the form below."))
     return render_case_page(request, case, escalation_form=form, status=422)
 
 
@@ -386,7 +401,7 @@ def case_boundary_warning(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Warning recorded. If the client is abusive again, a manager takes over.")
+        messages.success(request, _("Warning recorded. If the client is abusive again, a manager takes over."))
     return redirect(case)
 
 
@@ -397,7 +412,7 @@ def client_written_contact(request, pk: int):
     client = get_client_for_user(request.user, pk)
     on = request.POST.get("on") == "true"
     client_set_written_contact_only(actor=request.user, client=client, on=on, note=request.POST.get("note", "")[:2000])
-    messages.success(request, "Written contact only is set." if on else "Calls are allowed again.")
+    messages.success(request, _("Written contact only is set.") if on else _("Calls are allowed again."))
     return redirect(client)
 
 
@@ -414,6 +429,7 @@ def case_waiting(request, pk: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
-            request, "Waiting on the client: the clock is paused." if waiting else "No longer waiting: the clock runs."
+            request,
+            _("Waiting on the client: the clock is paused.") if waiting else _("No longer waiting: the clock runs."),
         )
     return redirect(case)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, storages
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 # Enough to see any signature and an email's header block.
 HEAD_BYTES = 64 * 1024
@@ -53,7 +54,7 @@ EXTENSIONS = {
     ".odt": ODT,
     ".ods": ODS,
 }
-ACCEPTED_HINT = (
+ACCEPTED_HINT = _(
     "images (PNG, JPEG, GIF, WebP), PDF, plain text (.txt), emails (.eml) "
     "and office documents (.docx, .xlsx, .pptx, .odt, .ods)"
 )
@@ -74,10 +75,10 @@ _MARKUP = re.compile(
 )
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]")
 _EMAIL_HEADERS = {b"from", b"to", b"date", b"subject", b"received", b"return-path", b"message-id", b"mime-version"}
-_REFUSED_MARKUP = (
+_REFUSED_MARKUP = _(
     "This file holds a web page, SVG or XML, which can carry code; attach a screenshot or a PDF of it instead."
 )
-_REFUSED_PROGRAM = "Programs and scripts cannot be attached."
+_REFUSED_PROGRAM = _("Programs and scripts cannot be attached.")
 
 
 class AttachmentStorage(FileSystemStorage):
@@ -141,10 +142,10 @@ def _office_type(file) -> str:
         with zipfile.ZipFile(file) as archive:
             entries = archive.infolist()
             if len(entries) > 10_000:
-                raise ValidationError("This archive holds too many entries to be an office document.")
+                raise ValidationError(_("This archive holds too many entries to be an office document."))
             names = [entry.filename for entry in entries]
             if any(name.lower().endswith("vbaproject.bin") for name in names):
-                raise ValidationError("Documents with macros cannot be attached; save it without macros.")
+                raise ValidationError(_("Documents with macros cannot be attached; save it without macros."))
             if "mimetype" in names and archive.getinfo("mimetype").file_size < 100:
                 kind = _OPEN_DOCUMENT.get(archive.read("mimetype").strip())
                 if kind:
@@ -154,17 +155,17 @@ def _office_type(file) -> str:
                     if any(name.startswith(folder) for name in names):
                         return kind
     except zipfile.BadZipFile:
-        raise ValidationError("This file looks like a damaged archive.") from None
+        raise ValidationError(_("This file looks like a damaged archive.")) from None
     finally:
         file.seek(0)
-    raise ValidationError(f"Archives cannot be attached. Accepted: {ACCEPTED_HINT}.")
+    raise ValidationError(_("Archives cannot be attached. Accepted: %(accepted)s.") % {"accepted": ACCEPTED_HINT})
 
 
 def sniff(file) -> str:
     """The content type the file's bytes show, or a ValidationError saying why it is refused."""
     head = _read_head(file)
     if not head:
-        raise ValidationError("This file is empty.")
+        raise ValidationError(_("This file is empty."))
     for signature, kind in _SIGNATURES:
         if head.startswith(signature):
             return kind
@@ -175,7 +176,9 @@ def sniff(file) -> str:
     if head.startswith(_PROGRAMS):
         raise ValidationError(_REFUSED_PROGRAM)
     if _looks_binary(head):
-        raise ValidationError(f"This kind of file cannot be attached. Accepted: {ACCEPTED_HINT}.")
+        raise ValidationError(
+            _("This kind of file cannot be attached. Accepted: %(accepted)s.") % {"accepted": ACCEPTED_HINT}
+        )
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n\f")
     if _MARKUP.match(start):
         raise ValidationError(_REFUSED_MARKUP)
@@ -189,16 +192,20 @@ def attachment_validate(file) -> CheckedFile:
     content, and a name ending that agrees with the content. Raises ValidationError."""
     name = file.name or ""
     if not name or "\x00" in name:
-        raise ValidationError("This file's name cannot be stored; rename it and try again.")
+        raise ValidationError(_("This file's name cannot be stored; rename it and try again."))
     label = f"“{name}”"
     limit = int(settings.CASEBOOK_ATTACHMENT_MAX_MB * 1024 * 1024)
     if file.size > limit:
         raise ValidationError(
-            f"{label} is {filesizeformat(file.size)}; files of up to {filesizeformat(limit)} can be attached."
+            _("%(file)s is %(size)s; files of up to %(limit)s can be attached.")
+            % {"file": label, "size": filesizeformat(file.size), "limit": filesizeformat(limit)}
         )
     expected = EXTENSIONS.get(PurePosixPath(name.lower()).suffix)
     if expected is None:
-        raise ValidationError(f"{label}: this kind of file cannot be attached. Accepted: {ACCEPTED_HINT}.")
+        raise ValidationError(
+            _("%(file)s: this kind of file cannot be attached. Accepted: %(accepted)s.")
+            % {"file": label, "accepted": ACCEPTED_HINT}
+        )
     try:
         found = sniff(file)
     except ValidationError as error:
@@ -207,8 +214,11 @@ def attachment_validate(file) -> CheckedFile:
         found = TEXT  # an email saved as text is text
     if found != expected:
         raise ValidationError(
-            f"{label} does not hold what its name says: its content is not {_describe(expected)}. "
-            "Save it in the right format, or give it the name ending that matches."
+            _(
+                "%(file)s does not hold what its name says: its content is not %(kind)s. "
+                "Save it in the right format, or give it the name ending that matches."
+            )
+            % {"file": label, "kind": _describe(expected)}
         )
     return CheckedFile(file=file, name=name, size=file.size, content_type=found)
 
@@ -232,11 +242,11 @@ def attachments_validate(files) -> list[CheckedFile]:
 
 def _describe(content_type: str) -> str:
     return {
-        PNG: "a PNG image",
-        JPEG: "a JPEG image",
-        GIF: "a GIF image",
-        WEBP: "a WebP image",
-        PDF: "a PDF",
-        TEXT: "plain text",
-        EMAIL: "an email",
-    }.get(content_type, "an office document of that kind")
+        PNG: _("a PNG image"),
+        JPEG: _("a JPEG image"),
+        GIF: _("a GIF image"),
+        WEBP: _("a WebP image"),
+        PDF: _("a PDF"),
+        TEXT: _("plain text"),
+        EMAIL: _("an email"),
+    }.get(content_type, _("an office document of that kind"))

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import staff_of_team
@@ -34,17 +35,19 @@ class AttachmentsFormMixin(forms.Form):
     through `interaction_log` adds this and passes `cleaned_data["attachments"]` on (the
     service checks them again, so the API and other callers get the same rules)."""
 
-    attachments = MultipleFileField(label="Files", required=False)
+    attachments = MultipleFileField(label=_("Files"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["attachments"]
         field.widget.attrs["accept"] = ",".join(EXTENSIONS)
-        field.help_text = (
-            f"Optional: a screenshot, an email, a contract. Up to {settings.CASEBOOK_ATTACHMENT_MAX_COUNT} files "
-            f"of {filesizeformat(int(settings.CASEBOOK_ATTACHMENT_MAX_MB * 1024 * 1024))} each. Files are kept "
-            "with the contact for good."
-        )
+        field.help_text = _(
+            "Optional: a screenshot, an email, a contract. Up to %(count)s files of %(size)s each. "
+            "Files are kept with the contact for good."
+        ) % {
+            "count": settings.CASEBOOK_ATTACHMENT_MAX_COUNT,
+            "size": filesizeformat(int(settings.CASEBOOK_ATTACHMENT_MAX_MB * 1024 * 1024)),
+        }
 
     def clean_attachments(self):
         files = self.cleaned_data["attachments"]
@@ -54,20 +57,21 @@ class AttachmentsFormMixin(forms.Form):
 
 class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
     field_order = ["channel", "direction", "occurred_at", "duration_minutes", "mood", "summary", "attachments"]
-    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.CALL)
-    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.INBOUND)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.CALL)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.INBOUND)
     occurred_at = forms.DateTimeField(
-        label="When",
+        label=_("When"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        help_text="Leave as it is for now; set an earlier time for a contact logged afterwards.",
+        help_text=_("Leave as it is for now; set an earlier time for a contact logged afterwards."),
     )
-    duration_minutes = forms.IntegerField(label="Duration (minutes)", required=False, min_value=0, max_value=24 * 60)
-    mood = forms.ChoiceField(label="Client's mood", choices=Mood.choices, initial=Mood.CALM)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60)
+    mood = forms.ChoiceField(label=_("Client's mood"), choices=Mood.choices, initial=Mood.CALM)
     summary = forms.CharField(
+        label=_("Summary"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20000,
-        help_text="What was said and agreed, in plain words.",
+        help_text=_("What was said and agreed, in plain words."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -101,20 +105,20 @@ class QuickLogForm(InteractionForm):
 
     client = forms.IntegerField(
         widget=forms.HiddenInput,
-        error_messages={"required": "Pick a client first.", "invalid": "Pick a client first."},
+        error_messages={"required": _("Pick a client first."), "invalid": _("Pick a client first.")},
     )
     case = forms.ChoiceField(
-        label="Case",
+        label=_("Case"),
         error_messages={
-            "required": "Pick one of the client's open cases, or open a new one.",
-            "invalid_choice": "Pick one of the client's open cases, or open a new one.",
+            "required": _("Pick one of the client's open cases, or open a new one."),
+            "invalid_choice": _("Pick one of the client's open cases, or open a new one."),
         },
     )
     new_case_title = forms.CharField(
-        label="Title of the new case",
+        label=_("Title of the new case"),
         required=False,
         max_length=200,
-        help_text="A few words to recognise the case in a list.",
+        help_text=_("A few words to recognise the case in a list."),
     )
 
     field_order = ["client", "case", "new_case_title"]
@@ -126,7 +130,7 @@ class QuickLogForm(InteractionForm):
         self.open_cases = list(open_cases)
         self.fields["case"].choices = [
             *((str(c.pk), f"#{c.pk} {c.title} ({c.get_status_display().lower()})") for c in self.open_cases),
-            (NEW_CASE, "Open a new case"),
+            (NEW_CASE, _("Open a new case")),
         ]
         if not self.is_bound:
             self.initial.setdefault("case", str(self.open_cases[0].pk) if self.open_cases else NEW_CASE)
@@ -134,7 +138,7 @@ class QuickLogForm(InteractionForm):
     def clean(self):
         data = super().clean()
         if data.get("case") == NEW_CASE and not data.get("new_case_title", "").strip():
-            self.add_error("new_case_title", "Give the new case a title: a few words to recognise it in a list.")
+            self.add_error("new_case_title", _("Give the new case a title: a few words to recognise it in a list."))
         return data
 
     @property
@@ -148,20 +152,21 @@ class QuickLogForm(InteractionForm):
 
 
 class FollowUpForm(RequestKeyForm):
-    kind = forms.ChoiceField(label="What", choices=FollowUpKind.choices, initial=FollowUpKind.CALL_BACK)
+    kind = forms.ChoiceField(label=_("What"), choices=FollowUpKind.choices, initial=FollowUpKind.CALL_BACK)
     due_at = forms.DateTimeField(
-        label="Due",
+        label=_("Due"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        help_text="In your own time zone.",
+        help_text=_("In your own time zone."),
     )
     owner = forms.ModelChoiceField(
-        label="Owner", queryset=User.objects.none(), required=False, empty_label="The case's owner"
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("The case's owner")
     )
     note = forms.CharField(
+        label=_("Note"),
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For “Email the client”, this is the email they will receive.",
+        help_text=_("For “Email the client”, this is the email they will receive."),
     )
 
     def __init__(self, *args, case, **kwargs):
@@ -171,23 +176,23 @@ class FollowUpForm(RequestKeyForm):
 
 class RescheduleForm(forms.Form):
     due_at = forms.DateTimeField(
-        label="New due time",
+        label=_("New due time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        help_text="In your own time zone.",
+        help_text=_("In your own time zone."),
     )
-    note = forms.CharField(label="Why", required=False, max_length=2000)
+    note = forms.CharField(label=_("Why"), required=False, max_length=2000)
 
 
 class CancelForm(forms.Form):
-    note = forms.CharField(label="Why", required=False, max_length=2000)
+    note = forms.CharField(label=_("Why"), required=False, max_length=2000)
 
 
 class CompleteForm(forms.Form):
     fulfilled_by = forms.ModelChoiceField(
-        label="The contact that kept the promise",
+        label=_("The contact that kept the promise"),
         queryset=Interaction.objects.none(),
         required=False,
-        help_text="For a call-back: the call you logged on this case.",
+        help_text=_("For a call-back: the call you logged on this case."),
     )
 
     def __init__(self, *args, follow_up, **kwargs):
@@ -198,12 +203,12 @@ class CompleteForm(forms.Form):
 
 
 class ClientSummaryForm(RequestKeyForm):
-    subject = forms.CharField(max_length=200, initial="Summary of our conversation")
+    subject = forms.CharField(label=_("Subject"), max_length=200, initial=_("Summary of our conversation"))
     body = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text="What was said and agreed, and what happens next, in plain words.",
+        help_text=_("What was said and agreed, and what happens next, in plain words."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -1,26 +1,27 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    CALL = "call", "Call"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
-    MEETING = "meeting", "Meeting"
-    NOTE = "note", "Note"
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
+    MEETING = "meeting", _("Meeting")
+    NOTE = "note", _("Note")
 
 
 class Direction(models.TextChoices):
-    INBOUND = "inbound", "From the client"
-    OUTBOUND = "outbound", "To the client"
-    INTERNAL = "internal", "Internal"
+    INBOUND = "inbound", _("From the client")
+    OUTBOUND = "outbound", _("To the client")
+    INTERNAL = "internal", _("Internal")
 
 
 class Mood(models.TextChoices):
-    CALM = "calm", "Calm"
-    FRUSTRATED = "frustrated", "Frustrated"
-    ANGRY = "angry", "Angry"
-    ABUSIVE = "abusive", "Abusive"
+    CALM = "calm", _("Calm")
+    FRUSTRATED = "frustrated", _("Frustrated")
+    ANGRY = "angry", _("Angry")
+    ABUSIVE = "abusive", _("Abusive")
 
 
 HOSTILE_MOODS = [Mood.ANGRY, Mood.ABUSIVE]
@@ -40,7 +41,7 @@ class Interaction(models.Model):
     direction = models.CharField(max_length=20, choices=Direction.choices)
     occurred_at = models.DateTimeField()
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
-    mood = models.CharField("client's mood", max_length=20, choices=Mood.choices)
+    mood = models.CharField(_("client's mood"), max_length=20, choices=Mood.choices)
     summary = models.TextField()
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     logged_at = models.DateTimeField(auto_now_add=True)
@@ -114,17 +115,17 @@ class Attachment(models.Model):
 
 
 class FollowUpKind(models.TextChoices):
-    CALL_BACK = "call_back", "Call back"
-    EMAIL_CLIENT = "email_client", "Email the client"
-    INTERNAL_CHECK = "internal_check", "Internal check"
-    SATISFACTION_CHECK = "satisfaction_check", "Satisfaction check"
+    CALL_BACK = "call_back", _("Call back")
+    EMAIL_CLIENT = "email_client", _("Email the client")
+    INTERNAL_CHECK = "internal_check", _("Internal check")
+    SATISFACTION_CHECK = "satisfaction_check", _("Satisfaction check")
 
 
 class FollowUpStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-    MISSED = "missed", "Missed"
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Missed")
 
 
 # Kinds the system carries out itself at the due time (it sends the email).
@@ -139,30 +140,53 @@ class FollowUp(models.Model):
     sweep, so a reminder is never sent twice for the same due time (rescheduling clears them).
     """
 
-    case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="follow_ups")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
-    kind = models.CharField(max_length=30, choices=FollowUpKind.choices)
-    due_at = models.DateTimeField()
-    note = models.TextField(blank=True, max_length=20000)
-    status = models.CharField(max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING)
+    case = models.ForeignKey(
+        "clients.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=FollowUpKind.choices)
+    due_at = models.DateTimeField(_("due"))
+    note = models.TextField(_("note"), blank=True, max_length=20000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    overdue_warned_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    overdue_warned_at = models.DateTimeField(_("overdue warned at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     fulfilled_by = models.ForeignKey(
-        Interaction, on_delete=models.PROTECT, related_name="fulfils", null=True, blank=True
+        Interaction,
+        verbose_name=_("fulfilled by"),
+        on_delete=models.PROTECT,
+        related_name="fulfils",
+        null=True,
+        blank=True,
     )
     # Set by rules (the automatic satisfaction check) so one cause schedules one follow-up.
-    cause_key = models.CharField(max_length=200, blank=True)
+    cause_key = models.CharField(_("cause key"), max_length=200, blank=True)
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
         ordering = ["due_at", "id"]
         indexes = [
             # The sweep and "My day": pending follow-ups by due time.
@@ -197,9 +221,9 @@ class FollowUp(models.Model):
 
 
 class EmailStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class OutgoingEmail(models.Model):

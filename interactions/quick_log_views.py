@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -40,7 +41,7 @@ def _team(request, value):
         return None
     pk = _pk(value)
     if pk is None:
-        raise Http404("No such team.")
+        raise Http404(_("No such team."))
     return get_object_or_404(teams_for_user(request.user), pk=pk)
 
 
@@ -123,11 +124,11 @@ def quick_log_save(request):
     interaction = _save(request, form, client) if form.is_valid() else None
     if interaction is None:
         if not request.htmx:
-            messages.error(request, "The contact was not logged: please correct the fields below.")
+            messages.error(request, _("The contact was not logged: please correct the fields below."))
         return _render(request, form, client=client, team=team, status=422)
     case = get_case_for_user(request.user, interaction.case_id)  # as it is now (a first contact starts work)
     if not request.htmx:
-        messages.success(request, f"{interaction.get_channel_display()} logged.")
+        messages.success(request, _("%(channel)s logged.") % {"channel": interaction.get_channel_display()})
         return redirect(f"{case.get_absolute_url()}#interaction-{interaction.pk}")
     extra = {"logged": interaction, "logged_case": case, "opened": form.chosen_case() is None}
     if _on_case_page(request, case):

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import scope_to_user_teams
@@ -196,8 +197,8 @@ def mood_over_time(client: Client, *, limit: int = 40) -> dict:
         .values_list("occurred_at", "mood")[:limit]
     )[::-1]
     return {
-        "labels": [timezone.localtime(when).strftime("%d %b %H:%M") for when, _ in rows],
+        "labels": [date_format(timezone.localtime(when), "d M H:i") for when, _ in rows],
         "levels": [MOOD_LEVELS[mood] for _, mood in rows],
-        "points": [(timezone.localtime(when).strftime("%d %b %H:%M"), str(Mood(mood).label)) for when, mood in rows],
+        "points": [(date_format(timezone.localtime(when), "d M H:i"), str(Mood(mood).label)) for when, mood in rows],
         "names": {level: str(mood.label) for mood, level in MOOD_LEVELS.items()},
     }

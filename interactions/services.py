@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import managers_of_team, team_ids_of
@@ -55,13 +56,13 @@ def _validate_contact(
     if duration_minutes is not None and not 0 <= duration_minutes <= 24 * 60:
         errors["duration_minutes"] = "A contact lasts between 0 minutes and a day."
     if occurred_at > now:
-        errors["occurred_at"] = "A contact cannot be in the future. Use the time it happened."
+        errors["occurred_at"] = _("A contact cannot be in the future. Use the time it happened.")
     if channel == Channel.NOTE and direction != Direction.INTERNAL:
-        errors["direction"] = "A note is internal: it is not a contact with the client."
+        errors["direction"] = _("A note is internal: it is not a contact with the client.")
     if channel != Channel.NOTE and direction == Direction.INTERNAL:
-        errors["direction"] = "Say whether the client contacted us or we contacted them."
+        errors["direction"] = _("Say whether the client contacted us or we contacted them.")
     if corrects is not None and corrects.case_id != case.pk:
-        errors["corrects"] = "A correction must be on the same case as the entry it corrects."
+        errors["corrects"] = _("A correction must be on the same case as the entry it corrects.")
     if errors:
         raise ValidationError(errors)
 
@@ -90,7 +91,7 @@ def interaction_log(
     time, and stores its files no second time.
     """
     if not actor.is_superuser and case.team_id not in team_ids_of(actor):
-        raise ValidationError("You can only log contacts on cases of your own teams.")
+        raise ValidationError(_("You can only log contacts on cases of your own teams."))
     now = timezone.now()
     occurred_at = occurred_at or now
     _validate_contact(
@@ -141,7 +142,7 @@ def interaction_log(
         if direction == Direction.INBOUND and case.waiting_on_client_since is not None:
             # The client answered: the case is no longer waiting on them.
             try:
-                case_wait_on_client(actor=actor, case=case, waiting=False, note="The client got in touch.")
+                case_wait_on_client(actor=actor, case=case, waiting=False, note=_("The client got in touch."))
             except ValidationError:
                 if case.waiting_on_client_since is not None:
                     raise
@@ -156,7 +157,7 @@ def interaction_log(
         interaction.has_attachments = bool(checked)  # the entry shown back needs no query for none
         return interaction
 
-    interaction, _ = create_once(Interaction.objects.filter(case=case), request_key, create)
+    interaction, _created = create_once(Interaction.objects.filter(case=case), request_key, create)
     return interaction
 
 
@@ -223,7 +224,7 @@ RATING_SALT = "interactions.satisfaction-rating"
 
 def _require_team(actor: User, case: Case) -> None:
     if not actor.is_superuser and not actor.teams.filter(pk=case.team_id).exists():
-        raise ValidationError("You can only work on cases of your own teams.")
+        raise ValidationError(_("You can only work on cases of your own teams."))
 
 
 def _absolute(path: str) -> str:
@@ -247,15 +248,15 @@ def follow_up_schedule(
     _require_team(actor, case)
     owner = owner or case.owner
     if not owner.is_active or not owner.teams.filter(pk=case.team_id).exists():
-        raise ValidationError({"owner": f"{owner} is not an active member of the case's team."})
+        raise ValidationError({"owner": _("%(owner)s is not an active member of the case's team.") % {"owner": owner}})
     note = note.strip()
     errors = {}
     if due_at <= timezone.now():
-        errors["due_at"] = "Pick a time in the future."
+        errors["due_at"] = _("Pick a time in the future.")
     if kind == FollowUpKind.EMAIL_CLIENT and not note:
-        errors["note"] = "Write the email the client will receive."
+        errors["note"] = _("Write the email the client will receive.")
     if kind in (FollowUpKind.EMAIL_CLIENT, FollowUpKind.SATISFACTION_CHECK) and not case.client.email:
-        errors["kind"] = "The client has no email address: add one on the client first."
+        errors["kind"] = _("The client has no email address: add one on the client first.")
     if errors:
         raise ValidationError(errors)
 
@@ -275,7 +276,7 @@ def follow_up_schedule(
         )
         return follow_up
 
-    follow_up, _ = create_once(FollowUp.objects.filter(case=case), request_key, create)
+    follow_up, _created = create_once(FollowUp.objects.filter(case=case), request_key, create)
     return follow_up
 
 
@@ -290,12 +291,14 @@ def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Intera
     follow_up = _lock(follow_up)
     before = audit_snapshot(follow_up)
     if not follow_up.is_open:
-        raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This follow-up is already %(status)s.") % {"status": follow_up.get_status_display().lower()}
+        )
     if follow_up.kind == FollowUpKind.CALL_BACK:
         if fulfilled_by is None:
-            raise ValidationError({"fulfilled_by": "Pick the call that kept this promise (log it first)."})
+            raise ValidationError({"fulfilled_by": _("Pick the call that kept this promise (log it first).")})
         if fulfilled_by.case_id != follow_up.case_id:
-            raise ValidationError({"fulfilled_by": "The contact must be on the same case."})
+            raise ValidationError({"fulfilled_by": _("The contact must be on the same case.")})
     now = timezone.now()
     follow_up.status = FollowUpStatus.DONE
     follow_up.completed_at = now
@@ -322,9 +325,11 @@ def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, 
     follow_up = _lock(follow_up)
     before = audit_snapshot(follow_up)
     if not follow_up.is_open:
-        raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This follow-up is already %(status)s.") % {"status": follow_up.get_status_display().lower()}
+        )
     if due_at <= timezone.now():
-        raise ValidationError({"due_at": "Pick a time in the future."})
+        raise ValidationError({"due_at": _("Pick a time in the future.")})
     old = follow_up.due_at
     follow_up.due_at = due_at
     follow_up.status = FollowUpStatus.PENDING
@@ -350,7 +355,9 @@ def follow_up_cancel(*, actor: User, follow_up: FollowUp, note: str = "") -> Fol
     follow_up = _lock(follow_up)
     before = audit_snapshot(follow_up)
     if not follow_up.is_open:
-        raise ValidationError(f"This follow-up is already {follow_up.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This follow-up is already %(status)s.") % {"status": follow_up.get_status_display().lower()}
+        )
     follow_up.status = FollowUpStatus.CANCELLED
     follow_up.completed_at = timezone.now()
     follow_up.completed_by = actor
@@ -377,7 +384,7 @@ def staff_email_queue(
     (no address, or the cause already has its email)."""
     if not user.email:
         return False
-    _, created = outbox_enqueue(
+    _email, created = outbox_enqueue(
         cause_key=cause_key,
         to_email=user.email,
         to_name=str(user),
@@ -647,11 +654,11 @@ def client_summary_send(
     subject, body = " ".join(subject.split()), body.strip()
     errors = {}
     if not subject:
-        errors["subject"] = "Give the email a subject."
+        errors["subject"] = _("Give the email a subject.")
     if not body:
-        errors["body"] = "Write the summary the client will receive."
+        errors["body"] = _("Write the summary the client will receive.")
     if not case.client.email:
-        errors["body"] = "The client has no email address: add one on the client first."
+        errors["body"] = _("The client has no email address: add one on the client first.")
     if errors:
         raise ValidationError(errors)
     key = f"summary:{request_key}" if request_key else f"summary:{case.pk}:{timezone.now().timestamp()}"
@@ -702,16 +709,16 @@ def satisfaction_rate(*, token: str) -> SatisfactionSurvey:
     try:
         payload = signing.loads(token, salt=RATING_SALT, max_age=timedelta(days=settings.CASEBOOK_RATING_LINK_DAYS))
     except signing.SignatureExpired:
-        raise ValidationError("This rating link has expired.") from None
+        raise ValidationError(_("This rating link has expired.")) from None
     except signing.BadSignature:
-        raise ValidationError("This rating link is not valid.") from None
+        raise ValidationError(_("This rating link is not valid.")) from None
     rating = int(payload["r"])
     if not 1 <= rating <= 5:
-        raise ValidationError("This rating link is not valid.")
+        raise ValidationError(_("This rating link is not valid."))
     now = timezone.now()
     # The conditional UPDATE makes the link single use, even for two clicks at once.
     if not SatisfactionSurvey.objects.filter(pk=payload["s"], rating=None).update(rating=rating, rated_at=now):
-        raise ValidationError("Thank you: this survey has already been answered.")
+        raise ValidationError(_("Thank you: this survey has already been answered."))
     survey = SatisfactionSurvey.objects.select_related("case").get(pk=payload["s"])
     case = survey.case
     case_event_record(

@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casebook.export import CHUNK_SIZE, csv_response
@@ -84,9 +85,9 @@ def log_interaction(request, case_pk: int):
             request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
         )
     if interaction is None:
-        messages.error(request, "The contact was not logged: please correct the fields below.")
+        messages.error(request, _("The contact was not logged: please correct the fields below."))
         return render_case_page(request, case, log_form=form, status=422)
-    messages.success(request, f"{interaction.get_channel_display()} logged.")
+    messages.success(request, _("%(channel)s logged.") % {"channel": interaction.get_channel_display()})
     return redirect(f"{case.get_absolute_url()}#interaction-{interaction.pk}")
 
 
@@ -99,7 +100,7 @@ def correct_interaction(request, case_pk: int, pk: int):
         form = InteractionForm(request.POST, request.FILES)
         correction = _log(request, case, form, corrects=original)
         if correction is not None:
-            messages.success(request, "Correction logged. The original entry stays on the record.")
+            messages.success(request, _("Correction logged. The original entry stays on the record."))
             return redirect(f"{case.get_absolute_url()}#interaction-{correction.pk}")
         status = 422
     else:
@@ -124,7 +125,7 @@ def attachment_download(request, pk: int):
     try:
         file = attachment_storage().open(attachment.stored_name, "rb")
     except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
+        raise Http404(_("The file is missing from storage.")) from None
     response = FileResponse(
         file,
         as_attachment=True,
@@ -168,7 +169,7 @@ def follow_up_create(request, case_pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Follow-up scheduled. Its owner will be reminded before it is due.")
+            messages.success(request, _("Follow-up scheduled. Its owner will be reminded before it is due."))
             return redirect(f"{case.get_absolute_url()}#follow-ups")
     return render(
         request, "interactions/follow_up_form.html", {"case": case, "form": form}, status=422 if form.errors else 200
@@ -205,7 +206,7 @@ def follow_up_done(request, pk: int):
         call=lambda data: follow_up_complete(
             actor=request.user, follow_up=follow_up, fulfilled_by=data["fulfilled_by"]
         ),
-        success="Marked done: a promise kept.",
+        success=_("Marked done: a promise kept."),
     )
 
 
@@ -221,7 +222,7 @@ def follow_up_reschedule_view(request, pk: int):
         call=lambda data: follow_up_reschedule(
             actor=request.user, follow_up=follow_up, due_at=data["due_at"], note=data["note"]
         ),
-        success="Follow-up moved. The reminder will come before the new time.",
+        success=_("Follow-up moved. The reminder will come before the new time."),
     )
 
 
@@ -235,7 +236,7 @@ def follow_up_cancel_view(request, pk: int):
         CancelForm(request.POST or None),
         action="cancel",
         call=lambda data: follow_up_cancel(actor=request.user, follow_up=follow_up, note=data["note"]),
-        success="Follow-up cancelled.",
+        success=_("Follow-up cancelled."),
     )
 
 
@@ -267,7 +268,7 @@ def client_summary_view(request, case_pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Summary on its way to {case.client.email}.")
+            messages.success(request, _("Summary on its way to %(email)s.") % {"email": case.client.email})
             return redirect(case)
     return render(
         request, "interactions/client_summary.html", {"case": case, "form": form}, status=422 if form.errors else 200
@@ -301,5 +302,14 @@ def interactions_export(request, case_pk: int):
         )
         for interaction in interactions.iterator(chunk_size=CHUNK_SIZE)
     )
-    header = ["id", "when", "channel", "direction", "client's mood", "summary", "logged by", "corrects entry"]
+    header = [
+        _("id"),
+        _("when"),
+        _("channel"),
+        _("direction"),
+        _("client's mood"),
+        _("summary"),
+        _("logged by"),
+        _("corrects entry"),
+    ]
     return csv_response(f"case-{case.pk}-interactions.csv", header, rows)

@@ -1,32 +1,39 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import EscalationDecision, EscalationReason
 
 
 class QueueFilterForm(forms.Form):
-    reason = forms.ChoiceField(label="Reason", required=False, choices=[("", "Any reason"), *EscalationReason.choices])
-    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
-    overdue = forms.BooleanField(label="Only past the response target", required=False)
+    reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", _("Any reason")), *EscalationReason.choices]
+    )
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    overdue = forms.BooleanField(label=_("Only past the response target"), required=False)
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "All my teams"), *[(t.pk, t.name) for t in teams]]
+        self.fields["team"].choices = [("", _("All my teams")), *[(t.pk, t.name) for t in teams]]
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="Decision", choices=EscalationDecision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label=_("Decision"), choices=EscalationDecision.choices, widget=forms.RadioSelect)
     new_owner = forms.TypedChoiceField(
-        label="Reassign to", required=False, coerce=int, empty_value=None, help_text="Only for a reassignment."
+        label=_("Reassign to"), required=False, coerce=int, empty_value=None, help_text=_("Only for a reassignment.")
     )
     concession = forms.TypedChoiceField(
-        label="Concession", required=False, coerce=int, empty_value=None, help_text="Only to approve or refuse one."
+        label=_("Concession"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Only to approve or refuse one."),
     )
     note = forms.CharField(
-        label="Note or guidance for the agent",
+        label=_("Note or guidance for the agent"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed when you hand the case back or refuse a concession.",
+        help_text=_("Needed when you hand the case back or refuse a concession."),
     )
 
     def __init__(self, *args, agents=(), concessions=(), **kwargs):
@@ -34,7 +41,13 @@ class DecisionForm(forms.Form):
         self.agents = {a.pk: a for a in agents}
         self.concessions = {c.pk: c for c in concessions}
         self.fields["new_owner"].choices = [("", "-"), *[(a.pk, str(a)) for a in agents]]
-        self.fields["concession"].choices = [("", "-"), *[(c.pk, f"{c} ({c.note or 'no note'})") for c in concessions]]
+        self.fields["concession"].choices = [
+            ("", "-"),
+            *[
+                (c.pk, _("%(concession)s (%(note)s)") % {"concession": c, "note": c.note or _("no note")})
+                for c in concessions
+            ],
+        ]
         if len(concessions) == 1:
             self.fields["concession"].initial = concessions[0].pk
 
@@ -42,8 +55,8 @@ class DecisionForm(forms.Form):
         data = super().clean()
         decision = data.get("decision")
         if decision == EscalationDecision.REASSIGN and not data.get("new_owner"):
-            self.add_error("new_owner", "Choose the agent who takes the case.")
+            self.add_error("new_owner", _("Choose the agent who takes the case."))
         concession_decisions = (EscalationDecision.CONCESSION_APPROVED, EscalationDecision.CONCESSION_REFUSED)
         if decision in concession_decisions and not data.get("concession"):
-            self.add_error("concession", "Choose the concession to decide.")
+            self.add_error("concession", _("Choose the concession to decide."))
         return data

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casebook.accounts.selectors import staff_of_team, team_settings, teams_for_user
@@ -100,10 +101,10 @@ def decide(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Decision recorded; the agent has been told.")
+            messages.success(request, _("Decision recorded; the agent has been told."))
             return redirect("escalations:queue")
     escalation.refresh_from_db()
     # "Already decided by ..." shows even though the page then has no form any more.
-    for error in form.non_field_errors() or ["No decision was recorded: see the form below."]:
+    for error in form.non_field_errors() or [_("No decision was recorded: see the form below.")]:
         messages.error(request, error)
     return _review_page(request, escalation, form=form, status=422)

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from casebook.forms import RequestKeyForm, phrasing_checked
 from clients.models import RootCause, Temperament
@@ -15,7 +16,7 @@ def _datetime_widget():
 
 
 class ChoosePlaybookForm(forms.Form):
-    playbook = forms.TypedChoiceField(coerce=int, label="Playbook")
+    playbook = forms.TypedChoiceField(coerce=int, label=_("Playbook"))
 
     def __init__(self, *args, playbooks=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,16 +25,16 @@ class ChoosePlaybookForm(forms.Form):
 
 class PinpointForm(forms.Form):
     problem = forms.CharField(
-        label="The problem, in the client's words",
+        label=_("The problem, in the client's words"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
-    root_cause = forms.ChoiceField(label="Root cause", choices=RootCause.choices)
+    root_cause = forms.ChoiceField(label=_("Root cause"), choices=RootCause.choices)
 
 
 class CommonGroundForm(forms.Form):
     points = forms.CharField(
-        label="Points we agree on (one per line)", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=_("Points we agree on (one per line)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
 
     def outcome(self) -> dict:
@@ -45,7 +46,7 @@ class BrainstormForm(forms.Form):
 
 
 class CompromiseForm(forms.Form):
-    option_id = forms.TypedChoiceField(coerce=int, label="Chosen option")
+    option_id = forms.TypedChoiceField(coerce=int, label=_("Chosen option"))
 
     def __init__(self, *args, options=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,10 +55,10 @@ class CompromiseForm(forms.Form):
 
 class DocumentForm(forms.Form):
     summary = forms.CharField(
-        label="Case summary",
+        label=_("Case summary"),
         widget=forms.Textarea(attrs={"rows": 7}),
         max_length=20000,
-        help_text="Built from the record: check and adapt it before saving.",
+        help_text=_("Built from the record: check and adapt it before saving."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -67,17 +68,17 @@ class DocumentForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     follow_up_kind = forms.ChoiceField(
-        label="Kind of follow-up",
+        label=_("Kind of follow-up"),
         choices=[(kind.value, kind.label) for kind in FOLLOW_UP_STEP_KINDS],
-        help_text="It becomes a follow-up on the case: the owner is reminded before it is due.",
+        help_text=_("It becomes a follow-up on the case: the owner is reminded before it is due."),
     )
     next_step = forms.CharField(
-        label="What happens next",
+        label=_("What happens next"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        help_text="For “Email the client”, this is the email they receive at that time.",
+        help_text=_("For “Email the client”, this is the email they receive at that time."),
     )
-    due_at = forms.DateTimeField(label="When", widget=_datetime_widget())
+    due_at = forms.DateTimeField(label=_("When"), widget=_datetime_widget())
 
 
 STEP_FORMS = {
@@ -106,29 +107,33 @@ def step_outcome(form) -> dict:
 
 
 class SkipForm(forms.Form):
-    reason = forms.CharField(label="Why skip this step?", max_length=2000)
+    reason = forms.CharField(label=_("Why skip this step?"), max_length=2000)
 
 
 class OptionForm(RequestKeyForm):
-    description = forms.CharField(label="Option", max_length=2000)
-    estimated_cost = forms.DecimalField(label="Estimated cost to us", required=False, min_value=0, decimal_places=2)
-    currency = forms.CharField(max_length=3, initial="EUR")
-    proposed_by = forms.ChoiceField(label="Proposed by", choices=ProposedBy.choices)
+    description = forms.CharField(label=_("Option"), max_length=2000)
+    estimated_cost = forms.DecimalField(label=_("Estimated cost to us"), required=False, min_value=0, decimal_places=2)
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
+    proposed_by = forms.ChoiceField(label=_("Proposed by"), choices=ProposedBy.choices)
 
 
 class ConcessionForm(RequestKeyForm):
-    kind = forms.ChoiceField(label="Concession", choices=ConcessionKind.choices)
+    kind = forms.ChoiceField(label=_("Concession"), choices=ConcessionKind.choices)
     value = forms.DecimalField(
-        required=False, min_value=0, decimal_places=2, help_text="Amount, or number of hours for free hours."
+        label=_("Value"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text=_("Amount, or number of hours for free hours."),
     )
-    currency = forms.CharField(max_length=3, initial="EUR", required=False)
-    note = forms.CharField(max_length=2000, required=False)
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR", required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
 class FaultForm(forms.Form):
-    at_fault = forms.ChoiceField(label="Were we at fault?", choices=AtFault.choices)
-    apology_given_at = forms.DateTimeField(label="Apology given at", required=False, widget=_datetime_widget())
-    note = forms.CharField(max_length=2000, required=False)
+    at_fault = forms.ChoiceField(label=_("Were we at fault?"), choices=AtFault.choices)
+    apology_given_at = forms.DateTimeField(label=_("Apology given at"), required=False, widget=_datetime_widget())
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,8 +142,8 @@ class FaultForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("refuse", "Refuse")])
-    note = forms.CharField(max_length=2000, required=False, label="Note for the agent")
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    note = forms.CharField(max_length=2000, required=False, label=_("Note for the agent"))
 
 
 def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dict | None = None) -> dict:
@@ -168,23 +173,24 @@ def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dic
 
 
 class PlaybookForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     temperaments = forms.MultipleChoiceField(
+        label=_("Temperaments"),
         choices=Temperament.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="“Not known yet” makes it the general playbook.",
+        help_text=_("“Not known yet” makes it the general playbook."),
     )
 
 
 class StepEditForm(forms.Form):
-    kind = forms.ChoiceField(choices=StepKind.choices)
-    title = forms.CharField(max_length=200)
-    guidance = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=StepKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    guidance = forms.CharField(label=_("Guidance"), widget=forms.Textarea(attrs={"rows": 3}))
     phrasings = forms.CharField(
-        label="Suggested phrasings (one per line)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Suggested phrasings (one per line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     avoid = forms.CharField(
-        label="Things to avoid (one per line)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Things to avoid (one per line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 
@@ -208,10 +214,11 @@ class LimitsForm(forms.Form):
         for kind, label in ConcessionKind.choices:
             if kind == ConcessionKind.APOLOGY:
                 continue
-            unit = "hours" if kind == ConcessionKind.FREE_HOURS else "amount"
-            self.fields[kind] = forms.DecimalField(
-                label=f"{label}: most an agent may give ({unit})", required=False, min_value=0, decimal_places=2
-            )
+            if kind == ConcessionKind.FREE_HOURS:
+                field_label = _("%(kind)s: most an agent may give (hours)") % {"kind": label}
+            else:
+                field_label = _("%(kind)s: most an agent may give (amount)") % {"kind": label}
+            self.fields[kind] = forms.DecimalField(label=field_label, required=False, min_value=0, decimal_places=2)
             if limits and kind in limits:
                 self.initial[kind] = limits[kind].max_value
 
@@ -220,28 +227,31 @@ class SavedReplyForm(forms.ModelForm):
     class Meta:
         model = SavedReply
         fields = ["team", "title", "body", "temperament", "step_kind"]
-        help_texts = {"body": "Placeholders: {client_name}, {agent_name}, {case_title}, {next_step}."}
+        help_texts = {"body": _("Placeholders: {client_name}, {agent_name}, {case_title}, {next_step}.")}
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
-        self.fields["temperament"].label = "Temperament (optional)"
-        self.fields["step_kind"].label = "Step (optional)"
+        self.fields["temperament"].label = _("Temperament (optional)")
+        self.fields["step_kind"].label = _("Step (optional)")
 
 
 class CaseReviewForm(forms.Form):
     """What the agent learned from a case, asked for when it is closed."""
 
-    what_worked = forms.CharField(label="What worked", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    what_worked = forms.CharField(label=_("What worked"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     what_to_change = forms.CharField(
-        label="What you would do differently", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What you would do differently"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     new_temperament = forms.ChoiceField(
-        label="Did the client's temperament turn out differently?",
+        label=_("Did the client's temperament turn out differently?"),
         required=False,
-        choices=[("", "No, it stayed as recorded")] + [(t.value, f"Yes: {t.label}") for t in Temperament],
+        choices=[("", _("No, it stayed as recorded"))] + [(t.value, f"Yes: {t.label}") for t in Temperament],
     )
     update_client = forms.BooleanField(
-        label="Also update the client's profile with this temperament", required=False, initial=True
+        label=_("Also update the client's profile with this temperament"), required=False, initial=True
     )

@@ -3,17 +3,18 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Temperament
 
 
 class StepKind(models.TextChoices):
-    PINPOINT = "pinpoint", "Pinpoint the problem"
-    COMMON_GROUND = "common_ground", "Find common ground"
-    BRAINSTORM = "brainstorm", "Brainstorm solutions"
-    COMPROMISE = "compromise", "Compromise fairly"
-    DOCUMENT = "document", "Document everything"
-    FOLLOW_UP = "follow_up", "Next step and follow-up"
+    PINPOINT = "pinpoint", _("Pinpoint the problem")
+    COMMON_GROUND = "common_ground", _("Find common ground")
+    BRAINSTORM = "brainstorm", _("Brainstorm solutions")
+    COMPROMISE = "compromise", _("Compromise fairly")
+    DOCUMENT = "document", _("Document everything")
+    FOLLOW_UP = "follow_up", _("Next step and follow-up")
 
 
 # The general playbook suits clients whose temperament is not known yet.
@@ -27,14 +28,25 @@ class Playbook(models.Model):
     (`based_on` points at the built-in), and from then on the team's copy is used.
     """
 
-    name = models.CharField(max_length=120)
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="playbooks")
+    name = models.CharField(_("name"), max_length=120)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="playbooks",
+    )
     # Temperament values (clients.models.Temperament); "unknown" marks the general one.
-    temperaments = models.JSONField(default=list)
-    based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies")
+    temperaments = models.JSONField(_("temperaments"), default=list)
+    based_on = models.ForeignKey(
+        "self", verbose_name=_("based on"), on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
         ordering = ["name", "id"]
         permissions = [("edit_playbook", "Can edit the team's playbooks, concession limits and saved replies")]
         constraints = [
@@ -75,8 +87,8 @@ class Step(models.Model):
     title = models.CharField(max_length=200)
     guidance = models.TextField()
     # One phrase per line.
-    phrasings = models.TextField("suggested phrasings", blank=True)
-    avoid = models.TextField("things to avoid", blank=True)
+    phrasings = models.TextField(_("suggested phrasings"), blank=True)
+    avoid = models.TextField(_("things to avoid"), blank=True)
 
     class Meta:
         ordering = ["version", "position"]
@@ -107,8 +119,8 @@ class CasePlaybook(models.Model):
 
 
 class StepStatus(models.TextChoices):
-    DONE = "done", "Done"
-    SKIPPED = "skipped", "Skipped"
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
 
 
 class StepRecord(models.Model):
@@ -138,8 +150,8 @@ class StepRecord(models.Model):
 
 
 class ProposedBy(models.TextChoices):
-    CLIENT = "client", "The client"
-    STAFF = "staff", "Us"
+    CLIENT = "client", _("The client")
+    STAFF = "staff", _("Us")
 
 
 class SolutionOption(models.Model):
@@ -166,11 +178,11 @@ class SolutionOption(models.Model):
 
 
 class ConcessionKind(models.TextChoices):
-    APOLOGY = "apology", "Apology"
-    DISCOUNT = "discount", "Discount"
-    FREE_HOURS = "free_hours", "Free hours of service"
-    REFUND = "refund", "Refund"
-    OTHER = "other", "Other"
+    APOLOGY = "apology", _("Apology")
+    DISCOUNT = "discount", _("Discount")
+    FREE_HOURS = "free_hours", _("Free hours of service")
+    REFUND = "refund", _("Refund")
+    OTHER = "other", _("Other")
 
 
 # Kinds measured in money (value + currency); free hours are a number of hours.
@@ -178,10 +190,10 @@ MONEY_KINDS = [ConcessionKind.DISCOUNT, ConcessionKind.REFUND, ConcessionKind.OT
 
 
 class ConcessionStatus(models.TextChoices):
-    GRANTED = "granted", "Granted"
-    PENDING = "pending", "Waiting for a manager"
-    APPROVED = "approved", "Approved by a manager"
-    REFUSED = "refused", "Refused by a manager"
+    GRANTED = "granted", _("Granted")
+    PENDING = "pending", _("Waiting for a manager")
+    APPROVED = "approved", _("Approved by a manager")
+    REFUSED = "refused", _("Refused by a manager")
 
 
 class Concession(models.Model):
@@ -226,13 +238,17 @@ class Concession(models.Model):
 class ConcessionLimit(models.Model):
     """The most an agent may concede of one kind without a manager. No row: no cap."""
 
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="concession_limits")
-    kind = models.CharField(max_length=20, choices=ConcessionKind.choices)
-    max_value = models.DecimalField(max_digits=10, decimal_places=2)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="concession_limits"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ConcessionKind.choices)
+    max_value = models.DecimalField(_("most an agent may give"), max_digits=10, decimal_places=2)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("concession limit")
+        verbose_name_plural = _("concession limits")
         ordering = ["team", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["team", "kind"], name="concessionlimit_one_per_kind"),
@@ -244,9 +260,9 @@ class ConcessionLimit(models.Model):
 
 
 class AtFault(models.TextChoices):
-    YES = "yes", "Yes"
-    PARTLY = "partly", "Partly"
-    NO = "no", "No"
+    YES = "yes", _("Yes")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
 
 
 class FaultRecord(models.Model):
@@ -266,17 +282,23 @@ class FaultRecord(models.Model):
 class SavedReply(models.Model):
     """A reply template a team's managers keep; placeholders are filled for the case."""
 
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="saved_replies")
-    title = models.CharField(max_length=120)
-    body = models.TextField()
-    temperament = models.CharField(max_length=20, choices=Temperament.choices, blank=True)
-    step_kind = models.CharField(max_length=20, choices=StepKind.choices, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        related_name="saved_replies",
+    )
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("body"))
+    temperament = models.CharField(_("temperament"), max_length=20, choices=Temperament.choices, blank=True)
+    step_kind = models.CharField(_("step"), max_length=20, choices=StepKind.choices, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("saved reply")
         ordering = ["title", "id"]
-        verbose_name_plural = "saved replies"
+        verbose_name_plural = _("saved replies")
 
     def __str__(self) -> str:
         return self.title

@@ -3,6 +3,7 @@
 from django.core.cache import cache
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
@@ -206,19 +207,20 @@ def render_saved_reply(reply: SavedReply, *, case: Case, agent: User, next_step:
 def summary_draft(*, case: Case, steps: list[Step], options, concessions, fault) -> str:
     """A case summary built from the record, for the agent to edit before saving."""
     outcomes = {step.kind: step.record.outcome for step in steps if step.record and step.record.status == "done"}
-    lines = [f"Problem: {outcomes.get(StepKind.PINPOINT, {}).get('problem') or case.problem_statement or '-'}"]
+    problem = outcomes.get(StepKind.PINPOINT, {}).get("problem") or case.problem_statement or "-"
+    lines = [_("Problem: %(problem)s") % {"problem": problem}]
     points = outcomes.get(StepKind.COMMON_GROUND, {}).get("points", [])
     if points:
-        lines.append("We agree that: " + "; ".join(points) + ".")
+        lines.append(_("We agree that: %(points)s.") % {"points": "; ".join(points)})
     chosen = outcomes.get(StepKind.COMPROMISE, {}).get("option")
     if chosen:
-        lines.append(f"Agreed solution: {chosen}")
+        lines.append(_("Agreed solution: %(solution)s") % {"solution": chosen})
     given = [str(c) for c in concessions if c.status != "refused"]
     if given:
-        lines.append("Concessions: " + ", ".join(given) + ".")
+        lines.append(_("Concessions: %(concessions)s.") % {"concessions": ", ".join(given)})
     if fault is not None and fault.apology_given_at:
-        lines.append("We apologised for our part in this.")
-    lines.append("Next step: to be confirmed with the client.")
+        lines.append(_("We apologised for our part in this."))
+    lines.append(_("Next step: to be confirmed with the client."))
     return "\n".join(lines)
 
 

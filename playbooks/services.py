@@ -7,6 +7,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import is_manager
@@ -52,12 +53,12 @@ def _is_member(user: User, team_id: int) -> bool:
 
 def _require_member(user: User, case: Case) -> None:
     if not _is_member(user, case.team_id):
-        raise ValidationError("You can only work on cases of your own teams.")
+        raise ValidationError(_("You can only work on cases of your own teams."))
 
 
 def _require_manager_of(user: User, team: Team) -> None:
     if not (is_manager(user) and user.has_perm("playbooks.edit_playbook") and _is_member(user, team.pk)):
-        raise ValidationError("Only a manager of this team can do that.")
+        raise ValidationError(_("Only a manager of this team can do that."))
 
 
 # --- A case's playbook ---------------------------------------------------------------
@@ -65,7 +66,7 @@ def _require_manager_of(user: User, team: Team) -> None:
 
 def _pin(case: Case, version: PlaybookVersion, actor: User | None) -> CasePlaybook:
     now = timezone.now()
-    pinned, _ = CasePlaybook.objects.update_or_create(
+    pinned, _created = CasePlaybook.objects.update_or_create(
         case=case, defaults={"version": version, "chosen_by": actor, "chosen_at": now}
     )
     case_event_record(
@@ -98,10 +99,10 @@ def case_playbook_choose(*, actor: User, case: Case, playbook: Playbook) -> Case
     """Follow another playbook on this case (its latest version); only before any step is done."""
     _require_member(actor, case)
     if playbook.team_id not in (None, case.team_id):
-        raise ValidationError({"playbook": "That playbook belongs to another team."})
+        raise ValidationError({"playbook": _("That playbook belongs to another team.")})
     pinned = CasePlaybook.objects.select_for_update().filter(case=case).first()
     if pinned is not None and pinned.records.exists():
-        raise ValidationError({"playbook": "Work on this playbook has started: it can no longer be switched."})
+        raise ValidationError({"playbook": _("Work on this playbook has started: it can no longer be switched.")})
     return _pin(case, latest_version(playbook), actor)
 
 
@@ -112,15 +113,15 @@ def current_step(pinned: CasePlaybook) -> Step | None:
 
 def _require_current(pinned: CasePlaybook, step: Step) -> None:
     if step.version_id != pinned.version_id:
-        raise ValidationError("That step belongs to another playbook than the one this case follows.")
+        raise ValidationError(_("That step belongs to another playbook than the one this case follows."))
     if pinned.records.filter(step=step).exists():
         # Most often the same form sent twice: say so rather than talk about the order.
-        raise ValidationError(f"“{step.title}” is already done.")
+        raise ValidationError(_("“%(step)s” is already done.") % {"step": step.title})
     now_step = current_step(pinned)
     if now_step is None:
-        raise ValidationError("Every step of this playbook is already done.")
+        raise ValidationError(_("Every step of this playbook is already done."))
     if now_step.pk != step.pk:
-        raise ValidationError(f"Steps go in order: finish or skip “{now_step.title}” first.")
+        raise ValidationError(_("Steps go in order: finish or skip “%(step)s” first.") % {"step": now_step.title})
 
 
 # What the playbook's last step can promise (a satisfaction check is scheduled on resolving).
@@ -135,9 +136,9 @@ def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> 
         root_cause = outcome.get("root_cause") or ""
         errors = {}
         if not problem:
-            errors["problem"] = "Write the problem in the client's own terms."
+            errors["problem"] = _("Write the problem in the client's own terms.")
         if root_cause not in RootCause.values:
-            errors["root_cause"] = "Pick the root cause (or “Not known yet”)."
+            errors["root_cause"] = _("Pick the root cause (or “Not known yet”).")
         if errors:
             raise ValidationError(errors)
         case_update(actor=actor, case=case, problem_statement=problem, root_cause=root_cause)
@@ -145,23 +146,23 @@ def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> 
     if kind == StepKind.COMMON_GROUND:
         points = [point.strip() for point in outcome.get("points", []) if point.strip()]
         if not points:
-            raise ValidationError({"points": "Write at least one point you both agree on."})
+            raise ValidationError({"points": _("Write at least one point you both agree on.")})
         return {"points": points}
     if kind == StepKind.BRAINSTORM:
         options = list(case.solution_options.values_list("description", flat=True))
         if not options:
-            raise ValidationError("Add at least one solution option before finishing this step.")
+            raise ValidationError(_("Add at least one solution option before finishing this step."))
         return {"options": options}
     if kind == StepKind.COMPROMISE:
         option = case.solution_options.filter(pk=outcome.get("option_id") or 0).first()
         if option is None:
-            raise ValidationError({"option": "Choose one of the options found together."})
+            raise ValidationError({"option": _("Choose one of the options found together.")})
         concessions = [str(c) for c in case.concessions.exclude(status=ConcessionStatus.REFUSED)]
         return {"option_id": option.pk, "option": option.description, "concessions": concessions}
     if kind == StepKind.DOCUMENT:
         summary = (outcome.get("summary") or "").strip()
         if not summary:
-            raise ValidationError({"summary": "Write the summary of what was agreed."})
+            raise ValidationError({"summary": _("Write the summary of what was agreed.")})
         return {"summary": summary}
     if kind == StepKind.FOLLOW_UP:
         next_step = (outcome.get("next_step") or "").strip()
@@ -169,13 +170,13 @@ def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> 
         follow_up_kind = outcome.get("follow_up_kind") or FollowUpKind.CALL_BACK
         errors = {}
         if not next_step:
-            errors["next_step"] = "Say what happens next."
+            errors["next_step"] = _("Say what happens next.")
         if not isinstance(due_at, datetime):
-            errors["due_at"] = "Say when it will happen."
+            errors["due_at"] = _("Say when it will happen.")
         elif due_at < timezone.now():
-            errors["due_at"] = "The next step must be in the future."
+            errors["due_at"] = _("The next step must be in the future.")
         if follow_up_kind not in FOLLOW_UP_STEP_KINDS:
-            errors["follow_up_kind"] = "Pick what kind of follow-up this is."
+            errors["follow_up_kind"] = _("Pick what kind of follow-up this is.")
         if errors:
             raise ValidationError(errors)
         # The promise becomes a follow-up: reminded before it is due, and kept track of.
@@ -230,7 +231,7 @@ def step_skip(*, actor: User, case: Case, step: Step, reason: str) -> StepRecord
     _require_member(actor, case)
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why this step is skipped."})
+        raise ValidationError({"reason": _("Say why this step is skipped.")})
     pinned = _locked_case_playbook(case, actor)
     _require_current(pinned, step)
     now = timezone.now()
@@ -297,7 +298,7 @@ def option_add(
         )
         return option
 
-    option, _ = create_once(SolutionOption.objects.filter(case=case), request_key, create)
+    option, _created = create_once(SolutionOption.objects.filter(case=case), request_key, create)
     return option
 
 
@@ -322,9 +323,9 @@ def concession_offer(
     _require_member(actor, case)
     errors = {}
     if kind != ConcessionKind.APOLOGY and value is None:
-        errors["value"] = "Give the value of the concession."
+        errors["value"] = _("Give the value of the concession.")
     if kind in MONEY_KINDS and value is not None and not currency:
-        errors["currency"] = "Give the currency."
+        errors["currency"] = _("Give the currency.")
     if errors:
         raise ValidationError(errors)
 
@@ -360,7 +361,7 @@ def concession_offer(
             )
         return concession
 
-    concession, _ = create_once(Concession.objects.filter(case=case), request_key, create)
+    concession, _created = create_once(Concession.objects.filter(case=case), request_key, create)
     return concession
 
 
@@ -370,10 +371,10 @@ def concession_decide(*, actor: User, concession: Concession, approve: bool, not
     concession = Concession.objects.select_for_update().select_related("case__team").get(pk=concession.pk)
     _require_manager_of(actor, concession.case.team)
     if concession.status != ConcessionStatus.PENDING:
-        raise ValidationError("This concession is not waiting for a decision.")
+        raise ValidationError(_("This concession is not waiting for a decision."))
     note = note.strip()
     if not approve and not note:
-        raise ValidationError({"note": "Tell the agent why it is refused."})
+        raise ValidationError({"note": _("Tell the agent why it is refused.")})
     concession.status = ConcessionStatus.APPROVED if approve else ConcessionStatus.REFUSED
     concession.decided_by = actor
     concession.decided_at = timezone.now()
@@ -404,7 +405,7 @@ def escalation_decide_concession(
         # Let clients say who decided it, before the concession is touched.
         return escalation_decide(actor=actor, escalation=locked, decision="", concession=concession)
     if concession.case_id != locked.case_id:
-        raise ValidationError({"concession": "That concession belongs to another case."})
+        raise ValidationError({"concession": _("That concession belongs to another case.")})
     concession_decide(actor=actor, concession=concession, approve=approve, note=note)
     decision = EscalationDecision.CONCESSION_APPROVED if approve else EscalationDecision.CONCESSION_REFUSED
     return escalation_decide(actor=actor, escalation=locked, decision=decision, note=note, concession=concession)
@@ -429,7 +430,7 @@ def escalation_decision_make(
     """
     if decision in CONCESSION_DECISIONS:
         if concession is None:
-            raise ValidationError({"concession": "Choose the concession to decide."})
+            raise ValidationError({"concession": _("Choose the concession to decide.")})
         return escalation_decide_concession(
             actor=actor,
             escalation=escalation,
@@ -447,7 +448,7 @@ def fault_record(
     """Record (or correct) whether we were at fault on the case and when we apologised."""
     _require_member(actor, case)
     if apology_given_at is not None and apology_given_at > timezone.now():
-        raise ValidationError({"apology_given_at": "An apology cannot be given in the future."})
+        raise ValidationError({"apology_given_at": _("An apology cannot be given in the future.")})
     record = FaultRecord.objects.filter(case=case).first() or FaultRecord(case=case)
     record.at_fault = at_fault
     record.apology_given_at = apology_given_at
@@ -488,11 +489,11 @@ def playbook_edit(
     """
     _require_manager_of(actor, team)
     if playbook.team_id not in (None, team.pk):
-        raise ValidationError("That playbook belongs to another team.")
+        raise ValidationError(_("That playbook belongs to another team."))
     if not steps:
-        raise ValidationError("A playbook needs at least one step.")
+        raise ValidationError(_("A playbook needs at least one step."))
     if playbook.is_builtin:
-        playbook, _ = Playbook.objects.get_or_create(
+        playbook, _created = Playbook.objects.get_or_create(
             team=team, based_on=playbook, defaults={"name": playbook.name, "temperaments": playbook.temperaments}
         )
     before = audit_snapshot(playbook)
@@ -546,7 +547,7 @@ def saved_reply_save(
     """Add a saved reply to a team's library, or change one."""
     _require_manager_of(actor, team)
     if reply is not None and reply.team_id != team.pk:
-        raise ValidationError("That reply belongs to another team.")
+        raise ValidationError(_("That reply belongs to another team."))
     reply = reply or SavedReply(team=team)
     before = audit_snapshot(reply)
     reply.title = title.strip()
@@ -584,7 +585,7 @@ def case_close_with_review(
     so the next case starts from the right playbook.
     """
     if case.status != CaseStatus.RESOLVED:
-        raise ValidationError("Only a resolved case can be closed with a review.")
+        raise ValidationError(_("Only a resolved case can be closed with a review."))
     review = CaseReview(
         case=case,
         what_worked=what_worked.strip(),
@@ -597,5 +598,7 @@ def case_close_with_review(
     review.save()
     if new_temperament and update_client and case.client.temperament != new_temperament:
         client_update(actor=actor, client=case.client, temperament=new_temperament)
-    case_change_status(actor=actor, case=case, status=CaseStatus.CLOSED, note="Closed with a lessons-learned review.")
+    case_change_status(
+        actor=actor, case=case, status=CaseStatus.CLOSED, note=_("Closed with a lessons-learned review.")
+    )
     return review

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casebook.accounts.roles import is_manager
@@ -53,7 +54,7 @@ def _back(case):
 
 
 def _failed(request, case, name: str, form):
-    messages.error(request, "Nothing was saved: see the playbook panel below.")
+    messages.error(request, _("Nothing was saved: see the playbook panel below."))
     return render_case_page(request, case, playbook_forms={name: form}, status=422)
 
 
@@ -86,7 +87,7 @@ def choose(request, case_pk: int):
         "choose",
         form,
         lambda data: services.case_playbook_choose(actor=request.user, case=case, playbook=available[data["playbook"]]),
-        "Playbook chosen.",
+        _("Playbook chosen."),
     )
 
 
@@ -95,7 +96,7 @@ def choose(request, case_pk: int):
 @require_POST
 def step_complete(request, case_pk: int, step_pk: int):
     case = get_case_for_user(request.user, case_pk)
-    _, version = case_playbook_version(case)
+    _pinned, version = case_playbook_version(case)
     step = get_step_of_case(version, step_pk)
     form = step_form(step.kind, request.POST, options=SolutionOption.objects.filter(case=case))
     return _run(
@@ -104,7 +105,7 @@ def step_complete(request, case_pk: int, step_pk: int):
         "step",
         form,
         lambda data: services.step_complete(actor=request.user, case=case, step=step, outcome=step_outcome(form)),
-        f"“{step.title}” done.",
+        _("“%(step)s” done.") % {"step": step.title},
     )
 
 
@@ -113,7 +114,7 @@ def step_complete(request, case_pk: int, step_pk: int):
 @require_POST
 def step_skip(request, case_pk: int, step_pk: int):
     case = get_case_for_user(request.user, case_pk)
-    _, version = case_playbook_version(case)
+    _pinned, version = case_playbook_version(case)
     step = get_step_of_case(version, step_pk)
     form = SkipForm(request.POST, prefix="skip")
     return _run(
@@ -122,7 +123,7 @@ def step_skip(request, case_pk: int, step_pk: int):
         "skip",
         form,
         lambda data: services.step_skip(actor=request.user, case=case, step=step, reason=data["reason"]),
-        f"“{step.title}” skipped.",
+        _("“%(step)s” skipped.") % {"step": step.title},
     )
 
 
@@ -138,7 +139,7 @@ def option_add(request, case_pk: int):
         "option",
         form,
         lambda data: services.option_add(actor=request.user, case=case, **data),
-        "Option added.",
+        _("Option added."),
     )
 
 
@@ -154,7 +155,7 @@ def concession_add(request, case_pk: int):
         "concession",
         form,
         lambda data: services.concession_offer(actor=request.user, case=case, **data),
-        "Concession recorded.",
+        _("Concession recorded."),
     )
 
 
@@ -175,7 +176,7 @@ def concession_decide(request, case_pk: int, pk: int):
         lambda data: services.concession_decide(
             actor=request.user, concession=concession, approve=data["decision"] == "approve", note=data["note"]
         ),
-        "Decision recorded.",
+        _("Decision recorded."),
     )
 
 
@@ -191,7 +192,7 @@ def fault_record(request, case_pk: int):
         "fault",
         form,
         lambda data: services.fault_record(actor=request.user, case=case, **data),
-        "Fault and apology recorded.",
+        _("Fault and apology recorded."),
     )
 
 
@@ -275,7 +276,10 @@ def playbook_edit(request, pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{edited} saved as a new version. Cases already under way keep theirs.")
+            messages.success(
+                request,
+                _("%(playbook)s saved as a new version. Cases already under way keep theirs.") % {"playbook": edited},
+            )
             return redirect("playbooks:list")
     has_errors = bool(form.errors or formset.total_error_count() or formset.non_form_errors())
     return render(
@@ -299,7 +303,7 @@ def limits_edit(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Concession limits of {team} saved.")
+            messages.success(request, _("Concession limits of %(team)s saved.") % {"team": team})
             return redirect("playbooks:list")
     return render(
         request, "playbooks/limits_form.html", {"form": form, "team": team}, status=422 if form.errors else 200
@@ -314,7 +318,7 @@ def reply_edit(request, pk: int | None = None):
     form = SavedReplyForm(request.POST or None, instance=reply, teams=teams)
     if request.method == "POST" and "delete" in request.POST and reply is not None:
         services.saved_reply_delete(actor=request.user, reply=reply)
-        messages.success(request, "Saved reply deleted.")
+        messages.success(request, _("Saved reply deleted."))
         return redirect("playbooks:list")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -331,7 +335,7 @@ def reply_edit(request, pk: int | None = None):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Saved reply saved.")
+            messages.success(request, _("Saved reply saved."))
             return redirect("playbooks:list")
     warnings = check_phrasing(form["body"].value() or "")
     return render(
@@ -354,7 +358,7 @@ def case_close_review(request, case_pk: int):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Case closed. Thank you for writing down what you learned.")
+            messages.success(request, _("Case closed. Thank you for writing down what you learned."))
             return redirect(case)
     return render(
         request, "playbooks/close_review.html", {"case": case, "form": form}, status=422 if form.errors else 200

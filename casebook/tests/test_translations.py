@@ -7,9 +7,8 @@ errors, month and day names) come from Django's English catalogs, pseudo-transla
 same way: Django ships real translations of those for every language it supports.
 
 A page rendered in "xx" must then show no word outside [[...]] except the user data of the
-fixture. `PAGES` lists the pages checked; phase B adds the rest of the app by adding URLs.
-`NOT_YET_TRANSLATED` lists the templates still holding text outside the i18n tags;
-phase B empties it.
+fixture. `PAGES` lists the pages checked (the whole <body>: navigation and dialogs too).
+Every template keeps its text inside the i18n tags (test_templates_keep_their_text_in_i18n_tags).
 """
 
 import contextlib
@@ -36,8 +35,15 @@ from casebook.accounts.services import notice_send
 from casebook.api.services import api_token_create
 from casebook.audit.services import audit_record, audit_snapshot
 from casebook.phrasing import check_phrasing
-from clients.models import Case, CaseStatus, Temperament
+from clients.models import Case, CaseStatus, EscalationReason, Priority, RootCause, Temperament
+from clients.services import case_escalate
 from clients.tests.factories import CaseFactory
+from interactions.models import Channel, Direction, FollowUpKind, Mood
+from interactions.services import follow_up_schedule, interaction_log
+from playbooks.defaults import install_defaults
+from playbooks.models import AtFault, Playbook, PlaybookVersion, Step
+from playbooks.services import fault_record
+from playbooks.tests.factories import complete_current
 
 PSEUDO = "xx"
 BRACKETED = re.compile(r"\[\[[^\[\]]*\]\]")
@@ -221,31 +227,68 @@ class Page:
     url_name: str
     as_user: str | None = "agent"  # None: an anonymous visitor
     args: object = None  # a function of the fixture giving the URL arguments
-    query: str = ""
+    query: object = ""  # or a function of the fixture
     ignore: set[str] = field(default_factory=set)
+    region: str | None = "body"  # None for a fragment (htmx), which has no <body>
+    path: str = ""  # instead of url_name, for an address that does not exist
+    status: int = 200
 
 
-# Phase B adds every other page here (clients, cases, playbooks, escalations, dashboard...).
 PAGES = [
     Page("login", as_user=None),
     Page("password_change"),
     Page("password_change_done"),
+    Page("dashboard", as_user="manager"),
+    Page("my_day"),
+    Page("clients:list"),
+    Page("clients:list", query="?q=nobody"),
+    Page("clients:detail", args=lambda f: [f.customer.pk]),
+    Page("clients:edit", args=lambda f: [f.customer.pk]),
+    Page("clients:open_case", args=lambda f: [f.customer.pk]),
+    Page("cases:list"),
+    Page("cases:list", query="?status=closed"),
+    # The case with a playbook under way, a contact, a follow-up and an escalation.
+    Page("cases:detail", args=lambda f: [f.open_case.pk]),
+    Page("cases:detail", as_user="manager", args=lambda f: [f.case.pk]),
+    Page("cases:file", args=lambda f: [f.open_case.pk]),
+    Page("cases:follow_up_reschedule", args=lambda f: [f.follow_up.pk]),
+    Page("playbooks:list", as_user="manager"),
+    Page("playbooks:edit", as_user="manager", args=lambda f: [f.playbook.pk], query=lambda f: f"?team={f.team.pk}"),
+    Page("playbooks:limits", as_user="manager", query=lambda f: f"?team={f.team.pk}"),
+    Page("escalations:queue", as_user="manager"),
+    Page("escalations:review", as_user="manager", args=lambda f: [f.escalation.pk]),
     # The snippets are the records' own text, cut where the words matched.
     Page("search", query="?q=oven", ignore={".search-snippet"}),
     Page("search", query="?q=nothingmatchesthis"),
+    # The "log a contact" dialog's fragments, fetched by htmx.
+    Page("quick_log:form", region=None),
+    Page("quick_log:clients", query="?q=gre", region=None),
+    Page("quick_log:cases", args=lambda f: [f.customer.pk], region=None),
     Page("accounts:profile", ignore={"#id_time_zone"}),
     Page("accounts:notices"),
     Page("accounts:team_settings", as_user="manager", args=lambda f: [f.team.pk], ignore={"#id_settings-time_zone"}),
     Page("cases:history", as_user="manager", args=lambda f: [f.case.pk]),
+    # Escalating changed the status: audit actions and field names read in the language too.
+    Page("cases:history", as_user="manager", args=lambda f: [f.open_case.pk]),
     Page("my_outcomes"),
     Page("team_outcomes", as_user="manager", args=lambda f: [f.agent.pk]),
     Page("root_causes", as_user="manager"),
+    Page("404", path="/no-such-page/", status=404),
 ]
+
+
+def _playbook_content() -> list[str]:
+    """The built-in playbooks' own text: content a team edits (and may write in its language)."""
+    values = [*Playbook.objects.values_list("name", flat=True)]
+    for step in Step.objects.all():
+        values += [step.title, *step.guidance.splitlines(), *step.phrasings.splitlines(), *step.avoid.splitlines()]
+    return [value.strip() for value in values if value.strip()]
 
 
 @pytest.fixture
 def translated_world(team, agent, manager, customer):
     """Data on every page above, and the strings of it that are shown as typed."""
+    install_defaults(Playbook, PlaybookVersion, Step)
     case = CaseFactory(
         client=customer,
         owner=agent,
@@ -262,15 +305,56 @@ def translated_world(team, agent, manager, customer):
     api_token_create(user=agent, name="Phone system")
     notice_send(user=agent, message="A promise is due soon.")
     team.closed_days.create(date=timezone.localdate(), reason="Company day")
+    # An open case half-way through its playbook, with a contact, a follow-up and an escalation.
+    open_case = CaseFactory(
+        client=customer, owner=agent, title="Boiler leaking", problem_statement="Water on the floor."
+    )
+    interaction_log(
+        actor=agent,
+        case=open_case,
+        channel=Channel.CALL,
+        direction=Direction.INBOUND,
+        mood=Mood.ANGRY,
+        summary="He was upset about the leak.",
+        duration_minutes=12,
+    )
+    for _step in range(3):  # pinpoint, common ground, brainstorm: the compromise step is next
+        complete_current(open_case, agent)
+    fault_record(actor=agent, case=open_case, at_fault=AtFault.PARTLY, apology_given_at=timezone.now())
+    follow_up = follow_up_schedule(
+        actor=agent,
+        case=open_case,
+        kind=FollowUpKind.CALL_BACK,
+        due_at=timezone.now() + timedelta(hours=2),
+        note="Call about the visit.",
+    )
+    escalation = case_escalate(
+        case=open_case, reason=EscalationReason.CANNOT_RESOLVE, note="He wants a refund.", actor=agent
+    )
     data = [
         customer.name,
+        customer.email,
+        customer.company,
         case.title,
         f"{case.title} ({customer.name})",
         "Oven visit missed",
-        "title",  # the changed field's name on the history page (phase B: its label)
+        "The oven engineer did not come.",
+        open_case.title,
+        f"{open_case.title} ({customer.name})",
+        "Water on the floor.",
+        "He was upset about the leak.",
+        "Call about the visit.",
+        "He wants a refund.",
+        # The playbook outcomes typed in by the agent (playbooks/tests/factories.py).
+        "The engineer missed two visits.",
+        "The visit was missed",
+        "The oven must work by Friday",
+        "Priority visit tomorrow",
+        "EUR",
         agent.username,
         agent.get_full_name(),
         manager.get_full_name(),
+        str(agent),
         str(manager),
         team.name,
         "Phone system",
@@ -279,25 +363,60 @@ def translated_world(team, agent, manager, customer):
         "Company day",
         "UTC",
         "Europe/Paris",
-        # Choice labels of the clients app, translated in phase B.
-        *[str(label) for label in Temperament.labels],
+        *_playbook_content(),
     ]
-    return SimpleNamespace(team=team, agent=agent, manager=manager, case=case, data=data)
+    return SimpleNamespace(
+        team=team,
+        agent=agent,
+        manager=manager,
+        customer=customer,
+        case=case,
+        open_case=open_case,
+        follow_up=follow_up,
+        escalation=escalation,
+        playbook=Playbook.objects.filter(team=None).first(),
+        data=data,
+    )
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda page: f"{page.url_name}{page.query}")
+@pytest.mark.parametrize(
+    "page", PAGES, ids=lambda page: f"{page.url_name}{page.query if isinstance(page.query, str) else ''}"
+)
 def test_page_text_is_translated(page, translated_world, in_pseudo_language, client):
-    # Only <main> for now: the navigation and footer of base.html are converted in phase B,
-    # which widens the region to the whole <body>.
     if page.as_user:
         client.force_login(getattr(translated_world, page.as_user))
     args = page.args(translated_world) if page.args else []
-    response = client.get(reverse(page.url_name, args=args) + page.query, HTTP_ACCEPT_LANGUAGE=PSEUDO)
-    assert response.status_code == 200
+    query = page.query(translated_world) if callable(page.query) else page.query
+    url = page.path or reverse(page.url_name, args=args) + query
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=PSEUDO)
+    assert response.status_code == page.status
     assert response["Content-Language"] == PSEUDO
     html = response.content.decode()
     assert "[[" in html
-    assert untranslated(html, data=translated_world.data, ignore=page.ignore) == []
+    if page.region == "body":
+        assert f'<html lang="{PSEUDO}"' in html
+    assert untranslated(html, data=translated_world.data, ignore=page.ignore, region=page.region) == [], url
+
+
+def test_presentation_filters_are_translated(in_pseudo_language):
+    from clients.templatetags.casebook import field_label, field_value, minutes_in_words
+
+    with translation.override(PSEUDO):
+        assert minutes_in_words(timedelta(minutes=5)) == "[[5 minutes]]"
+        assert minutes_in_words(timedelta(seconds=40)) == "[[1 minute]]"
+        assert field_label("problem_statement") == "[[problem statement]]"
+        # The timeline stored the label of the day; it is shown in the reader's language.
+        assert field_value("Communication breakdown", "root_cause") == "[[Communication breakdown]]"
+        assert field_value("Water on the floor.", "problem_statement") == "Water on the floor."
+
+
+def test_choice_labels_are_translated(in_pseudo_language):
+    """Temperaments, statuses, moods, channels...: shown translated, stored as their keys."""
+    choices = [Temperament, CaseStatus, Priority, RootCause, EscalationReason, Channel, Direction, Mood, FollowUpKind]
+    with translation.override(PSEUDO):
+        for choice in choices:
+            for label in choice.labels:
+                assert str(label).startswith("[["), (choice.__name__, label)
 
 
 def test_form_errors_are_translated(translated_world, in_pseudo_language, client):
@@ -415,60 +534,6 @@ def test_languages_come_from_the_environment():
 
 # --- Templates ------------------------------------------------------------------------
 
-# Templates that still hold text outside the i18n tags; phase B converts them and
-# empties this list.
-NOT_YET_TRANSLATED = {
-    "400.html",
-    "403.html",
-    "404.html",
-    "500.html",
-    "error_base.html",
-    "interactions/_quick_log_case.html",
-    "interactions/_quick_log_clients.html",
-    "interactions/_quick_log_dialog.html",
-    "interactions/_quick_log_form.html",
-    "interactions/quick_log_page.html",
-    "partials/_page_dialogs.html",
-    "base.html",
-    "clients/_case_badges.html",
-    "clients/_case_clock.html",
-    "clients/_case_status_panel.html",
-    "clients/_case_table.html",
-    "clients/_written_contact_banner.html",
-    "clients/case_detail.html",
-    "clients/case_form.html",
-    "clients/case_list.html",
-    "clients/client_detail.html",
-    "clients/client_form.html",
-    "clients/client_list.html",
-    "dashboard.html",
-    "escalations/queue.html",
-    "escalations/review.html",
-    "interactions/_follow_up_row.html",
-    "interactions/_follow_ups.html",
-    "interactions/_interaction.html",
-    "interactions/_log_form.html",
-    "interactions/_promises_kept.html",
-    "interactions/_wellbeing.html",
-    "interactions/client_summary.html",
-    "interactions/correct.html",
-    "interactions/follow_up_action.html",
-    "interactions/follow_up_form.html",
-    "interactions/my_day.html",
-    "interactions/rating.html",
-    "playbooks/_coaching.html",
-    "playbooks/_concessions.html",
-    "playbooks/_current_step.html",
-    "playbooks/_outcome.html",
-    "playbooks/_panel.html",
-    "playbooks/_reply_preview.html",
-    "playbooks/case_file.html",
-    "playbooks/close_review.html",
-    "playbooks/limits_form.html",
-    "playbooks/playbook_form.html",
-    "playbooks/playbook_list.html",
-    "playbooks/reply_form.html",
-}
 # Not Casebook's UI: drf-spectacular's page, whose text is Swagger UI's own.
 NOT_UI = {"drf_spectacular/swagger_ui.html"}
 
@@ -499,7 +564,4 @@ def test_templates_keep_their_text_in_i18n_tags():
         words = template_text_outside_tags((root / name).read_text(), html=name.endswith(".html"))
         if words:
             found[name] = words
-    new = {name: words for name, words in found.items() if name not in NOT_YET_TRANSLATED}
-    assert new == {}, "text outside {% translate %}/{% blocktranslate %}"
-    done = sorted(NOT_YET_TRANSLATED - set(found))
-    assert done == [], "converted: take these off NOT_YET_TRANSLATED"
+    assert found == {}, "text outside {% translate %}/{% blocktranslate %}"

@@ -1,10 +1,14 @@
 """Presentation helpers: labels and badge styles. Never business rules."""
 
 from django import forms, template
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import ngettext
 
-from clients.models import CaseStatus, Priority, Temperament
+from clients.models import Case, CaseStatus, Priority, Temperament
 
 register = template.Library()
 
@@ -67,13 +71,33 @@ def minutes_in_words(value) -> str:
     if value is None:
         return ""
     minutes = max(1, round(value.total_seconds() / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
 @register.filter
 def field_label(name: str) -> str:
-    """ "problem_statement" -> "Problem statement"."""
-    return name.replace("_", " ").capitalize()
+    """A case field's name as people read it: "problem_statement" -> "Problem statement", in
+    the reader's language (the field's verbose name)."""
+    try:
+        return capfirst(Case._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
+
+
+@register.filter
+def field_value(value: str, name: str) -> str:
+    """A case field's value as the timeline stored it (text): a choice's label, stored in the
+    words of the day, is shown in the reader's language; any other value as stored."""
+    try:
+        choices = Case._meta.get_field(name).choices
+    except FieldDoesNotExist:
+        return value
+    if not choices:
+        return value
+    with translation.override(None):  # the labels' source text, as the timeline stored them
+        by_source = {str(label): key for key, label in choices}
+    key = by_source.get(value)
+    return value if key is None else dict(choices)[key]
 
 
 # --- Form fields -----------------------------------------------------------------------

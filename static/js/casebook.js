@@ -196,14 +196,13 @@
   document.addEventListener("htmx:responseError", function (event) {
     if (!inDialog(event)) return;
     var status = event.detail.xhr.status;
-    showError(
-      status === 404
-        ? "That client or case is not in your teams (or no longer exists). Nothing was saved."
-        : "Something went wrong on our side and nothing was saved. What you typed is still here: please try again in a moment."
-    );
+    // The texts are rendered, translated, on the error box (_quick_log_dialog.html).
+    var texts = (byId("quick-log-error") || {}).dataset || {};
+    showError(status === 404 ? texts.notFound : texts.failed);
   });
   document.addEventListener("htmx:sendError", function (event) {
-    if (inDialog(event)) showError("Casebook could not be reached, so nothing was saved. Check your connection and try again.");
+    var box = byId("quick-log-error");
+    if (inDialog(event) && box) showError(box.dataset.offline);
   });
 
   // --- Confirmation before an irreversible action ---------------------------------------

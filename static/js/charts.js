@@ -1,5 +1,6 @@
 // Draws the dashboard's and the client page's charts from the numbers rendered by json_script.
-// The same numbers are in tables next to each chart, for those who prefer reading.
+// The same numbers are in tables next to each chart, for those who prefer reading. The
+// series names come from each canvas's data-label-* attributes, translated by the template.
 (function () {
   "use strict";
 
@@ -16,6 +17,11 @@
     }
   }
 
+  function label(canvasId, name) {
+    var canvas = document.getElementById(canvasId);
+    return (canvas && canvas.dataset[name]) || "";
+  }
+
   function bars(canvasId, labels, datasets, options) {
     draw(canvasId, { type: "bar", data: { labels: labels, datasets: datasets }, options: options });
   }
@@ -23,17 +29,17 @@
   var dashboard = readData("dashboard-data");
   if (dashboard) {
     bars("chart-weeks", dashboard.weeks.labels, [
-      { label: "Opened", data: dashboard.weeks.opened },
-      { label: "Resolved", data: dashboard.weeks.resolved }
+      { label: label("chart-weeks", "labelOpened"), data: dashboard.weeks.opened },
+      { label: label("chart-weeks", "labelResolved"), data: dashboard.weeks.resolved }
     ]);
-    bars("chart-ratings", dashboard.ratings.labels, [{ label: "Answers", data: dashboard.ratings.counts }]);
+    bars("chart-ratings", dashboard.ratings.labels, [{ label: label("chart-ratings", "labelAnswers"), data: dashboard.ratings.counts }]);
     [["chart-temperament", dashboard.temperament], ["chart-root-cause", dashboard.root_cause]].forEach(function (pair) {
       bars(pair[0], pair[1].labels, [
-        { label: "Median hours", data: pair[1].median },
-        { label: "90th percentile hours", data: pair[1].p90 }
+        { label: label(pair[0], "labelMedian"), data: pair[1].median },
+        { label: label(pair[0], "labelP90"), data: pair[1].p90 }
       ]);
     });
-    bars("chart-escalations", dashboard.escalations.labels, [{ label: "Escalations", data: dashboard.escalations.counts }], {
+    bars("chart-escalations", dashboard.escalations.labels, [{ label: label("chart-escalations", "labelEscalations"), data: dashboard.escalations.counts }], {
       indexAxis: "y"
     });
   }
@@ -42,7 +48,7 @@
   if (mood) {
     draw("chart-client-mood", {
       type: "line",
-      data: { labels: mood.labels, datasets: [{ label: "Mood (1 calm to 4 abusive)", data: mood.levels, stepped: true }] },
+      data: { labels: mood.labels, datasets: [{ label: label("chart-client-mood", "labelMood"), data: mood.levels, stepped: true }] },
       options: {
         scales: {
           y: {

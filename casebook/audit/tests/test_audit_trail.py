@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import capfirst
 
+from casebook.accounts.models import TeamSettings
 from casebook.accounts.services import (
     TEAM_SETTINGS_FIELDS,
     team_closed_day_add,
@@ -194,7 +197,10 @@ def test_managers_read_the_team_history_page_with_values_escaped(manager_client,
     url = reverse("accounts:team_settings_history", args=[team.pk])
     assert url in settings_page
     page = manager_client.get(url).content.decode()
-    assert "hostile_contacts_per_day" in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # Each changed field under its label, the way the settings form names it.
+    label = capfirst(TeamSettings._meta.get_field("hostile_contacts_per_day").verbose_name)
+    assert f"<dt>{escape(label)}</dt>" in page and "hostile_contacts_per_day" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
     assert str(manager) in page
 
