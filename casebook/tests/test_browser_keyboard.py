@@ -27,6 +27,12 @@ def log_in(page, username):
     page.get_by_label("Password").fill("pw")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    ready(page)
+
+
+def ready(page):
+    """Waits until the page's script has set up the shortcuts (it runs after the page is shown)."""
+    page.wait_for_selector("html[data-casebook-ready]", state="attached")
 
 
 def watch_navigation(page) -> list:
@@ -153,6 +159,7 @@ def test_shortcuts_and_their_help(browser_page, case, agent):
     page.keyboard.press("g")
     page.keyboard.press("c")
     page.wait_for_url("**/cases/")
+    ready(page)
     page.keyboard.press("/")
     expect(page.locator("#nav-search")).to_be_focused()
     page.keyboard.type("l")  # typing in a field is not a shortcut
@@ -189,6 +196,7 @@ def test_every_main_flow_with_the_keyboard_alone(browser_page, case, agent, mana
     keyboard.type("pw")
     keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My day")
+    ready(page)
 
     # Search, and open the case from the results.
     keyboard.press("/")
@@ -196,10 +204,12 @@ def test_every_main_flow_with_the_keyboard_alone(browser_page, case, agent, mana
     keyboard.type("Oven visit")
     keyboard.press("Enter")
     page.wait_for_url("**/search/**")
+    ready(page)
     tab_to(page, f'a[href="{case.get_absolute_url()}"]')
     assert_focus_ring(page)
     keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(case.title)
+    ready(page)
 
     # Log a contact through the dialog.
     keyboard.press("l")
@@ -227,6 +237,7 @@ def test_every_main_flow_with_the_keyboard_alone(browser_page, case, agent, mana
     assert_focus_ring(page)
     keyboard.press("Enter")
     expect(page.locator("#messages")).to_contain_text("done")
+    ready(page)
 
     # Schedule a follow-up: open the folded form, fill it, schedule.
     tab_to(page, "#follow-ups summary")
@@ -245,17 +256,21 @@ def test_every_main_flow_with_the_keyboard_alone(browser_page, case, agent, mana
     # A manager decides the escalation.
     page.context.clear_cookies()
     page.goto("/accounts/login/")
+    ready(page)
     keyboard.type("marcus")
     keyboard.press("Tab")
     keyboard.type("pw")
     keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Team dashboard")
+    ready(page)
     keyboard.press("g")
     keyboard.press("e")
     page.wait_for_url("**/escalations/")
+    ready(page)
     tab_to(page, f'a[href="/escalations/{escalation.pk}/"]')
     keyboard.press("Enter")
     page.wait_for_url(f"**/escalations/{escalation.pk}/")
+    ready(page)
     tab_to(page, "input[name=decision]")
     assert_focus_ring(page)
     keyboard.press("Space")

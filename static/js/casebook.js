@@ -318,4 +318,8 @@
     event.preventDefault();
     run(row);
   });
+
+  // Browser tests wait for this before pressing keys: the script runs at the end of the
+  // page, after the page's first elements are already visible.
+  document.documentElement.setAttribute("data-casebook-ready", "true");
 })();
