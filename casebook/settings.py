@@ -96,6 +96,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's renderer with the plain widgets written in Python (casebook/form_renderer.py).
+FORM_RENDERER = "casebook.form_renderer.FastWidgetRenderer"
 
 # --- Database ---------------------------------------------------------------
 DATABASES = {

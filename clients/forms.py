@@ -118,7 +118,11 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_of_user_teams(user)
+        owner = self.fields["owner"]
+        owner.queryset = staff_of_user_teams(user)
+        # Read the choices once, as a list: the template's loop would otherwise COUNT them
+        # first (len() of Django's choice iterator) and then read them.
+        owner.choices = list(iter(owner.choices))
 
     def filters(self) -> dict:
         """The selector's keyword arguments. A value that does not validate is left out

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from casebook.choices import ChoiceLabels
+
 
 class Temperament(models.TextChoices):
     UNKNOWN = "unknown", _("Not known yet")
@@ -46,7 +48,7 @@ class CaseStatus(models.TextChoices):
 OPEN_STATUSES = [CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED]
 
 
-class Client(models.Model):
+class Client(ChoiceLabels, models.Model):
     team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="clients")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
@@ -91,7 +93,7 @@ class Client(models.Model):
         return reverse("clients:detail", args=[self.pk])
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="cases")
     # Always the client's team (set by case_open); kept on the row so scoping needs no join.
     team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases")
@@ -187,7 +189,7 @@ MANUAL_ESCALATION_REASONS = [
 ]
 
 
-class Escalation(models.Model):
+class Escalation(ChoiceLabels, models.Model):
     """A request for a manager to look at a case: raised by a person or by a rule.
 
     A rule passes a `cause_key` (e.g. "concession:12") so that one cause escalates a case

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from casebook.choices import ChoiceLabels
 from clients.models import Temperament
 
 
@@ -80,7 +81,7 @@ class PlaybookVersion(models.Model):
         return f"{self.playbook} v{self.number}"
 
 
-class Step(models.Model):
+class Step(ChoiceLabels, models.Model):
     version = models.ForeignKey(PlaybookVersion, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=StepKind.choices)
@@ -123,7 +124,7 @@ class StepStatus(models.TextChoices):
     SKIPPED = "skipped", _("Skipped")
 
 
-class StepRecord(models.Model):
+class StepRecord(ChoiceLabels, models.Model):
     """What a step produced on a case: who finished (or skipped) it, when, and its outcome."""
 
     case_playbook = models.ForeignKey(CasePlaybook, on_delete=models.PROTECT, related_name="records")
@@ -154,7 +155,7 @@ class ProposedBy(models.TextChoices):
     STAFF = "staff", _("Us")
 
 
-class SolutionOption(models.Model):
+class SolutionOption(ChoiceLabels, models.Model):
     case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="solution_options")
     description = models.TextField()
     estimated_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -196,7 +197,7 @@ class ConcessionStatus(models.TextChoices):
     REFUSED = "refused", _("Refused by a manager")
 
 
-class Concession(models.Model):
+class Concession(ChoiceLabels, models.Model):
     case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="concessions")
     # The case's client, kept on the row: the client's earlier concessions are one query.
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="concessions")
@@ -235,7 +236,7 @@ class Concession(models.Model):
         return "hours" if self.kind == ConcessionKind.FREE_HOURS else self.currency
 
 
-class ConcessionLimit(models.Model):
+class ConcessionLimit(ChoiceLabels, models.Model):
     """The most an agent may concede of one kind without a manager. No row: no cap."""
 
     team = models.ForeignKey(
@@ -265,7 +266,7 @@ class AtFault(models.TextChoices):
     NO = "no", _("No")
 
 
-class FaultRecord(models.Model):
+class FaultRecord(ChoiceLabels, models.Model):
     """Whether the business was at fault on this case, and when it apologised."""
 
     case = models.OneToOneField("clients.Case", on_delete=models.PROTECT, related_name="fault_record")
@@ -279,7 +280,7 @@ class FaultRecord(models.Model):
         return f"At fault: {self.get_at_fault_display()} (case {self.case_id})"
 
 
-class SavedReply(models.Model):
+class SavedReply(ChoiceLabels, models.Model):
     """A reply template a team's managers keep; placeholders are filled for the case."""
 
     team = models.ForeignKey(
@@ -307,7 +308,7 @@ class SavedReply(models.Model):
         return reverse("playbooks:reply_edit", args=[self.pk])
 
 
-class CaseReview(models.Model):
+class CaseReview(ChoiceLabels, models.Model):
     """The short lessons-learned note written when a resolved case is closed.
 
     One per case: it is the outcome record the root-cause report and coaching read.
