@@ -47,7 +47,13 @@
       if (success) success.remove(); // said once, after the save it was about
       if (loaded) return;
       loaded = true;
-      window.htmx.ajax("GET", dialog.dataset.src, { target: "#quick-log-body", swap: "innerHTML" }).then(focusStart, function () {
+      var body = "#quick-log-body";
+      window.htmx.ajax("GET", dialog.dataset.src, { target: body, swap: "innerHTML" }).then(function () {
+        // htmx wires the new fields up only when it settles (a few ms later): do it now, so
+        // what is typed at once into the focused search box already searches.
+        window.htmx.process(document.querySelector(body));
+        focusStart();
+      }, function () {
         loaded = false;
       });
     });
