@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from casebook.admin_views import ReadOnlyAdmin
+
 from .models import BoundaryWarning, Case, CaseEvent, Client, Escalation
 
 
@@ -23,21 +25,12 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin):
     """Read-only: the timeline is append-only, and only services write it."""
 
     list_display = ["occurred_at", "case", "kind", "actor"]
     list_filter = ["kind"]
     list_select_related = ["case", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Escalation)

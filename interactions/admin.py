@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from casebook.admin_views import ReadOnlyAdmin, ViewOnlyAdmin
+
 from .models import Attachment, FollowUp, Interaction, OutgoingEmail, SatisfactionSurvey
 
 
@@ -21,7 +23,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ReadOnlyAdmin):
     """Read-only descriptions; the bytes leave only through the team-scoped download view."""
 
     list_display = ["original_name", "interaction", "content_type", "size", "uploaded_by", "uploaded_at"]
@@ -30,18 +32,9 @@ class AttachmentAdmin(admin.ModelAdmin):
     readonly_fields = ["interaction", "original_name", "size", "content_type", "sha256", "uploaded_by", "uploaded_at"]
     exclude = ["stored_name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ReadOnlyAdmin):
     """Read-only: interactions are append-only, here as everywhere."""
 
     inlines = [AttachmentInline]
@@ -52,18 +45,9 @@ class InteractionAdmin(admin.ModelAdmin):
     list_select_related = ["case", "client", "logged_by"]
     date_hierarchy = "occurred_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ViewOnlyAdmin):
     """Read-only: follow-ups change through their services, which record the timeline."""
 
     list_display = ["due_at", "case", "kind", "owner", "status"]
@@ -71,35 +55,17 @@ class FollowUpAdmin(admin.ModelAdmin):
     list_select_related = ["case", "owner"]
     search_fields = ["note", "case__title"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ViewOnlyAdmin):
     """The outbox, to look into delivery problems; rows change only through the outbox code."""
 
     list_display = ["created_at", "to_email", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status", "to_client"]
     search_fields = ["to_email", "subject", "cause_key"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SatisfactionSurvey)
-class SatisfactionSurveyAdmin(admin.ModelAdmin):
+class SatisfactionSurveyAdmin(ViewOnlyAdmin):
     list_display = ["sent_at", "case", "rating", "rated_at"]
     list_select_related = ["case"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

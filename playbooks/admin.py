@@ -3,6 +3,8 @@ a new version; progress and concessions change only through the services."""
 
 from django.contrib import admin
 
+from casebook.admin_views import ReadOnlyAdmin
+
 from .models import (
     CasePlaybook,
     CaseReview,
@@ -56,17 +58,8 @@ class ConcessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StepRecord, SolutionOption, FaultRecord, Step)
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ServiceWrittenAdmin(ReadOnlyAdmin):
     """Written by the services (and versions never change): shown, not edited, here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(ConcessionLimit)
@@ -74,6 +67,6 @@ admin.site.register(SavedReply)
 
 
 @admin.register(CaseReview)
-class CaseReviewAdmin(ReadOnlyAdmin):
+class CaseReviewAdmin(ServiceWrittenAdmin):
     list_display = ["case", "written_by", "written_at", "temperament_changed"]
     list_select_related = ["case", "written_by"]

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from casebook.admin_views import ViewOnlyAdmin
+
 from .models import ApiToken, IdempotencyKey
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ViewOnlyAdmin):
     """Tokens are created by their users (or `manage.py api_token`); the admin can only look and revoke."""
 
     list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
@@ -13,21 +15,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ["user", "name", "prefix", "created_at", "last_used_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ViewOnlyAdmin):
     list_display = ["key", "user", "response_status", "created_at", "expires_at"]
     list_select_related = ["user"]
     readonly_fields = ["user", "key", "fingerprint", "response_status", "response_body", "created_at", "expires_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
