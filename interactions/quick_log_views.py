@@ -27,7 +27,7 @@ from clients.views import case_panel_context, timeline_context
 from .forms import QuickLogForm
 from .services import interaction_log, interaction_log_on_new_case
 
-CONTACT_FIELDS = ("channel", "direction", "mood", "summary", "occurred_at", "duration_minutes")
+CONTACT_FIELDS = ("channel", "direction", "mood", "summary", "occurred_at", "duration_minutes", "attachments")
 
 
 def _pk(value) -> int | None:
@@ -120,7 +120,8 @@ def quick_log_save(request):
         # not an open case of this client is a field error below.
         get_case_for_user(request.user, case_pk)
     team = _team(request, request.POST.get("team"))
-    form = QuickLogForm(request.POST, open_cases=open_cases_of_client(request.user, client) if client else ())
+    open_cases = open_cases_of_client(request.user, client) if client else ()
+    form = QuickLogForm(request.POST, request.FILES, open_cases=open_cases)
     interaction = _save(request, form, client) if form.is_valid() else None
     if interaction is None:
         if not request.htmx:

@@ -196,6 +196,25 @@ def test_a_new_case_is_opened_and_the_contact_logged_on_it(agent_client, custome
     assert "Case opened and call logged on" in response.content.decode()
 
 
+def test_files_go_with_the_contact_and_a_refused_one_saves_nothing(agent_client, customer, case):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = SimpleUploadedFile("page.png", b"<html><script>alert(1)</script></html>", content_type="image/png")
+    data = save_data(client=customer.pk, case=case.pk, attachments=[page])
+    response = agent_client.post(reverse("quick_log:save"), data, headers=HTMX)
+    assert response.status_code == 422
+    assert Interaction.objects.count() == 0
+    assert "Called about the missed oven visit" in response.content.decode()  # the text comes back
+
+    from interactions.tests.test_attachments import PDF
+
+    pdf = SimpleUploadedFile("contract.pdf", PDF, content_type="application/pdf")
+    data = save_data(client=customer.pk, case=case.pk, attachments=[pdf])
+    assert agent_client.post(reverse("quick_log:save"), data, headers=HTMX).status_code == 200
+    (attachment,) = Interaction.objects.get().attachments.all()
+    assert attachment.original_name == "contract.pdf" and attachment.content_type == "application/pdf"
+
+
 def test_the_same_form_sent_twice_opens_one_case_and_logs_one_contact(agent_client, customer):
     data = save_data(client=customer.pk, case="new", new_case_title="Invoice sent twice")
     for _ in range(2):
