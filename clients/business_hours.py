@@ -10,7 +10,7 @@ The functions on `Calendar` are pure (no database); `calendar_for_team` reads a 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -49,13 +49,14 @@ class Calendar:
     def _windows(self, start: datetime, end: datetime | None = None):
         """The working windows (aware datetimes) from the day of `start` onwards, clipped."""
         day = start.astimezone(self._zone).date()
+        last = end.astimezone(self._zone).date() if end is not None else date.max
         # Ten years without a working day means a misconfigured calendar; stop rather than spin.
         for _ in range(3660):
-            if end is not None and datetime.combine(day, time.min, self._zone) >= end:
+            if day > last:
                 return
-            if self.is_working_day(day):
-                lo, hi = self._day_window(day)
-                lo, hi = max(lo, start), hi if end is None else min(hi, end)
+            window = _working_window(self, day)
+            if window is not None:
+                lo, hi = max(window[0], start), window[1] if end is None else min(window[1], end)
                 if hi > lo:
                     yield lo, hi
             day += timedelta(days=1)
@@ -67,7 +68,9 @@ class Calendar:
         pauses = sorted(pauses)
         total = timedelta(0)
         for lo, hi in self._windows(start, end):
-            total += hi - lo - _overlap(lo, hi, pauses)
+            total += hi - lo
+            if pauses:
+                total -= _overlap(lo, hi, pauses)
         return total
 
     def breach_at(self, start: datetime, hours: float, pauses: Iterable[Interval] = ()) -> datetime:
@@ -80,6 +83,16 @@ class Calendar:
                     return piece_lo + remaining
                 remaining -= piece_hi - piece_lo
         raise ValueError("The calendar has no working hours.")
+
+
+@lru_cache(maxsize=20_000)
+def _working_window(calendar: Calendar, day: date) -> Interval | None:
+    """The day's working hours, or None on a day off. Kept: a clock over a case opened a
+    year ago walks every day since, on every page that shows it, and the days do not change
+    (a change to the calendar is another Calendar, so another key)."""
+    if not calendar.is_working_day(day):
+        return None
+    return calendar._day_window(day)
 
 
 def _overlap(lo: datetime, hi: datetime, pauses: list[Interval]) -> timedelta:

@@ -123,11 +123,15 @@ class CaseFilterForm(forms.Form):
         # Read the choices once, as a list: the template's loop would otherwise COUNT them
         # first (len() of Django's choice iterator) and then read them.
         owner.choices = list(iter(owner.choices))
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
 
     def filters(self) -> dict:
         """The selector's keyword arguments. A value that does not validate is left out
         (and shown as an error on the form) rather than guessed at."""
         self.is_valid()
+        for name in self.errors:
+            self.fields[name].widget.attrs["class"] += " is-invalid"
         data = self.cleaned_data
         return {
             "status": data.get("status") or "",

@@ -2,7 +2,7 @@
 
 from django.apps import apps
 from django.db import models
-from django.utils.functional import Promise
+from django.utils import translation
 
 from casebook.choices import ChoiceLabels
 
@@ -25,7 +25,11 @@ def test_every_choice_reads_as_django_reads_it():
     assert checked > 40
 
 
-def test_labels_are_kept_lazy_so_each_request_gets_its_language():
+def test_labels_are_kept_per_language_so_each_request_gets_its_own():
     model, field = next(choice_fields())
-    model(**{field.attname: field.flatchoices[0][0]})._get_FIELD_display(field)
-    assert all(isinstance(label, Promise) for label in field._casebook_choice_labels.values())
+    row = model(**{field.attname: field.flatchoices[0][0]})
+    for language in ("en", "fr"):
+        with translation.override(language):
+            assert row._get_FIELD_display(field) == models.Model._get_FIELD_display(row, field)
+    assert {"en", "fr"} <= set(field._casebook_choice_labels)
+    assert all(isinstance(label, str) for label in field._casebook_choice_labels["fr"].values())

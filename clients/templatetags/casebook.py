@@ -2,12 +2,14 @@
 
 from django import forms, template
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import translation
+from django.template.base import token_kwargs
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
+from casebook.fragments import remember, render_pure
 from clients.models import Case, CaseStatus, Priority, Temperament
 
 register = template.Library()
@@ -60,16 +62,84 @@ def temperament_label(value: str) -> str:
 
 
 @register.simple_tag
-def mood_badge(interaction) -> str:
-    """The contact's mood as a badge. Written here rather than in a template of its own: the
-    client page shows twenty contacts, and an inclusion tag renders a template for each."""
-    style, symbol = _MOOD_STYLE.get(interaction.mood, ("text-bg-secondary", "●"))
-    return format_html(
-        '<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>',
-        style,
-        symbol,
-        interaction.get_mood_display(),
-    )
+def mood_badge(mood: str, label: str) -> str:
+    """The contact's mood as a badge: colour and shape, then the word."""
+    style, symbol = _MOOD_STYLE.get(mood, ("text-bg-secondary", "●"))
+    return format_html('<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>', style, symbol, label)
+
+
+@register.simple_tag
+def interaction_card(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> str:
+    """A contact as a card (interactions/_interaction.html), drawn from its plain values so
+    that the same card is drawn once per process (casebook/fragments.py): contacts never
+    change, and only what can (who corrected it, the logger's name, the case's title) is
+    among the values. `logged_by` is passed in so a list of cards costs no query per card;
+    the files are read only for a contact that has some (see Interaction.files)."""
+    values = {
+        "pk": interaction.pk,
+        "case_id": interaction.case_id,
+        "channel": interaction.get_channel_display(),
+        "direction": interaction.get_direction_display(),
+        "mood": interaction.mood,
+        "mood_label": interaction.get_mood_display(),
+        "duration_minutes": interaction.duration_minutes,
+        "occurred_at": interaction.occurred_at,
+        "logged_at": interaction.logged_at,
+        "summary": interaction.summary,
+        "logged_by": str(logged_by),
+        "corrects_id": interaction.corrects_id,
+        "corrected_by": tuple(row.pk for row in getattr(interaction, "corrected_by", ())),
+        "files": tuple((f.pk, f.original_name, f.size, f.content_type) for f in interaction.files),
+        "show_case": show_case,
+        "case_title": interaction.case.title if show_case else "",
+        "can_correct": can_correct,
+    }
+    return render_pure("interactions/_interaction.html", values)
+
+
+@register.simple_tag
+def case_row(case) -> str:
+    """A case as a row of the case list (clients/_case_row.html), from its plain values
+    (casebook/fragments.py). "How long ago" is reckoned to the minute, so a row is drawn
+    afresh at most once a minute while nothing else about it changes."""
+    values = {
+        "pk": case.pk,
+        "title": case.title,
+        "client_name": case.client.name,
+        "temperament": case.client.get_temperament_display(),
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "priority": case.priority,
+        "priority_label": case.get_priority_display(),
+        "owner": str(case.owner),
+        "last_activity_at": case.last_activity_at,
+        "now": timezone.now().replace(second=0, microsecond=0),
+    }
+    return render_pure("clients/_case_row.html", values)
+
+
+class PureNode(template.Node):
+    def __init__(self, nodelist, values: dict, name: str):
+        self.nodelist, self.values, self.name = nodelist, values, name
+
+    def render(self, context):
+        values = {name: value.resolve(context) for name, value in self.values.items()}
+        # context.new(): the section sees the named values and nothing else of the page.
+        return remember(self.name, values, lambda: self.nodelist.render(context.new(values)))
+
+
+@register.tag
+def pure(parser, token):
+    """{% pure name=value ... %}...{% endpure %}: a section drawn from the named values only,
+    and remembered per process under them (casebook/fragments.py). Anything else the section
+    needs (the user, a permission, the csrf token) is not there: name it, or leave it out."""
+    bits = token.split_contents()[1:]
+    values = token_kwargs(bits, parser)
+    if bits:
+        raise template.TemplateSyntaxError("{% pure %} takes only name=value arguments.")
+    nodelist = parser.parse(("endpure",))
+    parser.delete_first_token()
+    return PureNode(nodelist, values, f"{parser.origin.template_name}:{token.lineno}:{id(nodelist)}")
 
 
 @register.filter

@@ -1,0 +1,104 @@
+"""Pure partials: HTML drawn from plain values, remembered per process.
+
+A page such as a client's history or the case list draws the same small partial dozens of
+times, mostly for rows that never change (contacts are written once) or rarely do (a case
+row). Django's template engine spends most of a page's time there. A *pure* partial sees only
+a flat mapping of plain values (text, numbers, dates, and tuples of those) built in Python
+from the row, never a model: the same values always give the same HTML. So `render_pure`
+keeps the HTML in a small per-process LRU, under the template's name, the active language,
+time zone and script prefix and the values themselves. Nothing can go stale: whatever
+changes is part of the key. CASEBOOK_FRAGMENT_CACHE_SIZE entries per process; 0 turns the
+memory off (every call renders).
+
+Two ways in: `render_pure(template, values)` from Python (a template tag that reads a row's
+values), and the `{% pure name=value ... %}...{% endpure %}` block tag (clients/templatetags)
+for a section of a template, which sees the named values and nothing else of the page.
+"""
+
+import datetime
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.loader import get_template
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
+from django.utils.safestring import SafeData, SafeString
+
+_PLAIN = (str, int, float, bool, type(None), datetime.datetime, datetime.date, Decimal)
+
+
+class _LRU:
+    """The least recently used entries go first; a lock, for threaded servers."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            html = self._entries.get(key)
+            if html is not None:
+                self._entries.move_to_end(key)
+            return html
+
+    def put(self, key, html: SafeString, size: int) -> None:
+        with self._lock:
+            self._entries[key] = html
+            while len(self._entries) > size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_memory = _LRU()
+
+
+def _frozen(value):
+    """The value as part of a key. The type goes in too: 1, 1.0 and True are equal in Python
+    but are not drawn alike, and trusted markup (SafeData) must never share a key with the
+    same text typed by a user, so it is refused outright: the template decides what is safe."""
+    if isinstance(value, (tuple, list)):
+        return (value.__class__, tuple(_frozen(item) for item in value))
+    if isinstance(value, dict):
+        return (dict, tuple((_frozen(name), _frozen(item)) for name, item in value.items()))
+    if isinstance(value, SafeData) or not isinstance(value, _PLAIN):
+        raise TypeError(f"A pure partial takes plain values, not {type(value).__name__}: {value!r:.80}")
+    return (value.__class__, value)
+
+
+def render_pure(template_name: str, values: dict) -> SafeString:
+    """The partial drawn from `values` (its whole context), from memory when it was drawn
+    with the same values, language, time zone and script prefix before."""
+    return remember(template_name, values, lambda: get_template(template_name).render(values))
+
+
+def remember(name: str, values: dict, draw: Callable[[], str]) -> SafeString:
+    """What `draw()` returns for these values, drawn once per process for each set of values
+    (and language, time zone, script prefix). `draw` must read nothing but `values`."""
+    size = settings.CASEBOOK_FRAGMENT_CACHE_SIZE
+    key = (
+        name,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        get_script_prefix(),
+        tuple((name, _frozen(value)) for name, value in sorted(values.items())),
+    )
+    html = _memory.get(key) if size else None
+    if html is None:
+        html = SafeString(draw())
+        if size:
+            _memory.put(key, html, size)
+    return html
+
+
+def forget_all() -> None:
+    """Empty this process's memory (tests)."""
+    _memory.clear()
