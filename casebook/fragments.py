@@ -25,6 +25,7 @@ from django.conf import settings
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
+from django.utils.functional import LazyObject, empty
 from django.utils.safestring import SafeData, SafeString
 
 _PLAIN = (str, int, float, bool, type(None), datetime.datetime, datetime.date, Decimal)
@@ -65,13 +66,23 @@ def _frozen(value):
     """The value as part of a key. The type goes in too: 1, 1.0 and True are equal in Python
     but are not drawn alike, and trusted markup (SafeData) must never share a key with the
     same text typed by a user, so it is refused outright: the template decides what is safe."""
-    if isinstance(value, (tuple, list)):
-        return (value.__class__, tuple(_frozen(item) for item in value))
-    if isinstance(value, dict):
+    kind = type(value)  # the real type: a lazy object answers isinstance() for what it wraps
+    if kind in (tuple, list):
+        return (kind, tuple(_frozen(item) for item in value))
+    if kind is dict:
         return (dict, tuple((_frozen(name), _frozen(item)) for name, item in value.items()))
-    if isinstance(value, SafeData) or not isinstance(value, _PLAIN):
-        raise TypeError(f"A pure partial takes plain values, not {type(value).__name__}: {value!r:.80}")
-    return (value.__class__, value)
+    if issubclass(kind, SafeData) or not issubclass(kind, _PLAIN):
+        raise TypeError(f"A pure partial takes plain values, not {kind.__name__}: {value!r:.80}")
+    return (kind, value)
+
+
+def plain(value):
+    """A lazy object (SimpleLazyObject) as the value it stands for."""
+    if isinstance(value, LazyObject):
+        if value._wrapped is empty:
+            value._setup()
+        return value._wrapped
+    return value
 
 
 def render_pure(template_name: str, values: dict) -> SafeString:

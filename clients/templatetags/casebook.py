@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
-from casebook.fragments import remember, render_pure
+from casebook.fragments import plain, remember, render_pure
 from clients.models import Case, CaseStatus, Priority, Temperament
 
 register = template.Library()
@@ -118,12 +118,31 @@ def case_row(case) -> str:
     return render_pure("clients/_case_row.html", values)
 
 
+_NAV_SECTIONS = {
+    "clients": "clients",
+    "cases": "cases",
+    "my-day": "my_day",
+    "escalations": "escalations",
+    "playbooks": "playbooks",
+    "search": "search",
+}
+
+
+@register.filter
+def nav_section(path_info: str) -> str:
+    """The part of the site a path belongs to, for the navigation's highlight: "dashboard"
+    for the home page, "cases" for /cases/..., "" elsewhere."""
+    if path_info == "/":
+        return "dashboard"
+    return _NAV_SECTIONS.get(path_info.split("/")[1], "")
+
+
 class PureNode(template.Node):
     def __init__(self, nodelist, values: dict, name: str):
         self.nodelist, self.values, self.name = nodelist, values, name
 
     def render(self, context):
-        values = {name: value.resolve(context) for name, value in self.values.items()}
+        values = {name: plain(value.resolve(context)) for name, value in self.values.items()}
         # context.new(): the section sees the named values and nothing else of the page.
         return remember(self.name, values, lambda: self.nodelist.render(context.new(values)))
 
