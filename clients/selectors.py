@@ -97,6 +97,27 @@ def cases_for_user(
     return cases.order_by(*case_ordering(sort))
 
 
+def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Only what a row of the case list shows (clients/_case_row.html) and sorts on: a page
+    of rows read this way is half as wide from the database and builds far fewer attributes."""
+    return (
+        cases.select_related(None)
+        .select_related("client", "owner")
+        .only(
+            "title",
+            "status",
+            "priority",
+            "last_activity_at",
+            "opened_at",
+            "client__name",
+            "client__temperament",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+        )
+    )
+
+
 def get_case_for_user(user: User, pk: int, *, related: tuple[str, ...] = (), annotations: dict | None = None) -> Case:
     """The case, or 404 when it does not exist or lies outside the user's teams.
 

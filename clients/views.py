@@ -28,6 +28,7 @@ from playbooks.selectors import case_playbook_context
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
 from .selectors import (
     DEFAULT_CASE_SORT,
+    as_case_rows,
     boundary_warning_summary,
     case_clock,
     case_ordering,
@@ -165,7 +166,7 @@ def client_edit(request, pk: int):
 def case_list(request):
     filters = CaseFilterForm(request.GET or None, user=request.user)
     chosen = filters.filters() if filters.is_bound else {}
-    cases = cases_for_user(request.user, **chosen)
+    cases = as_case_rows(cases_for_user(request.user, **chosen))
     # Keyset pages: the list never counts or skips over the whole case table.
     page = keyset_page(
         cases,
