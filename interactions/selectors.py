@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
 from casebook.accounts.models import User
-from casebook.accounts.selectors import scope_to_user_teams
+from casebook.accounts.roles import sees_all_teams
+from casebook.accounts.selectors import scope_to_user_teams, team_ids_of
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
@@ -138,27 +140,45 @@ def my_day(user: User, *, now: datetime | None = None) -> dict:
 
 
 def promises_kept(user: User, *, now: datetime | None = None) -> dict:
-    """Follow-ups done on time / all that came due (cancelled ones do not count).
+    """Follow-ups done on time / all that came due in the last CASEBOOK_PROMISES_WINDOW_DAYS
+    (cancelled ones do not count).
 
     "On time" allows the overdue grace period. Returns the user's own rate and their
-    teams' rate: {"mine": {"kept", "due", "rate"}, "team": {...}}; rate is None with nothing due.
+    teams' rate: {"mine": {"kept", "due", "rate"}, "team": {...}, "days": window}; rate is
+    None with nothing due. Both come from one query; the teams' figures, which read
+    every follow-up of the teams in the window, are then kept for
+    CASEBOOK_PROMISES_TEAM_CACHE_SECONDS, and while kept only the user's own are read
+    (through the owner index), so a list page does not count the whole team's work each time.
     """
     now = now or timezone.now()
     grace = timedelta(minutes=settings.CASEBOOK_OVERDUE_GRACE_MINUTES)
-    came_due = FollowUp.objects.filter(due_at__lte=now - grace).exclude(status=FollowUpStatus.CANCELLED)
+    days = settings.CASEBOOK_PROMISES_WINDOW_DAYS
+    came_due = FollowUp.objects.filter(due_at__lte=now - grace, due_at__gt=now - timedelta(days=days)).exclude(
+        status=FollowUpStatus.CANCELLED
+    )
     kept = Q(status=FollowUpStatus.DONE, completed_at__lte=F("due_at") + grace)
-    aggregates = {
-        "mine_due": Count("id", filter=Q(owner=user)),
-        "mine_kept": Count("id", filter=Q(owner=user) & kept),
-        "team_due": Count("id"),
-        "team_kept": Count("id", filter=kept),
-    }
-    row = scope_to_user_teams(came_due, user, team_field="case__team").aggregate(**aggregates)
+    teams = "all" if sees_all_teams(user) else ",".join(map(str, team_ids_of(user)))
+    team_key = f"promises-kept:{days}:{teams}"
+    team = cache.get(team_key) if settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS else None
+    if team is None:
+        row = scope_to_user_teams(came_due, user, team_field="case__team").aggregate(
+            mine_due=Count("id", filter=Q(owner=user)),
+            mine_kept=Count("id", filter=Q(owner=user) & kept),
+            team_due=Count("id"),
+            team_kept=Count("id", filter=kept),
+        )
+        team = _rate(row["team_kept"], row["team_due"])
+        if settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS:
+            cache.set(team_key, team, settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS)
+    else:
+        row = scope_to_user_teams(came_due.filter(owner=user), user, team_field="case__team").aggregate(
+            mine_due=Count("id"), mine_kept=Count("id", filter=kept)
+        )
+    return {"mine": _rate(row["mine_kept"], row["mine_due"]), "team": team, "days": days}
 
-    def rate(kept_n: int, due_n: int) -> dict:
-        return {"kept": kept_n, "due": due_n, "rate": round(100 * kept_n / due_n) if due_n else None}
 
-    return {"mine": rate(row["mine_kept"], row["mine_due"]), "team": rate(row["team_kept"], row["team_due"])}
+def _rate(kept: int, due: int) -> dict:
+    return {"kept": kept, "due": due, "rate": round(100 * kept / due) if due else None}
 
 
 def interactions_for_case(case: Case) -> QuerySet[Interaction]:

@@ -146,6 +146,39 @@ def test_promises_kept_counts_done_on_time_over_all_that_came_due(agent, teammat
     assert rates["team"] == {"kept": 1, "due": 3, "rate": 33}
 
 
+def test_promises_kept_counts_only_the_window(agent, case, settings):
+    settings.CASEBOOK_PROMISES_WINDOW_DAYS = 90
+    old, recent = _follow_up(agent, case), _follow_up(agent, case)
+    FollowUp.objects.filter(pk=old.pk).update(due_at=timezone.now() - timedelta(days=91))
+    FollowUp.objects.filter(pk=recent.pk).update(due_at=timezone.now() - timedelta(days=89))
+    rates = promises_kept(agent)
+    assert rates["mine"]["due"] == 1
+    assert rates["team"]["due"] == 1
+    assert rates["days"] == 90
+
+
+def test_the_teams_figure_is_kept_while_the_users_own_is_read_fresh(agent, teammate, case, settings):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS = 60
+    cache.delete_many([f"promises-kept:{settings.CASEBOOK_PROMISES_WINDOW_DAYS}:{case.team_id}"])
+    past = timezone.now() - timedelta(hours=3)
+    mine, theirs = _follow_up(agent, case), _follow_up(agent, case)
+    FollowUp.objects.filter(pk=theirs.pk).update(owner=teammate)
+    FollowUp.objects.filter(pk__in=[mine.pk, theirs.pk]).update(due_at=past)
+    assert promises_kept(agent)["team"]["due"] == 2
+    later = _follow_up(agent, case)
+    FollowUp.objects.filter(pk=later.pk).update(due_at=past)
+    with CaptureQueriesContext(connection) as queries:
+        rates = promises_kept(agent)
+    assert len(queries) == 1
+    assert rates["mine"]["due"] == 2  # read fresh
+    assert rates["team"]["due"] == 2  # kept: the new one shows within the cache time
+    cache.delete_many([f"promises-kept:{settings.CASEBOOK_PROMISES_WINDOW_DAYS}:{case.team_id}"])
+
+
 def test_the_case_list_header_shows_the_promises_kept_rate(agent_client):
     response = agent_client.get(reverse("cases:list"))
     assert b"Promises kept" in response.content
