@@ -25,7 +25,7 @@ from django.conf import settings
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
-from django.utils.functional import LazyObject, empty
+from django.utils.functional import LazyObject, Promise, empty
 from django.utils.safestring import SafeData, SafeString
 
 _PLAIN = (str, int, float, bool, type(None), datetime.datetime, datetime.date, Decimal)
@@ -77,7 +77,9 @@ def _frozen(value):
 
 
 def plain(value):
-    """A lazy object (SimpleLazyObject) as the value it stands for."""
+    """A lazy object (SimpleLazyObject, a lazy translation) as the value it stands for."""
+    if isinstance(value, Promise):
+        return str(value)
     if isinstance(value, LazyObject):
         if value._wrapped is empty:
             value._setup()

@@ -262,7 +262,8 @@ class BoundaryWarning(models.Model):
 
 
 class CaseEventKind(models.TextChoices):
-    """Every kind of timeline entry. Apps add theirs here; each has timeline/<kind>.html."""
+    """Every kind of timeline entry. Apps add theirs here; each has timeline/<kind>.html (a
+    contact is shown as its card instead: see the timeline_entry tag)."""
 
     OPENED = "opened", _("Case opened")
     UPDATED = "updated", _("Case details changed")

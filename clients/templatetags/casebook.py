@@ -10,7 +10,8 @@ from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
 from casebook.fragments import plain, remember, render_pure
-from clients.models import Case, CaseStatus, Priority, Temperament
+from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
+from interactions.models import FollowUp
 
 register = template.Library()
 
@@ -95,6 +96,33 @@ def interaction_card(interaction, *, logged_by, show_case: bool = False, can_cor
         "can_correct": can_correct,
     }
     return render_pure("interactions/_interaction.html", values)
+
+
+@register.simple_tag
+def timeline_entry(event) -> str:
+    """One entry of a case's timeline. A contact is its card; any other entry is its
+    timeline/<kind>.html drawn from plain values (casebook/fragments.py): `event` there is a
+    mapping of the kind, time, actor's name, the stored data and the few fields of the
+    target record the entry shows (a follow-up's kind, owner and due time, an escalation's
+    reason and decision), which are the parts of an entry that can still change."""
+    if event.kind == "interaction_logged":
+        return interaction_card(event.target, logged_by=event.actor, can_correct=True)
+    values = {
+        "kind": event.kind,
+        "occurred_at": event.occurred_at,
+        "actor": None if event.actor is None else str(event.actor),
+        "data": event.data,
+        "target": _target_values(event.target),
+    }
+    return render_pure(event.template_name, {"event": values})
+
+
+def _target_values(target) -> dict:
+    if isinstance(target, FollowUp):
+        return {"kind_label": str(target.get_kind_display()), "owner": str(target.owner), "due_at": target.due_at}
+    if isinstance(target, Escalation):
+        return {"reason_label": str(target.get_reason_display()), "decision_label": str(target.decision_label)}
+    return {}
 
 
 @register.simple_tag
