@@ -30,7 +30,7 @@ def roles_sync() -> None:
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     role: Role,
     teams: list[Team],
     email: str = "",
@@ -38,7 +38,7 @@ def user_create(
     last_name: str = "",
     time_zone: str = "UTC",
 ) -> User:
-    """Create a staff user with one role and their teams."""
+    """Create a staff user with one role and their teams (password None: no usable password)."""
     user = User(
         username=username,
         email=email,
