@@ -239,11 +239,14 @@ _CONTROL_CLASS = {
     forms.EmailInput: "emailinput form-control",
     forms.URLInput: "urlinput form-control",
     forms.TextInput: "textinput form-control",
+    forms.FileInput: "form-control",  # as crispy-forms' file field, when no file is there yet
 }
 
 
-def _control_class(widget) -> str | None:
+def _control_class(widget, value=None) -> str | None:
     if type(widget) in (forms.SelectMultiple, forms.RadioSelect, forms.CheckboxSelectMultiple):
+        return None
+    if isinstance(widget, forms.FileInput) and value:  # a stored file: crispy shows it and a clear box
         return None
     for kind, css in _CONTROL_CLASS.items():
         if isinstance(widget, kind):
@@ -257,7 +260,7 @@ def bs_field(field) -> str:
     widget = field.field.widget
     if widget.is_hidden:
         return field.as_widget()
-    css = _control_class(widget)
+    css = _control_class(widget, field.value())
     if css is None:
         from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 
