@@ -126,6 +126,28 @@ def _target_values(target) -> dict:
 
 
 @register.simple_tag
+def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> str:
+    """A follow-up as a row (interactions/_follow_up_row.html) of My day or the case page,
+    from its plain values (casebook/fragments.py); `back` is where its buttons come back to."""
+    values = {
+        "pk": follow_up.pk,
+        "kind": follow_up.get_kind_display(),
+        "status": follow_up.status,
+        "overdue": follow_up.is_overdue,
+        "is_open": follow_up.is_open,
+        "due_at": follow_up.due_at,
+        "owner": "" if show_case else str(follow_up.owner),
+        "note": follow_up.note,
+        "next": back,
+        "show_case": show_case,
+        "case_id": follow_up.case_id,
+        "case_title": follow_up.case.title if show_case else "",
+        "client_name": follow_up.case.client.name if show_case else "",
+    }
+    return render_pure("interactions/_follow_up_row.html", values)
+
+
+@register.simple_tag
 def case_row(case) -> str:
     """A case as a row of the case list (clients/_case_row.html), from its plain values
     (casebook/fragments.py). "How long ago" is reckoned to the minute, so a row is drawn
