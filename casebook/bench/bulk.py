@@ -1,29 +1,33 @@
 """Loading many rows fast, for seed_bench: COPY, ids from the sequences, indexes built after.
 
 On PostgreSQL rows go in with COPY: no model instance and no INSERT statement per row, and
-the server parses one chunk while Python makes the next. Any other database gets
-bulk_create with the same rows, which is enough for a small try.
+the server parses one chunk while Python makes the next (inside copying_alongside, the
+COPYs run in a thread of their own, so neither side waits for the other between tables).
+Any other database gets bulk_create with the same rows, which is enough for a small try.
 
 Rows are tuples in the order of the columns given; None is NULL, and JSON columns hold
 JSON text (what COPY takes).
 """
 
 import json
+import queue
+import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
+import psycopg2
 from django.db import connection, models
 from django.db.models import Max
 
 COPY_NULL = r"\N"
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Big enough that a COPY is a few hundred round trips to the socket, not tens of thousands.
 COPY_CHUNK = 1 << 16
 
 
-def reserve_ids(model: type[models.Model], n: int) -> list[int]:
-    """n fresh primary keys for `model`.
+def reserve_ids(model: type[models.Model], n: int) -> Sequence[int]:
+    """n fresh primary keys for `model`, in increasing order.
 
     On PostgreSQL they come from the table's own sequence, so the app's next insert
     carries on after them without a setval, even with other writers about.
@@ -33,61 +37,205 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
     if connection.vendor != "postgresql":
         # A small try on SQLite: the ids after the highest; explicit ids move its counter along.
         top = model.objects.aggregate(top=Max("pk"))["top"] or 0
-        return list(range(top + 1, top + 1 + n))
-    with connection.cursor() as cursor:
+        return range(top + 1, top + 1 + n)
+    # While COPYs run beside (copying_alongside), the transaction's connection is theirs: the
+    # sequences are read on a connection of their own (nextval is never rolled back anyway).
+    with connection.cursor() if _writer is None else _writer.ids.cursor() as cursor:
         # The sequence's name first: inside the nextval() it would be looked up for every id.
         cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
         (sequence,) = cursor.fetchone()
-        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, n])
-        return [row[0] for row in cursor.fetchall()]
+        # Nobody else took ids meanwhile (the usual case): they are one run, sent as its ends
+        # rather than as n rows. Otherwise every id taken is sent.
+        cursor.execute(
+            """
+            SELECT min(id), max(id),
+                   CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL ELSE array_agg(id ORDER BY id) END
+            FROM (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s)) AS taken
+            """,
+            [sequence, n],
+        )
+        low, high, scattered = cursor.fetchone()
+        return range(low, high + 1) if scattered is None else scattered
 
 
-def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> list[tuple]:
+def copy_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple], line: Callable[[tuple], str] | None = None
+) -> list[tuple]:
     """Write the rows into the model's table and return them (as a list, for what refers to them).
 
     `rows` may be a generator: on PostgreSQL it is consumed while the server takes in
-    what came before, so making the rows and storing them overlap.
+    what came before, so making the rows and storing them overlap. `line` writes a row
+    in COPY's text format when the caller knows a faster way than `copy_line` for its rows.
     """
     if connection.vendor != "postgresql":
         return _bulk_create(model, columns, rows)
     written = []
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    stream = CopyStream(rows, written, line or copy_line)
+    statement = f"COPY {table} ({names}) FROM STDIN"
+    if _writer is not None:
+        _writer.copy(statement, stream)
+        return written
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", CopyStream(rows, written), COPY_CHUNK)
+        cursor.copy_expert(statement, stream, COPY_CHUNK)
     return written
 
 
 def copy_line(row: tuple) -> str:
     """One row in COPY's text format.
 
-    The plain join is right for almost every row (the seed's texts have no tab, newline
-    or backslash); a row for which it is not, seen by counting, is escaped field by field.
+    The plain join is right for most rows (the seed's texts have no tab, newline or
+    backslash); a row for which it is not (JSON text with an escaped newline, say), seen
+    by counting, is escaped field by field.
     """
     line = "\t".join([COPY_NULL if value is None else str(value) for value in row])
     plain = line.count("\t") == len(row) - 1 and line.count("\\") == row.count(None)
     if plain and "\n" not in line and "\r" not in line:
         return line + "\n"
-    return "\t".join([COPY_NULL if value is None else str(value).translate(COPY_ESCAPES) for value in row]) + "\n"
+    return "\t".join([COPY_NULL if value is None else escape(str(value)) for value in row]) + "\n"
+
+
+def escape(text: str) -> str:
+    """A value in COPY's text format: backslash first, then the characters it escapes (str.replace
+    is many times faster than str.translate, which looks every character up in a dict)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 class CopyStream:
     """The file copy_expert reads from: makes the lines only when asked, and keeps the rows."""
 
-    def __init__(self, rows: Iterable[tuple], written: list):
+    def __init__(self, rows: Iterable[tuple], written: list, line: Callable[[tuple], str] = copy_line):
         self._rows = iter(rows)
         self._written = written
+        self._line = line
 
     def read(self, size: int = -1) -> str:
         chunk, length = [], 0
         for row in self._rows:
             self._written.append(row)
-            line = copy_line(row)
+            line = self._line(row)
             chunk.append(line)
             length += len(line)
             if 0 < size <= length:
                 break
         return "".join(chunk)
+
+
+# --- COPYs beside the making of the rows ------------------------------------------------
+
+_writer: "_Writer | None" = None
+_END, _ABORT = object(), object()
+
+
+@contextmanager
+def copying_alongside() -> Iterator[None]:
+    """Run the COPYs of copy_rows in a thread of their own, in order, on the transaction's
+    connection, while this thread goes on making the next rows.
+
+    Without it Python waits while PostgreSQL takes in the end of each COPY, and PostgreSQL
+    waits while Python makes the rows of the next: with it each works all the time (psycopg2
+    lets go of the GIL while it sends). copy_rows returns once its rows are made (they are
+    written soon after, in order); reserve_ids reads the sequences on a connection of its
+    own meanwhile. Nothing else may use the database connection inside the block. Leaving
+    waits for the last COPY; an error on either side stops both and is raised. Only on
+    PostgreSQL (elsewhere the rows go in as before).
+    """
+    global _writer
+    if connection.vendor != "postgresql" or _writer is not None:
+        yield
+        return
+    writer = _Writer()
+    _writer = writer
+    # The thread that makes the rows lets go of the GIL every 5 ms by default: the COPY thread
+    # would often wait that long to hand a chunk on while PostgreSQL has nothing to read.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        yield
+    except BaseException:
+        writer.stop(abort=True)
+        raise
+    else:
+        writer.stop(abort=False)
+    finally:
+        _writer = None
+        sys.setswitchinterval(switch_interval)
+
+
+class _Writer:
+    def __init__(self):
+        connection.ensure_connection()
+        self.session = connection.connection  # psycopg2's, inside the transaction
+        self.ids = psycopg2.connect(**connection.get_connection_params())
+        self.ids.autocommit = True
+        # Bounded: the rows made ahead wait here (a few MB), not in a list of the whole batch.
+        self.items = queue.Queue(maxsize=64)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="seed_bench COPY", daemon=True)
+        self.thread.start()
+
+    def copy(self, statement: str, stream: "CopyStream") -> None:
+        """Hand a COPY to the thread, then make its rows (here) and pass them on in chunks."""
+        self._put(statement)
+        while chunk := stream.read(COPY_CHUNK):
+            self._put(chunk)
+        self._put(_END)
+
+    def _put(self, item) -> None:
+        while True:
+            if self.failure is not None:
+                raise RuntimeError("COPY failed") from self.failure
+            try:
+                self.items.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            with self.session.cursor() as cursor:
+                while (statement := self.items.get()) is not None and statement is not _ABORT:
+                    cursor.copy_expert(statement, _Chunks(self.items), COPY_CHUNK)
+        except BaseException as error:  # handed to the other thread
+            self.failure = error
+
+    def stop(self, *, abort: bool) -> None:
+        try:
+            while self.thread.is_alive():
+                try:
+                    self.items.put(_ABORT if abort else None, timeout=0.2)
+                    break
+                except queue.Full:
+                    if abort:  # make room: what is left is not wanted
+                        self._drain()
+            self.thread.join()
+        finally:
+            self.ids.close()
+        if self.failure is not None and not abort:
+            raise RuntimeError("COPY failed") from self.failure
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                self.items.get_nowait()
+        except queue.Empty:
+            pass
+
+
+class _Chunks:
+    """The file copy_expert reads in the COPY thread: the chunks handed over, up to the end."""
+
+    def __init__(self, items: queue.Queue):
+        self._items = items
+
+    def read(self, size: int = -1) -> str:
+        item = self._items.get()
+        if item is _END:
+            return ""
+        if item is _ABORT or item is None:
+            raise RuntimeError("the load stopped")
+        return item
 
 
 def _bulk_create(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> list[tuple]:

@@ -1,16 +1,23 @@
 """Benchmark data at realistic size: years of a support department's work.
 
 Defaults: 5 teams, 20 staff, 10,000 clients, 100,000 cases over two years, 5 interactions
-per case (a few sentences each) with their timeline entries, and escalations on about one
-case in twenty. The command prints progress and its own duration, and refuses to run twice
-on the same database unless --force.
+per case (a few sentences each) with their timeline entries, escalations on about one
+case in twenty, and the work done on the cases (casebook/bench/progress.py): playbook
+progress (every step of a resolved or closed case, part of those in progress, with their
+solution options, concessions and fault records) and follow-ups (about 1.6 a case: kept,
+late, called off, and a realistic handful open on each staff member's "My day"), each with
+the timeline entries its service records. The command prints progress and its own
+duration, and refuses to run twice on the same database unless --force.
 
-The cases, contacts, escalations and timeline go in with COPY in batches (casebook/bench/
-bulk.py), all in one transaction: an interrupted run leaves nothing behind. On a fresh
-database the big tables' secondary indexes and foreign keys are built once after the load
-instead of row by row. A seed gives the same rows as the bulk_create version did before.
+Everything goes in with COPY in batches (casebook/bench/bulk.py), all in one transaction:
+an interrupted run leaves nothing behind. The COPYs run in a thread of their own while the
+next rows are made. On a fresh database the big tables' secondary indexes and foreign keys
+are built once after the load instead of row by row. A seed gives the same cases, contacts,
+escalations and their timeline entries as the bulk_create version did before; the work on
+the cases is drawn from a random generator of its own, so adding it changed none of them.
 """
 
+import gc
 import json
 import random
 import time
@@ -26,7 +33,8 @@ from django.utils import timezone
 from casebook.accounts.models import Team, User
 from casebook.accounts.roles import Role
 from casebook.accounts.services import user_create
-from casebook.bench.bulk import copy_rows, indexes_built_after, reserve_ids
+from casebook.bench import progress
+from casebook.bench.bulk import COPY_NULL, copy_rows, copying_alongside, escape, indexes_built_after, reserve_ids
 from clients.models import (
     Case,
     CaseEvent,
@@ -176,7 +184,19 @@ class InteractionRow(NamedTuple):
     mood: str
     summary: str
     logged_by_id: int
-    logged_at: datetime
+    logged_at: str  # the same for every contact of a batch: formatted once
+
+
+def contact_line(row: InteractionRow) -> str:
+    """A contact in COPY's text format, faster than the general copy_line as it knows the
+    fields: only the summary is text that could need escaping."""
+    pk, case_id, client_id, channel, direction, occurred_at, duration, mood, summary, logged_by, logged_at = row
+    if duration is None:
+        duration = COPY_NULL
+    return (
+        f"{pk}\t{case_id}\t{client_id}\t{channel}\t{direction}\t{occurred_at}\t"
+        f"{duration}\t{mood}\t{escape(summary)}\t{logged_by}\t{logged_at}\n"
+    )
 
 
 class EscalationRow(NamedTuple):
@@ -191,19 +211,22 @@ class EscalationRow(NamedTuple):
     decision_note: str
 
 
-class EventRow(NamedTuple):
+class EventRow(NamedTuple):  # the columns of progress.EVENT_COLUMNS, which event_line writes
     id: int
     case_id: int
     kind: str
     actor_id: int
     occurred_at: datetime
-    recorded_at: datetime
+    recorded_at: str  # the same for every entry of a batch: formatted once
     data: str
     target_type_id: int | None
     target_id: int | None
 
 
-BIG_TABLES = (Case, Interaction, CaseEvent)
+BIG_TABLES = (Case, Interaction, CaseEvent, *progress.TABLES)
+# The work done on the cases (playbook progress, follow-ups) is drawn from a generator of its
+# own, seeded from --seed: the cases and contacts stay what the same seed always gave.
+PROGRESS_SEED = "playbook progress and follow-ups"
 
 
 class Command(BaseCommand):
@@ -225,8 +248,24 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             self.stdout.write(self.style.WARNING("Not PostgreSQL: fine for a small try, not for the figures."))
         self.rng = random.Random(opts["seed"])
+        self.progress_rng = random.Random(f"{opts['seed']}: {PROGRESS_SEED}")
         self.batch = opts["batch"]
         started = time.monotonic()
+        # Millions of short-lived rows and no reference cycles among them: the cycle collector
+        # would walk every live object again and again for nothing (a third of the Python time).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._load(opts)
+        finally:
+            if collecting:
+                gc.enable()
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE")
+        self.stdout.write(self.style.SUCCESS(f"Benchmark data ready in {time.monotonic() - started:.1f} s."))
+
+    def _load(self, opts) -> None:
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Nothing is lost if the machine dies before the commit reaches the disk: run again.
@@ -235,11 +274,7 @@ class Command(BaseCommand):
             teams, staff_by_team = self._people(opts["teams"], opts["staff"])
             clients = self._clients(opts["clients"], teams)
             with indexes_built_after(*BIG_TABLES, report=self._report_indexes):
-                self._cases(opts["cases"], clients, staff_by_team, opts["interactions_per_case"])
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE")
-        self.stdout.write(self.style.SUCCESS(f"Benchmark data ready in {time.monotonic() - started:.1f} s."))
+                self._cases(opts["cases"], clients, teams, staff_by_team, opts["interactions_per_case"])
 
     def _progress(self, what: str, done: int, total: int, started: float) -> None:
         self.stdout.write(f"  {what}: {done:>9,} / {total:,}  ({time.monotonic() - started:5.1f} s)")
@@ -267,6 +302,7 @@ class Command(BaseCommand):
         # each saves six seconds; it is published in the output anyway.
         staff = [pk for team_staff in staff_by_team.values() for pk in team_staff]
         User.objects.filter(pk__in=staff).update(password=make_password(BENCH_PASSWORD))
+        self.staff = {user.pk: user for user in User.objects.filter(pk__in=staff)}
         self.stdout.write(f"  {n_teams} teams, {n_staff} staff (bench1..bench{n_staff}, password {BENCH_PASSWORD})")
         return teams, staff_by_team
 
@@ -274,6 +310,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         temperaments = Temperament.values
         created = []
+        self.temperaments = {}
         for offset in range(0, n, self.batch):
             rows = []
             for i in range(offset, min(n, offset + self.batch)):
@@ -287,13 +324,22 @@ class Command(BaseCommand):
                         temperament=self.rng.choice(temperaments),
                     )
                 )
-            created += [(c.pk, c.team_id) for c in Client.objects.bulk_create(rows)]
+            written = Client.objects.bulk_create(rows)
+            created += [(c.pk, c.team_id) for c in written]
+            self.temperaments.update((c.pk, c.temperament) for c in written)
             self._progress("clients", len(created), n, started)
         return created
 
-    def _cases(self, n: int, clients, staff_by_team, per_case: int) -> None:
+    def _cases(self, n: int, clients, teams, staff_by_team, per_case: int) -> None:
         started = time.monotonic()
         self.now = timezone.now()
+        self.progress = progress.Progress(
+            rng=self.progress_rng,
+            now=self.now,
+            teams=teams,
+            staff_names={pk: str(user) for pk, user in self.staff.items()},
+            temperaments=self.temperaments,
+        )
         # Choice lists made once: Choices.values builds a new list on every access.
         self.choices = {
             "status": [CaseStatus.CLOSED] * 45
@@ -313,9 +359,12 @@ class Command(BaseCommand):
             "escalation": ContentType.objects.get_for_model(Escalation).pk,
         }
         done = 0
-        for offset in range(0, n, self.batch):
-            done += self._case_batch(min(n, offset + self.batch) - offset, clients, staff_by_team, per_case)
-            self._progress("cases (with interactions and timeline)", done, n, started)
+        # From here on the COPYs run in a thread of their own while the next rows are made.
+        with copying_alongside():
+            for offset in range(0, n, self.batch):
+                done += self._case_batch(min(n, offset + self.batch) - offset, clients, staff_by_team, per_case)
+                self._progress("cases (with contacts, playbook progress, follow-ups and timeline)", done, n, started)
+            self._open_follow_ups()
 
     def _case_batch(self, size: int, clients, staff_by_team, per_case: int) -> int:
         """One batch: its cases, then their contacts and escalations, then the timeline.
@@ -328,16 +377,35 @@ class Command(BaseCommand):
         cases = [self._case(pk, clients, staff_by_team) for pk in reserve_ids(Case, size)]
         copy_rows(Case, CaseRow._fields, cases)
         drafts = []
-        contacts = self._contacts(cases, reserve_ids(Interaction, size * per_case), per_case, written_at, drafts)
-        interactions = copy_rows(Interaction, InteractionRow._fields, contacts)
+        # The work on each case is drawn while its contacts stream in: PostgreSQL takes
+        # longer over a contact (its search document) than Python over making it.
+        work = self.progress.batch()
+        # The time written down is the same for every contact and entry: formatted once for the COPY.
+        recorded = str(written_at)
+        contacts = self._contacts(
+            cases, reserve_ids(Interaction, size * per_case), per_case, recorded, drafts, then=work.draw
+        )
+        interactions = copy_rows(Interaction, InteractionRow._fields, contacts, line=contact_line)
         escalations = copy_rows(
             Escalation,
             EscalationRow._fields,
             [draft._replace(id=pk) for draft, pk in zip(drafts, reserve_ids(Escalation, len(drafts)), strict=True)],
         )
         event_ids = reserve_ids(CaseEvent, len(cases) + len(interactions) + len(escalations))
-        copy_rows(CaseEvent, EventRow._fields, self._events(event_ids, cases, interactions, escalations, written_at))
+        timeline = self._events(event_ids, cases, interactions, escalations, recorded)
+        copy_rows(CaseEvent, EventRow._fields, timeline, line=progress.event_line)
+        work.write(written_at)
         return len(cases)
+
+    def _open_follow_ups(self) -> None:
+        """The follow-ups open now: each staff member's plate (see progress.Progress.finish)."""
+        started = time.monotonic()
+        time_zones = {pk: user.time_zone for pk, user in self.staff.items()}
+        counts = self.progress.finish(timezone.now(), timezone.now(), time_zones)
+        described = ", ".join(f"{counts.get(key, 0)} {key}" for key in ("overdue", "today", "upcoming"))
+        self.stdout.write(
+            f"  open follow-ups on the staff's plates: {described}  ({time.monotonic() - started:5.1f} s)"
+        )
 
     def _case(self, pk: int, clients, staff_by_team) -> CaseRow:
         rng, now = self.rng, self.now
@@ -364,29 +432,34 @@ class Command(BaseCommand):
             waiting_periods="[]",
         )
 
-    def _contacts(self, cases, ids, per_case: int, written_at, escalations: list):
+    def _contacts(self, cases, ids, per_case: int, logged_at: str, escalations: list, then=None):
         """Each case's contacts, spread over its active time; an escalated case's escalation
-        (without its id yet) goes to `escalations`. A generator, consumed by the COPY."""
+        (without its id yet) goes to `escalations`, and `then(case, contacts)` is called after
+        each case. A generator, consumed by the COPY."""
         rng, choices = self.rng, self.choices
         ids = iter(ids)
         for case in cases:
             span = max(60, int((case.last_activity_at - case.opened_at).total_seconds()))
+            made = []
             for k in range(per_case):
                 channel = rng.choice(choices["channel"])
                 is_note = channel == Channel.NOTE
-                yield InteractionRow(
-                    id=next(ids),
-                    case_id=case.id,
-                    client_id=case.client_id,
-                    channel=channel.value,
-                    direction=Direction.INTERNAL.value if is_note else rng.choice(choices["direction"]).value,
-                    occurred_at=case.opened_at + timedelta(seconds=span * k // per_case),
-                    duration_minutes=None if is_note else rng.randint(2, 40),
-                    mood=rng.choice(choices["mood"]).value,
-                    summary=sentence_block(rng),
-                    logged_by_id=case.owner_id,
-                    logged_at=written_at,
+                # Positional (quicker than by name), in the order of the fields and of the draws.
+                contact = InteractionRow(
+                    next(ids),
+                    case.id,
+                    case.client_id,
+                    channel.value,
+                    Direction.INTERNAL.value if is_note else rng.choice(choices["direction"]).value,
+                    case.opened_at + timedelta(seconds=span * k // per_case),
+                    None if is_note else rng.randint(2, 40),
+                    rng.choice(choices["mood"]).value,
+                    sentence_block(rng),
+                    case.owner_id,
+                    logged_at,
                 )
+                made.append(contact)
+                yield contact
             if case.status == CaseStatus.ESCALATED:
                 escalations.append(
                     EscalationRow(
@@ -401,8 +474,10 @@ class Command(BaseCommand):
                         decision_note="",
                     )
                 )
+            if then is not None:
+                then(case, made)
 
-    def _events(self, ids, cases, interactions, escalations, written_at):
+    def _events(self, ids, cases, interactions, escalations, recorded_at: str):
         """The timeline: each case's opening, each contact logged, each escalation (in that
         order, as the bulk_create version wrote them). A generator, consumed by the COPY."""
         ids = iter(ids)
@@ -413,7 +488,7 @@ class Command(BaseCommand):
                 CaseEventKind.OPENED.value,
                 case.owner_id,
                 case.opened_at,
-                written_at,
+                recorded_at,
                 "{}",
                 None,
                 None,
@@ -426,7 +501,7 @@ class Command(BaseCommand):
                 CaseEventKind.INTERACTION_LOGGED.value,
                 row.logged_by_id,
                 row.occurred_at,
-                written_at,
+                recorded_at,
                 "{}",
                 interaction_type,
                 row.id,
@@ -440,7 +515,7 @@ class Command(BaseCommand):
                 CaseEventKind.ESCALATED.value,
                 row.raised_by_id,
                 row.raised_at,
-                written_at,
+                recorded_at,
                 data,
                 escalation_type,
                 row.id,
