@@ -112,14 +112,20 @@ def timeline_entry(event) -> str:
         "occurred_at": event.occurred_at,
         "actor": None if event.actor is None else str(event.actor),
         "data": event.data,
-        "target": _target_values(event.target),
+        "target": _target_values(event),
     }
     return render_pure(event.template_name, {"event": values})
 
 
-def _target_values(target) -> dict:
+def _target_values(event) -> dict:
+    target = event.target
     if isinstance(target, FollowUp):
-        return {"kind_label": str(target.get_kind_display()), "owner": str(target.owner), "due_at": target.due_at}
+        values = {"kind_label": str(target.get_kind_display()), "due_at": target.due_at}
+        # Only this entry names the owner: reading it for every follow-up entry would be a
+        # query per entry where the follow-ups were not read with their owners.
+        if event.kind == "follow_up_missed":
+            values["owner"] = str(target.owner)
+        return values
     if isinstance(target, Escalation):
         return {"reason_label": str(target.get_reason_display()), "decision_label": str(target.decision_label)}
     return {}

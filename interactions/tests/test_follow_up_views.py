@@ -215,3 +215,13 @@ def test_case_page_queries_do_not_grow_with_follow_ups(agent_client, agent, case
     for _ in range(20):
         _follow_up(agent, case)
     assert count_queries(agent_client, case.get_absolute_url()) == small
+
+
+def test_follow_up_entries_on_the_case_file_cost_no_query_each(agent_client, agent, case):
+    url = reverse("cases:file", args=[case.pk])
+    for _ in range(2):
+        _follow_up(agent, case)
+    few = count_queries(agent_client, url)
+    for _ in range(6):
+        _follow_up(agent, case)
+    assert count_queries(agent_client, url) == few
