@@ -99,7 +99,6 @@ def fingerprint() -> str:
     The cases, contacts, escalations and their timeline entries: what the seed made before
     it drew the work done on the cases (from a random generator of its own, so these stay).
     """
-    digest = hashlib.sha256()
     rows = [
         Client.objects.order_by("pk").values_list("team__name", "name", "email", "company", "temperament"),
         Case.objects.order_by("pk").values_list(
@@ -123,7 +122,13 @@ def fingerprint() -> str:
         .order_by("pk")
         .values_list("case__opened_at", "kind", "actor__username", "occurred_at"),
     ]
-    for queryset in rows:
+    return digest_of(rows)
+
+
+def digest_of(querysets) -> str:
+    """A SHA-256 of every row of the querysets, in order."""
+    digest = hashlib.sha256()
+    for queryset in querysets:
         for row in queryset:
             digest.update(repr(row).encode())
     return digest.hexdigest()

@@ -1,7 +1,6 @@
 """seed_bench's playbook progress and follow-ups: in realistic proportions, shaped as the
 services write them, shown by the pages and open to the services afterwards."""
 
-import hashlib
 from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +16,7 @@ from django.utils import timezone
 from casebook.accounts.models import User
 from casebook.bench import progress
 from casebook.bench.management.commands.seed_bench import EventRow
+from casebook.bench.tests.test_seed_bench import digest_of
 from clients.models import OPEN_STATUSES, Case, CaseEvent, CaseEventKind, CaseStatus
 from interactions.escalation_rules import escalate_missed_follow_ups
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, Interaction
@@ -411,7 +411,6 @@ def test_the_app_carries_on_after_the_seeded_progress(seeded):
 
 def progress_fingerprint() -> str:
     """The seeded work on the cases, without ids (a test database's sequences do not start at 1)."""
-    digest = hashlib.sha256()
     rows = [
         CasePlaybook.objects.order_by("pk").values_list("case__opened_at", "version__playbook__name", "chosen_at"),
         StepRecord.objects.order_by("pk").values_list("case_playbook__case__opened_at", "step__title", "completed_at"),
@@ -434,10 +433,7 @@ def progress_fingerprint() -> str:
         .order_by("pk")
         .values_list("case__opened_at", "kind", "actor__username", "occurred_at"),
     ]
-    for queryset in rows:
-        for row in queryset:
-            digest.update(repr(row).encode())
-    return digest.hexdigest()
+    return digest_of(rows)
 
 
 def test_a_seed_gives_the_same_work_every_time(seeded):
