@@ -63,15 +63,25 @@ class Calendar:
 
     def elapsed(self, start: datetime, end: datetime, pauses: Iterable[Interval] = ()) -> timedelta:
         """Business time between two instants, leaving out the pauses."""
+        total = self._business(start, end)
+        for lo, hi in pauses:
+            total -= self._business(max(lo, start), min(hi, end))
+        return total
+
+    def _business(self, start: datetime, end: datetime) -> timedelta:
+        """Working time between two instants: the two edge days clipped, the whole days
+        between from per-year running totals, so a clock over a case opened two years ago
+        costs the same as one opened today."""
         if end <= start:
             return timedelta(0)
-        pauses = sorted(pauses)
-        total = timedelta(0)
-        for lo, hi in self._windows(start, end):
-            total += hi - lo
-            if pauses:
-                total -= _overlap(lo, hi, pauses)
-        return total
+        first, last = start.astimezone(self._zone).date(), end.astimezone(self._zone).date()
+        if first == last:
+            return _clipped(_working_window(self, first), start, end)
+        return (
+            _clipped(_working_window(self, first), start, end)
+            + _whole_days(self, first + timedelta(days=1), last)
+            + _clipped(_working_window(self, last), start, end)
+        )
 
     def breach_at(self, start: datetime, hours: float, pauses: Iterable[Interval] = ()) -> datetime:
         """The instant at which `hours` business hours have passed since `start`."""
@@ -95,10 +105,36 @@ def _working_window(calendar: Calendar, day: date) -> Interval | None:
     return calendar._day_window(day)
 
 
-def _overlap(lo: datetime, hi: datetime, pauses: list[Interval]) -> timedelta:
-    return sum(
-        ((min(hi, p_hi) - max(lo, p_lo)) for p_lo, p_hi in pauses if p_hi > lo and p_lo < hi),
-        timedelta(0),
+def _clipped(window: Interval | None, start: datetime, end: datetime) -> timedelta:
+    if window is None:
+        return timedelta(0)
+    lo, hi = max(window[0], start), min(window[1], end)
+    return hi - lo if hi > lo else timedelta(0)
+
+
+@lru_cache(maxsize=256)
+def _year_totals(calendar: Calendar, year: int) -> tuple[timedelta, ...]:
+    """Working time of the year's days before each day (index: day of the year - 1), and
+    of the whole year as the last item."""
+    totals, day = [timedelta(0)], date(year, 1, 1)
+    while day.year == year:
+        window = _working_window(calendar, day)
+        totals.append(totals[-1] + (window[1] - window[0] if window else timedelta(0)))
+        day += timedelta(days=1)
+    return tuple(totals)
+
+
+def _whole_days(calendar: Calendar, first: date, stop: date) -> timedelta:
+    """Working time of the whole days from `first` up to, not including, `stop`."""
+    if stop <= first:
+        return timedelta(0)
+    total = timedelta(0)
+    for year in range(first.year, stop.year):
+        total += _year_totals(calendar, year)[-1]
+    return (
+        total
+        + _year_totals(calendar, stop.year)[stop.timetuple().tm_yday - 1]
+        - _year_totals(calendar, first.year)[first.timetuple().tm_yday - 1]
     )
 
 

@@ -76,3 +76,47 @@ def test_calendar_for_team_reads_settings_and_closed_days(team):
     assert not calendar.is_working_day(date(2026, 3, 11))
     assert not calendar.is_working_day(date(2026, 5, 1))
     assert calendar.is_working_day(date(2026, 3, 12))
+
+
+def _walked(calendar: Calendar, start: datetime, end: datetime, pauses=()) -> timedelta:
+    """The clock the slow way: every day's window, clipped, less the pauses in it."""
+    total, day = timedelta(0), start.astimezone(calendar._zone).date()
+    while day <= end.astimezone(calendar._zone).date():
+        if calendar.is_working_day(day):
+            lo = max(datetime.combine(day, calendar.starts, calendar._zone), start)
+            hi = min(datetime.combine(day, calendar.ends, calendar._zone), end)
+            if hi > lo:
+                total += hi - lo
+                for p_lo, p_hi in pauses:
+                    if p_hi > lo and p_lo < hi:
+                        total -= min(hi, p_hi) - max(lo, p_lo)
+        day += timedelta(days=1)
+    return total
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_long_clocks_add_up_to_the_day_by_day_sum(seed):
+    """Whole days come from per-year totals; over random spans of up to three years, across
+    new years, clock changes, holidays, closed days and pauses, the sum is the same."""
+    import random
+
+    rng = random.Random(seed)
+    calendar = Calendar(
+        time_zone=rng.choice(["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"]),
+        working_days=rng.choice(["01234", "0123456", "12345"]),
+        starts=time(rng.randint(6, 10), rng.choice([0, 30])),
+        ends=time(rng.randint(15, 19)),
+        holiday_country=rng.choice(["", "FR", "US"]),
+        closed_days=frozenset(date(2025, 1, 1) + timedelta(days=rng.randint(0, 900)) for _ in range(10)),
+    )
+    utc = ZoneInfo("UTC")
+    for _ in range(20):
+        start = datetime(2024, 6, 1, tzinfo=utc) + timedelta(minutes=rng.randint(0, 60 * 24 * 500))
+        end = start + timedelta(minutes=rng.randint(0, 60 * 24 * 1100))
+        pauses, cursor = [], start
+        for _ in range(rng.randint(0, 4)):
+            lo = cursor + timedelta(minutes=rng.randint(0, 60 * 24 * 60))
+            hi = lo + timedelta(minutes=rng.randint(1, 60 * 24 * 20))
+            pauses.append((lo, hi))
+            cursor = hi
+        assert calendar.elapsed(start, end, pauses) == _walked(calendar, start, end, pauses)
