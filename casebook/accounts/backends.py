@@ -2,7 +2,8 @@
 
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
-from .selectors import load_access
+from .models import User
+from .selectors import load_access, users_with_unread_notice_count
 
 
 class ModelBackend(DjangoModelBackend):
@@ -17,3 +18,11 @@ class ModelBackend(DjangoModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         return load_access(user_obj).permissions
+
+    def get_user(self, user_id):
+        # The signed-in user of every request, with the navigation's unread badge.
+        try:
+            user = users_with_unread_notice_count().get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

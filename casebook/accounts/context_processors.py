@@ -2,14 +2,17 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from .selectors import unread_notice_count
+
 
 def unread_notices(request):
-    """The unread notice count: one indexed COUNT, run only when a template shows it."""
+    """The unread notice count, run only when a template shows it (read with the user by
+    the authentication backend; one indexed COUNT otherwise)."""
 
     def count() -> int:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        return user.notices.filter(read_at=None).count()
+        return unread_notice_count(user)
 
     return {"unread_notice_count": SimpleLazyObject(count)}

@@ -6,8 +6,8 @@ from datetime import date
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
@@ -81,6 +81,19 @@ def staff_of_team(team: Team) -> QuerySet[User]:
 def staff_of_user_teams(user: User) -> QuerySet[User]:
     """Colleagues a user may assign work to or filter by."""
     return scope_to_user_teams(User.objects.filter(is_active=True), user, team_field="teams").distinct()
+
+
+def users_with_unread_notice_count() -> QuerySet[User]:
+    """Users with `unread_notice_count`: every page's badge, read with the signed-in user
+    (one query instead of two on each page)."""
+    unread = Notice.objects.filter(user=OuterRef("pk"), read_at=None).order_by().values("user")
+    return User.objects.annotate(unread_notice_count=Coalesce(Subquery(unread.annotate(n=Count("pk")).values("n")), 0))
+
+
+def unread_notice_count(user: User) -> int:
+    """The badge's number: as read with the user when it was, otherwise counted now."""
+    count = getattr(user, "unread_notice_count", None)
+    return user.notices.filter(read_at=None).count() if count is None else count
 
 
 def notices_for_user(user: User) -> QuerySet[Notice]:

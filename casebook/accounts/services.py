@@ -74,6 +74,7 @@ def notice_send(*, user: User, message: str, url: str = "") -> Notice:
 
 def notices_mark_read(*, user: User) -> int:
     """Mark every unread notice of the user read; returns how many there were."""
+    user.__dict__.pop("unread_notice_count", None)  # the count read with the user is stale now
     return Notice.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
 
 

@@ -38,7 +38,7 @@ def notices(request):
     items = list(notices_for_user(request.user)[:100])
     if request.method == "POST":
         notices_mark_read(user=request.user)
-        messages.success(request, "All your notices are marked read.")
+        messages.success(request, _("All your notices are marked read."))
         return redirect("accounts:notices")
     return render(request, "accounts/notices.html", {"notices": items})
 

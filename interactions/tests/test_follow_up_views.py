@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,8 +127,18 @@ def test_notices_show_an_unread_badge_and_are_marked_read(agent_client, agent):
     assert b"1 unread" in page.content
     response = agent_client.get(reverse("accounts:notices"))
     assert b"Due soon: call back" in response.content
-    agent_client.post(reverse("accounts:notices"))
+    after = agent_client.post(reverse("accounts:notices"), follow=True)
     assert not Notice.objects.filter(read_at=None).exists()
+    assert b"unread" not in after.content
+
+
+def test_the_unread_badge_is_read_with_the_signed_in_user(agent_client, agent):
+    for n in range(3):
+        notice_send(user=agent, message=f"Notice {n}")
+    with CaptureQueriesContext(connection) as queries:
+        page = agent_client.get(reverse("dashboard"), follow=True)
+    assert b"3 unread" in page.content
+    assert not [q for q in queries if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "accounts_notice"')]
 
 
 def test_promises_kept_counts_done_on_time_over_all_that_came_due(agent, teammate, case, settings):
