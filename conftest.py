@@ -24,6 +24,7 @@ def _fast_passwords(settings, _attachment_root):
     # Redis outlives a test database: ids restart with it, so cached figures could belong to another run.
     settings.CASEBOOK_DASHBOARD_CACHE_SECONDS = 0
     settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS = 0
+    settings.CASEBOOK_PROMISES_MINE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

@@ -324,9 +324,11 @@ CASEBOOK_MISSED_AFTER_MINUTES = env.float("CASEBOOK_MISSED_AFTER_MINUTES", defau
 CASEBOOK_SATISFACTION_DELAY_DAYS = env.float("CASEBOOK_SATISFACTION_DELAY_DAYS", default=3)
 CASEBOOK_RATING_LINK_DAYS = env.float("CASEBOOK_RATING_LINK_DAYS", default=30)
 # The promises-kept rate (case list, My day): follow-ups that came due in this many days;
-# the teams' figure is kept this many seconds (the user's own is always read fresh).
+# the teams' figure is kept this many seconds, the user's own this many (or until they
+# complete, move or cancel one of their follow-ups).
 CASEBOOK_PROMISES_WINDOW_DAYS = env.int("CASEBOOK_PROMISES_WINDOW_DAYS", default=90)
 CASEBOOK_PROMISES_TEAM_CACHE_SECONDS = env.int("CASEBOOK_PROMISES_TEAM_CACHE_SECONDS", default=300)
+CASEBOOK_PROMISES_MINE_CACHE_SECONDS = env.int("CASEBOOK_PROMISES_MINE_CACHE_SECONDS", default=60)
 # The dashboard's figures take ~0.2 s on 100,000 cases; they are kept this long (0: not kept).
 CASEBOOK_DASHBOARD_CACHE_SECONDS = env.int("CASEBOOK_DASHBOARD_CACHE_SECONDS", default=300)
 # A search running longer than this is stopped and the user asked for more precise words.

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -145,10 +146,12 @@ def promises_kept(user: User, *, now: datetime | None = None) -> dict:
 
     "On time" allows the overdue grace period. Returns the user's own rate and their
     teams' rate: {"mine": {"kept", "due", "rate"}, "team": {...}, "days": window}; rate is
-    None with nothing due. Both come from one query; the teams' figures, which read
-    every follow-up of the teams in the window, are then kept for
-    CASEBOOK_PROMISES_TEAM_CACHE_SECONDS, and while kept only the user's own are read
-    (through the owner index), so a list page does not count the whole team's work each time.
+    None with nothing due. Both come from one query, shown on every list page and My day,
+    so they are kept a while: the teams' figures (every follow-up of the teams in the
+    window) for CASEBOOK_PROMISES_TEAM_CACHE_SECONDS, the user's own for
+    CASEBOOK_PROMISES_MINE_CACHE_SECONDS, or until they complete, move or cancel one of
+    theirs (`forget_promises_kept`). While the teams' figures are kept, only the user's
+    own are read (through the owner index).
     """
     now = now or timezone.now()
     grace = timedelta(minutes=settings.CASEBOOK_OVERDUE_GRACE_MINUTES)
@@ -158,8 +161,14 @@ def promises_kept(user: User, *, now: datetime | None = None) -> dict:
     )
     kept = Q(status=FollowUpStatus.DONE, completed_at__lte=F("due_at") + grace)
     teams = "all" if sees_all_teams(user) else ",".join(map(str, team_ids_of(user)))
-    team_key = f"promises-kept:{days}:{teams}"
-    team = cache.get(team_key) if settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS else None
+    team_key, mine_key = f"promises-kept:{days}:{teams}", _mine_key(user.pk)
+    team_seconds = settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS
+    mine_seconds = settings.CASEBOOK_PROMISES_MINE_CACHE_SECONDS
+    kept_figures = cache.get_many([team_key, mine_key]) if team_seconds or mine_seconds else {}
+    team = kept_figures.get(team_key) if team_seconds else None
+    mine = kept_figures.get(mine_key) if mine_seconds else None
+    if mine is not None and mine["scope"] != team_key:  # the window or the user's teams changed
+        mine = None
     if team is None:
         row = scope_to_user_teams(came_due, user, team_field="case__team").aggregate(
             mine_due=Count("id", filter=Q(owner=user)),
@@ -168,13 +177,29 @@ def promises_kept(user: User, *, now: datetime | None = None) -> dict:
             team_kept=Count("id", filter=kept),
         )
         team = _rate(row["team_kept"], row["team_due"])
-        if settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS:
-            cache.set(team_key, team, settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS)
-    else:
+        mine = {"scope": team_key, "rate": _rate(row["mine_kept"], row["mine_due"])}
+        if team_seconds:
+            cache.set(team_key, team, team_seconds)
+        if mine_seconds:
+            cache.set(mine_key, mine, mine_seconds)
+    elif mine is None:
         row = scope_to_user_teams(came_due.filter(owner=user), user, team_field="case__team").aggregate(
             mine_due=Count("id"), mine_kept=Count("id", filter=kept)
         )
-    return {"mine": _rate(row["mine_kept"], row["mine_due"]), "team": team, "days": days}
+        mine = {"scope": team_key, "rate": _rate(row["mine_kept"], row["mine_due"])}
+        if mine_seconds:
+            cache.set(mine_key, mine, mine_seconds)
+    return {"mine": mine["rate"], "team": team, "days": days}
+
+
+def _mine_key(user_id: int) -> str:
+    return f"promises-kept:mine:{user_id}"
+
+
+def forget_promises_kept(user_id: int) -> None:
+    """Drop the user's kept rate once the transaction commits: one of their follow-ups was
+    done, moved or called off, and they expect to see it count."""
+    transaction.on_commit(lambda: cache.delete(_mine_key(user_id)))
 
 
 def _rate(kept: int, due: int) -> dict:

@@ -45,6 +45,7 @@ from .models import (
     SatisfactionSurvey,
 )
 from .outbox import outbox_enqueue, outbox_enqueue_many
+from .selectors import forget_promises_kept
 
 
 def _validate_contact(
@@ -306,6 +307,7 @@ def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Intera
     follow_up.fulfilled_by = fulfilled_by
     follow_up.full_clean()
     follow_up.save()
+    forget_promises_kept(follow_up.owner_id)
     audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
@@ -337,6 +339,7 @@ def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, 
     follow_up.overdue_warned_at = None
     follow_up.full_clean()
     follow_up.save()
+    forget_promises_kept(follow_up.owner_id)
     audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,
@@ -362,6 +365,7 @@ def follow_up_cancel(*, actor: User, follow_up: FollowUp, note: str = "") -> Fol
     follow_up.completed_at = timezone.now()
     follow_up.completed_by = actor
     follow_up.save()
+    forget_promises_kept(follow_up.owner_id)
     audit_record(actor=actor, target=follow_up, before=before, parent=follow_up.case)
     case_event_record(
         case=follow_up.case,

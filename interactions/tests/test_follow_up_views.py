@@ -14,7 +14,7 @@ from clients.tests.factories import CaseFactory
 from clients.tests.test_query_counts import count_queries
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, OutgoingEmail
 from interactions.selectors import promises_kept
-from interactions.services import follow_up_complete, follow_up_schedule
+from interactions.services import follow_up_complete, follow_up_reschedule, follow_up_schedule
 
 
 def _follow_up(agent, case, *, hours=2, kind=FollowUpKind.INTERNAL_CHECK, note="Check the invoice"):
@@ -189,6 +189,33 @@ def test_the_teams_figure_is_kept_while_the_users_own_is_read_fresh(agent, teamm
     assert rates["mine"]["due"] == 2  # read fresh
     assert rates["team"]["due"] == 2  # kept: the new one shows within the cache time
     cache.delete_many([f"promises-kept:{settings.CASEBOOK_PROMISES_WINDOW_DAYS}:{case.team_id}"])
+
+
+def test_the_users_own_figure_is_kept_until_they_move_a_follow_up(
+    agent, case, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS = settings.CASEBOOK_PROMISES_MINE_CACHE_SECONDS = 60
+    keys = [f"promises-kept:{settings.CASEBOOK_PROMISES_WINDOW_DAYS}:{case.team_id}", f"promises-kept:mine:{agent.pk}"]
+    cache.delete_many(keys)
+    try:
+        due = _follow_up(agent, case)
+        FollowUp.objects.filter(pk=due.pk).update(due_at=timezone.now() - timedelta(hours=3))
+        assert promises_kept(agent)["mine"] == {"kept": 0, "due": 1, "rate": 0}
+        with CaptureQueriesContext(connection) as queries:
+            assert promises_kept(agent)["mine"]["due"] == 1
+        assert len(queries) == 0  # both figures kept
+        with django_capture_on_commit_callbacks(execute=True):
+            follow_up_reschedule(
+                actor=agent, follow_up=FollowUp.objects.get(pk=due.pk), due_at=timezone.now() + timedelta(days=1)
+            )
+        with CaptureQueriesContext(connection) as queries:
+            mine = promises_kept(agent)["mine"]
+        assert len(queries) == 1  # the user's own, read again
+        assert mine == {"kept": 0, "due": 0, "rate": None}  # no longer due
+    finally:
+        cache.delete_many(keys)
 
 
 def test_the_case_list_header_shows_the_promises_kept_rate(agent_client):
