@@ -78,3 +78,26 @@ def test_profile_refuses_an_unknown_time_zone(agent_client, agent):
     assert "time_zone" in response.context["form"].errors
     agent.refresh_from_db()
     assert agent.time_zone == "Europe/Paris"
+
+
+def test_access_matches_djangos_own_permission_reading(agent, manager, admin, team, other_team):
+    """The access query (written out in SQL) gives what Django's ModelBackend would: the
+    groups' and the user's own permissions, all of them for a superuser, none when
+    inactive; plus the user's team ids."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    from casebook.accounts.models import User
+    from casebook.accounts.selectors import load_access
+
+    agent.user_permissions.add(Permission.objects.get(codename="edit_playbook"))
+    agent.teams.add(other_team)
+    inactive = User.objects.create_user("gone", password="x", is_active=False)
+    inactive.teams.add(team)
+    for user in (agent, manager, admin, inactive):
+        fresh = User.objects.get(pk=user.pk)
+        access = load_access(fresh)
+        assert access.permissions == ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))
+        assert access.team_ids == sorted(user.teams.values_list("pk", flat=True))
+    assert "playbooks.edit_playbook" in load_access(User.objects.get(pk=agent.pk)).permissions
+    assert load_access(User.objects.get(pk=inactive.pk)).permissions == set()
