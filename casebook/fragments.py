@@ -28,7 +28,11 @@ from django.utils import timezone, translation
 from django.utils.functional import LazyObject, Promise, empty
 from django.utils.safestring import SafeData, SafeString
 
-_PLAIN = (str, int, float, bool, type(None), datetime.datetime, datetime.date, Decimal)
+_PLAIN = (str, int, float, bool, type(None), datetime.datetime, datetime.date, datetime.time, Decimal)
+
+
+class NotPlain(TypeError):
+    """A value that cannot be part of a key (a model, trusted markup, an unknown object)."""
 
 
 class _LRU:
@@ -72,7 +76,7 @@ def _frozen(value):
     if kind is dict:
         return (dict, tuple((_frozen(name), _frozen(item)) for name, item in value.items()))
     if issubclass(kind, SafeData) or not issubclass(kind, _PLAIN):
-        raise TypeError(f"A pure partial takes plain values, not {kind.__name__}: {value!r:.80}")
+        raise NotPlain(f"A pure partial takes plain values, not {kind.__name__}: {value!r:.80}")
     return (kind, value)
 
 
@@ -95,7 +99,12 @@ def render_pure(template_name: str, values: dict) -> SafeString:
 
 def remember(name: str, values: dict, draw: Callable[[], str]) -> SafeString:
     """What `draw()` returns for these values, drawn once per process for each set of values
-    (and language, time zone, script prefix). `draw` must read nothing but `values`."""
+    (and language, time zone, script prefix). `draw` must read nothing but `values`.
+
+    With CASEBOOK_FRAGMENT_VERIFY (on in the tests) every piece found in memory is drawn
+    again and must be the same, so a test that changes anything a piece shows, without it
+    changing the values, fails instead of passing on stale HTML.
+    """
     size = settings.CASEBOOK_FRAGMENT_CACHE_SIZE
     key = (
         name,
@@ -109,6 +118,10 @@ def remember(name: str, values: dict, draw: Callable[[], str]) -> SafeString:
         html = SafeString(draw())
         if size:
             _memory.put(key, html, size)
+    elif settings.CASEBOOK_FRAGMENT_VERIFY and (fresh := draw()) != html:
+        raise AssertionError(
+            f"{name}: the remembered HTML differs from a fresh drawing with the same values:\n{html}\n{fresh}"
+        )
     return html
 
 

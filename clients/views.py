@@ -33,6 +33,7 @@ from .selectors import (
     case_clock,
     case_ordering,
     cases_for_user,
+    cases_with,
     clients_for_user,
     get_case_for_user,
     get_client_for_user,
@@ -307,12 +308,12 @@ def get_case_for_page(user, pk: int):
     """The case with what its page shows of it in one query: the team's settings (the
     resolution clock), the pinned playbook and fault record, the mood of the latest contact
     (coaching) and the boundary warnings given."""
-    return get_case_for_user(
-        user,
-        pk,
-        related=("team__settings", *PLAYBOOK_CASE_RELATED),
-        annotations={"last_mood": last_mood(), **boundary_warning_summary()},
-    )
+    return get_case_for_user(user, pk, cases=_case_page_cases())
+
+
+_case_page_cases = cases_with(
+    ("team__settings", *PLAYBOOK_CASE_RELATED), lambda: {"last_mood": last_mood(), **boundary_warning_summary()}
+)
 
 
 @login_required

@@ -22,8 +22,9 @@ def _empty_memory():
 
 
 @pytest.fixture
-def draws(monkeypatch):
+def draws(monkeypatch, settings):
     """How many times a partial was really drawn (not read from memory)."""
+    settings.CASEBOOK_FRAGMENT_VERIFY = False  # it would draw every piece found again
     count = {"n": 0}
     real = fragments.get_template
 
@@ -107,6 +108,18 @@ def test_size_zero_keeps_nothing(settings, draws):
     fragments.render_pure("clients/_case_row.html", _row())
     assert draws["n"] == 2
     assert len(fragments._memory) == 0
+
+
+def test_verification_catches_a_piece_that_reads_more_than_its_values(settings):
+    """The tests draw every remembered piece again: HTML that depends on something outside
+    its values fails loudly instead of being served stale."""
+    settings.CASEBOOK_FRAGMENT_VERIFY = True
+    outside = {"text": "first"}
+    assert fragments.remember("leaky", {"pk": 1}, lambda: outside["text"]) == "first"
+    assert fragments.remember("leaky", {"pk": 1}, lambda: outside["text"]) == "first"
+    outside["text"] = "second"
+    with pytest.raises(AssertionError, match="leaky"):
+        fragments.remember("leaky", {"pk": 1}, lambda: outside["text"])
 
 
 def test_the_pure_block_sees_only_its_named_values():

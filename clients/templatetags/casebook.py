@@ -2,13 +2,17 @@
 
 from django import forms, template
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
+from django.forms.models import ModelChoiceIteratorValue
 from django.template.base import token_kwargs
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
+from casebook import fragments
 from casebook.fragments import plain, remember, render_pure
 from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
 from interactions.models import FollowUp
@@ -284,7 +288,12 @@ def _control_class(widget, value=None) -> str | None:
 
 @register.filter
 def bs_field(field) -> str:
-    """A form field as crispy-forms' Bootstrap 5 field: label, control, errors, help."""
+    """A form field as crispy-forms' Bootstrap 5 field: label, control, errors, help.
+
+    A field of a form not filled in yet is drawn once per process for each set of what it
+    shows (see `_unbound_field_values`): the case page draws a dozen such forms on every
+    view, and they rarely change.
+    """
     widget = field.field.widget
     if widget.is_hidden:
         return field.as_widget()
@@ -293,6 +302,62 @@ def bs_field(field) -> str:
         from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 
         return as_crispy_field(field)
+    if not field.form.is_bound:
+        try:
+            values = _unbound_field_values(field)
+            return fragments.remember("bs_field", values, lambda: _draw_field(field, css))
+        except fragments.NotPlain:
+            pass  # something it shows cannot be part of a key: drawn every time
+    return _draw_field(field, css)
+
+
+def _unbound_field_values(field) -> dict:
+    """Everything an empty field's markup is drawn from, as plain values: the form and
+    widget classes, names and ids, label and help, required/disabled, the initial value,
+    the widget's own attributes and those the field adds, its options. A model field's
+    options are read once here and handed to the widget as a list."""
+    form, form_field, widget = field.form, field.field, field.field.widget
+    values = {
+        "form": f"{type(form).__module__}.{type(form).__qualname__}",
+        "widget": f"{type(widget).__module__}.{type(widget).__qualname__}",
+        "template": widget.template_name,
+        "names": (field.html_name, field.auto_id or "", field.id_for_label or ""),
+        "label": _plain_text(field.label),
+        "help": _plain_text(form_field.help_text),
+        "flags": (form_field.required, form_field.disabled, form.use_required_attribute, widget.is_localized),
+        "value": _plain_value(field.value()),
+        "attrs": _plain_value(widget.attrs),
+        "field_attrs": _plain_value(form_field.widget_attrs(widget)),
+        "input": (getattr(widget, "input_type", None) or "", _plain_value(getattr(widget, "format", None))),
+    }
+    if hasattr(widget, "choices"):
+        choices = list(iter(widget.choices))  # iter(): list() would ask a model field for a COUNT first
+        widget.choices = choices  # drawn from this list, so a model field's rows are read once
+        values["choices"] = tuple((str(value), _plain_value(label)) for value, label in choices)
+    return values
+
+
+def _plain_text(text) -> tuple:
+    # Trusted markup is drawn unescaped, typed text escaped: the same words are two keys.
+    return (isinstance(text, SafeData), str.__str__(str(text)) if text else "")
+
+
+def _plain_value(value):
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, Model):
+        return (type(value).__name__, value.pk, str(value))
+    if isinstance(value, dict):
+        return {str(name): _plain_value(item) for name, item in value.items()}
+    if isinstance(value, list | tuple):
+        return tuple(_plain_value(item) for item in value)
+    if isinstance(value, ModelChoiceIteratorValue):
+        return str(value)
+    return value  # anything else must be plain, or remember() refuses it
+
+
+def _draw_field(field, css: str) -> str:
+    widget = field.field.widget
     extra = widget.attrs.get("class")
     attrs = {"class": css + (f" {extra}" if extra else "") + (" is-invalid" if field.errors else "")}
     described = []

@@ -1,0 +1,80 @@
+"""Fields of forms not filled in yet are drawn once per process for what they show."""
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casebook import fragments
+from casebook.accounts.services import user_create
+from clients.templatetags import casebook as tags
+from interactions.forms import FollowUpForm, InteractionForm
+
+
+@pytest.fixture(autouse=True)
+def _empty_memory(settings):
+    settings.CASEBOOK_FRAGMENT_VERIFY = False  # these tests count the drawings themselves
+    fragments.forget_all()
+    yield
+    fragments.forget_all()
+
+
+@pytest.fixture
+def drawings(monkeypatch):
+    count = {"n": 0}
+    real = tags._draw_field
+
+    def counting(field, css):
+        count["n"] += 1
+        return real(field, css)
+
+    monkeypatch.setattr(tags, "_draw_field", counting)
+    return count
+
+
+class Sample(forms.Form):
+    title = forms.CharField(max_length=80, help_text="Short")
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")])
+
+
+def test_the_same_empty_form_is_drawn_once_and_reads_the_same(drawings):
+    first = tags.bs_form(Sample())
+    second = tags.bs_form(Sample())
+    assert first == second and drawings["n"] == 2  # two fields, drawn once each
+    assert 'maxlength="80"' in second and '<option value="b">B</option>' in second
+
+
+def test_anything_a_field_shows_is_part_of_what_it_is_drawn_from(drawings):
+    tags.bs_form(Sample())
+    changed = Sample(initial={"kind": "b"})
+    changed.fields["title"].label = "Heading"
+    changed.fields["kind"].choices = [("a", "A"), ("c", "C")]
+    html = tags.bs_form(changed)
+    assert drawings["n"] == 4
+    assert "Heading" in html and '<option value="c">C</option>' in html and 'value="b" selected' not in html
+    widened = Sample(auto_id="other_%s")
+    widened.fields["title"].max_length = 10
+    widened.fields["title"].widget.attrs["placeholder"] = "Say it"
+    html = tags.bs_form(widened)
+    assert 'id="other_title"' in html and 'placeholder="Say it"' in html and drawings["n"] == 6
+
+
+def test_a_filled_in_form_is_drawn_every_time(drawings):
+    bound = Sample(data={"title": "", "kind": "z"})
+    assert not bound.is_valid()
+    tags.bs_form(bound)
+    html = tags.bs_form(bound)
+    assert drawings["n"] == 4 and "is-invalid" in html
+
+
+def test_the_owner_choices_are_read_once_and_a_new_colleague_shows(case, agent, drawings):
+    with CaptureQueriesContext(connection) as queries:
+        tags.bs_form(FollowUpForm(case=case))
+    assert len([q for q in queries if '"accounts_user"' in q["sql"]]) == 1
+    user_create(username="newcomer", password="pw", role="agent", teams=[case.team], first_name="Nell")
+    assert "Nell" in tags.bs_form(FollowUpForm(case=case))
+
+
+def test_the_log_form_starts_on_the_channel_it_is_given():
+    assert 'value="email" selected' in tags.bs_form(InteractionForm(initial={"channel": "email"}))
+    assert 'value="email" selected' not in tags.bs_form(InteractionForm())
