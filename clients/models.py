@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casebook.choices import ChoiceLabels
+from casebook.links import record_url
 
 
 class Temperament(models.TextChoices):
@@ -90,7 +90,7 @@ class Client(ChoiceLabels, models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("clients:detail", args=[self.pk])
+        return record_url("clients:detail", self.pk)
 
 
 class Case(ChoiceLabels, models.Model):
@@ -153,7 +153,7 @@ class Case(ChoiceLabels, models.Model):
         return f"#{self.pk} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:detail", args=[self.pk])
+        return record_url("cases:detail", self.pk)
 
     @property
     def is_open(self) -> bool:
