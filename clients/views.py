@@ -21,6 +21,7 @@ from interactions.selectors import (
     last_mood,
     mood_over_time,
     promises_kept,
+    with_files,
 )
 from playbooks.selectors import CASE_RELATED as PLAYBOOK_CASE_RELATED
 from playbooks.selectors import case_playbook_context
@@ -121,13 +122,15 @@ def client_create_view(request):
 def client_detail(request, pk: int):
     client = get_client_for_user(request.user, pk)
     cases = cases_for_user(request.user, client=client)
+    page = _page(request, interactions_for_client(client), per_page=20)
+    page.object_list = with_files(page.object_list)
     return render(
         request,
         "clients/client_detail.html",
         {
             "client": client,
             "cases": cases,
-            "page": _page(request, interactions_for_client(client), per_page=20),
+            "page": page,
             "mood": mood_over_time(client),
         },
     )

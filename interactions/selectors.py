@@ -67,14 +67,42 @@ def last_mood() -> Subquery:
     return Subquery(latest.values("mood")[:1])
 
 
+# What a contact card shows (`interaction_card`): every column but the one-time key.
+INTERACTION_CARD_FIELDS = (
+    "case",
+    "client",
+    "channel",
+    "direction",
+    "occurred_at",
+    "duration_minutes",
+    "mood",
+    "summary",
+    "logged_by",
+    "logged_at",
+    "corrects",
+)
+USER_NAME_FIELDS = ("username", "first_name", "last_name")
+
+
 def interactions_for_client(client: Client) -> QuerySet[Interaction]:
-    """All contacts with a client across their cases, newest first."""
+    """All contacts with a client across their cases, newest first, as their cards show
+    them: with the case's title and the logger's name (not the whole rows), and knowing
+    whether each has files (`with_files` reads those of a page in one query)."""
     return (
         Interaction.objects.filter(client=client)
         .select_related("case", "logged_by")
-        .prefetch_related("attachments")
+        .only(*INTERACTION_CARD_FIELDS, "case__title", *(f"logged_by__{name}" for name in USER_NAME_FIELDS))
+        .annotate(has_attachments=Exists(Attachment.objects.filter(interaction=OuterRef("pk"))))
         .order_by("-occurred_at", "-id")
     )
+
+
+def with_files(interactions) -> list[Interaction]:
+    """The contacts, with the files of those that have some read in one query (none when
+    no contact has any)."""
+    interactions = list(interactions)
+    prefetch_related_objects([row for row in interactions if getattr(row, "has_attachments", True)], "attachments")
+    return interactions
 
 
 def get_interaction_on_case(case: Case, pk: int) -> Interaction:

@@ -117,3 +117,11 @@ def test_client_detail_queries_do_not_grow(agent_client, customer, agent):
         _add_interactions(CaseFactory(client=customer, owner=agent), 9)
     assert count_queries(agent_client, customer.get_absolute_url()) == small
     assert small <= 9
+
+
+def test_client_detail_reads_no_files_when_no_contact_shown_has_any(agent_client, customer, agent):
+    case = CaseFactory(client=customer, owner=agent)
+    _add_interactions(case, 3)  # the first has a file
+    with_files = count_queries(agent_client, customer.get_absolute_url())
+    _add_interactions(case, 25, files_every=0)  # the page of 20 shows none of the files
+    assert count_queries(agent_client, customer.get_absolute_url()) == with_files - 1
