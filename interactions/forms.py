@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import User
-from casebook.accounts.selectors import staff_of_team
+from casebook.accounts.selectors import staff_of_team, team_staff_choices
 from casebook.forms import RequestKeyForm, phrasing_checked
 
 from .attachments import EXTENSIONS, attachments_validate
@@ -171,7 +171,11 @@ class FollowUpForm(RequestKeyForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_of_team(case.team)
+        owner = self.fields["owner"]
+        owner.queryset = staff_of_team(case.team)  # what a submitted owner is checked against
+        # The menu, from the team's cached member list: the case page shows this form folded
+        # on every view, and the list rarely changes.
+        owner.widget.choices = [("", owner.empty_label), *team_staff_choices(case.team_id)]
 
 
 class RescheduleForm(forms.Form):

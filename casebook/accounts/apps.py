@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 def _sync_roles(sender, **kwargs):
@@ -23,6 +23,18 @@ def _forget_new_team(sender, instance, created, **kwargs):
         team_cache_forget(instance.pk, *TEAM_CACHED_NAMES)
 
 
+def _forget_staff(sender, update_fields=None, **kwargs):
+    # A name, an activation or a team membership changed: the owner menus are drawn again.
+    # A login only stamps last_login, which no menu shows.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    if kwargs.get("action", "post").startswith("pre"):  # a membership change: once, after it
+        return
+    from .selectors import team_staff_forget
+
+    team_staff_forget()
+
+
 class AccountsConfig(AppConfig):
     name = "casebook.accounts"
     label = "accounts"
@@ -39,3 +51,7 @@ class AccountsConfig(AppConfig):
             _forget_closed_days, sender=closed_day, dispatch_uid="casebook.accounts.closed_days_deleted"
         )
         post_save.connect(_forget_new_team, sender=self.get_model("Team"), dispatch_uid="casebook.accounts.new_team")
+        user = self.get_model("User")
+        post_save.connect(_forget_staff, sender=user, dispatch_uid="casebook.accounts.staff_saved")
+        post_delete.connect(_forget_staff, sender=user, dispatch_uid="casebook.accounts.staff_deleted")
+        m2m_changed.connect(_forget_staff, sender=user.teams.through, dispatch_uid="casebook.accounts.staff_teams")

@@ -152,7 +152,7 @@ def team_settings(team: Team) -> TeamSettings:
 # cache under these keys; a change to the rows (or a new team that reuses an id, as a
 # fresh test database does) forgets them: see `team_cache_forget` and the receivers in apps.py.
 TEAM_CACHE_SECONDS = 3600
-TEAM_CACHED_NAMES = ("closed_days", "saved_replies")
+TEAM_CACHED_NAMES = ("closed_days", "saved_replies", "staff")
 
 
 def team_cache_key(team_id: int, name: str) -> str:
@@ -175,6 +175,20 @@ def team_cache_forget(team_id: int, *names: str) -> None:
     keys = [team_cache_key(team_id, name) for name in names]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def team_staff_choices(team_id: int) -> list[tuple[int, str]]:
+    """The team's active members as (id, name) options for an owner menu, in name order.
+    Forgotten when a user is saved or deleted or a membership changes (apps.py)."""
+    return team_cached(
+        team_id, "staff", lambda: [(user.pk, str(user)) for user in User.objects.filter(teams=team_id, is_active=True)]
+    )
+
+
+def team_staff_forget() -> None:
+    """Forget every team's member list (a user or a membership changed: rare)."""
+    for team_id in Team.objects.values_list("pk", flat=True):
+        team_cache_forget(team_id, "staff")
 
 
 def team_closed_days(team_id: int) -> frozenset[date]:

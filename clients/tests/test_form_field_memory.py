@@ -67,12 +67,35 @@ def test_a_filled_in_form_is_drawn_every_time(drawings):
     assert drawings["n"] == 4 and "is-invalid" in html
 
 
-def test_the_owner_choices_are_read_once_and_a_new_colleague_shows(case, agent, drawings):
+def test_the_owner_menu_comes_from_the_teams_cached_members_and_follows_changes(case, agent, teammate):
+    tags.bs_form(FollowUpForm(case=case))
+    with CaptureQueriesContext(connection) as queries:
+        html = tags.bs_form(FollowUpForm(case=case))
+    assert not [q for q in queries if '"accounts_user"' in q["sql"]]  # kept with the team
+    assert str(teammate) in html
+    newcomer = user_create(username="newcomer", password="pw", role="agent", teams=[case.team], first_name="Nell")
+    assert "Nell" in tags.bs_form(FollowUpForm(case=case))  # joined the team
+    newcomer.first_name = "Nella"
+    newcomer.save()
+    assert "Nella" in tags.bs_form(FollowUpForm(case=case))  # renamed
+    newcomer.teams.remove(case.team)
+    assert "Nella" not in tags.bs_form(FollowUpForm(case=case))  # left
+    teammate.is_active = False
+    teammate.save(update_fields=["is_active"])
+    assert str(teammate) not in tags.bs_form(FollowUpForm(case=case))  # deactivated
+    agent.last_login = agent.date_joined
+    agent.save(update_fields=["last_login"])  # a login forgets nothing
     with CaptureQueriesContext(connection) as queries:
         tags.bs_form(FollowUpForm(case=case))
-    assert len([q for q in queries if '"accounts_user"' in q["sql"]]) == 1
-    user_create(username="newcomer", password="pw", role="agent", teams=[case.team], first_name="Nell")
-    assert "Nell" in tags.bs_form(FollowUpForm(case=case))
+    assert not [q for q in queries if '"accounts_user"' in q["sql"]]
+
+
+def test_an_owner_outside_the_team_is_refused(case, other_team):
+    from casebook.accounts.services import user_create as make
+
+    outsider = make(username="outsider", password="pw", role="agent", teams=[other_team])
+    form = FollowUpForm(data={"kind": "call_back", "due_at": "2030-01-01T10:00", "owner": outsider.pk}, case=case)
+    assert not form.is_valid() and "owner" in form.errors
 
 
 def test_the_log_form_starts_on_the_channel_it_is_given():
