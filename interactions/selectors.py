@@ -1,12 +1,12 @@
 """Reads of interactions, and the case timeline with the interactions it points at."""
 
+import functools
 import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
@@ -41,11 +41,7 @@ def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[Cas
             row = by_target.get((event.target_type_id, event.target_id))
             if row is not None:
                 event.target = row
-    # Each contact is read knowing whether it has files, so the files are read (in one
-    # query for the page) only when a contact shown has some.
-    has_files = Exists(Attachment.objects.filter(interaction=OuterRef("pk")))
-    with_flag = Interaction.objects.annotate(has_attachments=has_files)
-    prefetch_related_objects(events, GenericPrefetch("target", [with_flag]))
+    _load_targets(events)
     prefetch_related_objects(
         [e.target for e in events if isinstance(e.target, Interaction) and getattr(e.target, "has_attachments", True)],
         "attachments",
@@ -59,6 +55,37 @@ def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[Cas
         if isinstance(event.target, Interaction):
             event.target.corrected_by = corrections.get(event.target.pk, [])
     return events
+
+
+def _load_targets(events: list[CaseEvent]) -> None:
+    """Each event's target, in one query per kind of target not already known: what
+    Django's GenericPrefetch does, without its general machinery (about 1 ms a case page).
+    Contacts are read knowing whether they have files (`Interaction.files`)."""
+    field = CaseEvent._meta.get_field("target")
+    wanted: dict[int, list[CaseEvent]] = defaultdict(list)
+    for event in events:
+        if event.target_type_id is not None and not field.is_cached(event):
+            wanted[event.target_type_id].append(event)
+    for type_id, group in wanted.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        rows = _interactions_with_file_flag() if model is Interaction else model._base_manager.all()
+        found = rows.in_bulk({event.target_id for event in group})
+        for event in group:
+            # A target that is gone reads as None, as Django's own loading gives it.
+            field.set_cached_value(event, found.get(_target_pk(model, event.target_id)))
+
+
+def _target_pk(model, target_id):
+    return model._meta.pk.to_python(target_id)
+
+
+@functools.cache
+def _built_interactions_with_file_flag() -> QuerySet[Interaction]:
+    return Interaction.objects.annotate(has_attachments=Exists(Attachment.objects.filter(interaction=OuterRef("pk"))))
+
+
+def _interactions_with_file_flag() -> QuerySet[Interaction]:
+    return _built_interactions_with_file_flag().all()
 
 
 def last_mood() -> Subquery:

@@ -233,3 +233,32 @@ def test_logging_a_contact_runs_the_same_few_queries_whatever_the_case_holds(age
     # whether it is the newest entry).
     assert small <= 7
     assert "The newest" in html and "c29" not in html
+
+
+def test_the_timeline_loads_each_kind_of_target_once_and_a_missing_one_as_nothing(agent, case):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clients.models import CaseEvent, CaseEventKind
+    from interactions.selectors import case_timeline
+
+    for n in range(3):
+        interaction_log(
+            actor=agent, case=case, channel="call", direction="inbound", mood=Mood.CALM, summary=f"Call {n}"
+        )
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEventKind.INTERACTION_LOGGED,
+        actor=agent,
+        occurred_at=timezone.now(),
+        target_type=ContentType.objects.get_for_model(Interaction),
+        target_id=10**9,  # no such contact
+    )
+    with CaptureQueriesContext(connection) as queries:
+        events = case_timeline(case)
+    contacts = [e.target for e in events if e.kind == CaseEventKind.INTERACTION_LOGGED]
+    assert sorted(c.summary for c in contacts if c is not None) == ["Call 0", "Call 1", "Call 2"]
+    assert contacts.count(None) == 1
+    assert all(c.has_attachments is False for c in contacts if c is not None)
+    assert len([q for q in queries if 'FROM "interactions_interaction"' in q["sql"]]) == 1
