@@ -1,6 +1,8 @@
 """Reads for playbooks: which playbook a case follows and everything the case page shows of it."""
 
-from django.core.cache import cache
+import copy
+import functools
+
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -159,18 +161,18 @@ def case_playbook_progress(case: Case, team_playbooks=None):
 
 
 def steps_of(version: PlaybookVersion) -> list[Step]:
-    """The steps of a version in order.
+    """The steps of a version in order, as copies the caller may annotate (`record`).
 
-    A published version never changes, so its steps are kept in the cache; the key carries
+    A published version never changes, so each process keeps its steps; the key carries
     the publication time as well as the id, so a version is never mistaken for another one
     that got the same id in another database (a test database made afresh).
     """
-    key = f"playbook-steps:{version.pk}:{version.published_at.timestamp()}"
-    steps = cache.get(key)
-    if steps is None:
-        steps = list(version.steps.order_by("position"))
-        cache.set(key, steps, 24 * 3600)
-    return steps
+    return [copy.copy(step) for step in _published_steps(version.pk, version.published_at.timestamp())]
+
+
+@functools.lru_cache(maxsize=256)
+def _published_steps(version_id: int, published_at: float) -> tuple[Step, ...]:
+    return tuple(Step.objects.filter(version_id=version_id).order_by("position"))
 
 
 def fault_record_for_case(case: Case) -> FaultRecord | None:
