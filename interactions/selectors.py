@@ -35,25 +35,23 @@ def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[Cas
     """
     events = case_events(case)
     events = list(events[:limit] if limit is not None else events)
+    field = CaseEvent._meta.get_field("target")
     if known:
         by_target = {(ContentType.objects.get_for_model(row).pk, row.pk): row for row in known}
         for event in events:
             row = by_target.get((event.target_type_id, event.target_id))
             if row is not None:
-                event.target = row
+                field.set_cached_value(event, row)
     _load_targets(events)
-    prefetch_related_objects(
-        [e.target for e in events if isinstance(e.target, Interaction) and getattr(e.target, "has_attachments", True)],
-        "attachments",
-    )
+    # Each event's target read once (a generic relation checks its content type per read).
+    contacts = [t for t in (field.get_cached_value(e, None) for e in events) if isinstance(t, Interaction)]
+    prefetch_related_objects([c for c in contacts if getattr(c, "has_attachments", True)], "attachments")
     corrections: dict[int, list[Interaction]] = defaultdict(list)
-    for event in events:
-        target = event.target
-        if isinstance(target, Interaction) and target.corrects_id:
-            corrections[target.corrects_id].append(target)
-    for event in events:
-        if isinstance(event.target, Interaction):
-            event.target.corrected_by = corrections.get(event.target.pk, [])
+    for contact in contacts:
+        if contact.corrects_id:
+            corrections[contact.corrects_id].append(contact)
+    for contact in contacts:
+        contact.corrected_by = corrections.get(contact.pk, [])
     return events
 
 
