@@ -93,18 +93,8 @@ def last_mood() -> Subquery:
 
 
 # What a contact card shows (`interaction_card`): every column but the one-time key.
-INTERACTION_CARD_FIELDS = (
-    "case",
-    "client",
-    "channel",
-    "direction",
-    "occurred_at",
-    "duration_minutes",
-    "mood",
-    "summary",
-    "logged_by",
-    "logged_at",
-    "corrects",
+INTERACTION_CARD_FIELDS = tuple(
+    field.name for field in Interaction._meta.concrete_fields if field.name not in ("id", "request_key")
 )
 USER_NAME_FIELDS = ("username", "first_name", "last_name")
 
