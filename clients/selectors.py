@@ -1,7 +1,5 @@
 """Reads of clients and cases, always through the user's team scope."""
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -123,24 +121,11 @@ def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
 def get_case_for_user(user: User, pk: int, *, cases: QuerySet[Case] | None = None) -> Case:
     """The case, or 404 when it does not exist or lies outside the user's teams.
 
-    `cases` (from `cases_with`) loads more with the same query: the case page reads the
-    team's settings, the pinned playbook and the last mood this way.
+    `cases` loads more with the same query: the case page reads the team's settings, the
+    pinned playbook and the last mood this way.
     """
     cases = Case.objects.select_related("client", "owner", "team") if cases is None else cases
     return get_object_or_404(scope_to_user_teams(cases, user), pk=pk)
-
-
-def cases_with(related: tuple[str, ...] = (), annotations: Callable[[], dict] | None = None) -> Callable:
-    """A maker of case querysets that read these relations and annotations too, built once
-    per process (a page's annotated subqueries cost more to build than to run) and copied
-    for each use."""
-
-    @functools.cache
-    def built() -> QuerySet[Case]:
-        cases = Case.objects.select_related("client", "owner", "team", *related)
-        return cases.annotate(**annotations()) if annotations else cases
-
-    return lambda: built().all()
 
 
 def boundary_warning_summary() -> dict:

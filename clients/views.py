@@ -13,6 +13,7 @@ from casebook.audit.selectors import history_of
 from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
+from casebook.querysets import built_once
 from interactions.forms import FollowUpForm, InteractionForm
 from interactions.selectors import (
     case_timeline,
@@ -27,6 +28,7 @@ from playbooks.selectors import CASE_RELATED as PLAYBOOK_CASE_RELATED
 from playbooks.selectors import case_playbook_context
 
 from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
+from .models import Case
 from .selectors import (
     DEFAULT_CASE_SORT,
     as_case_rows,
@@ -34,7 +36,6 @@ from .selectors import (
     case_clock,
     case_ordering,
     cases_for_user,
-    cases_with,
     clients_for_user,
     get_case_for_user,
     get_client_for_user,
@@ -314,9 +315,11 @@ def get_case_for_page(user, pk: int):
     return get_case_for_user(user, pk, cases=_case_page_cases())
 
 
-_case_page_cases = cases_with(
-    ("team__settings", *PLAYBOOK_CASE_RELATED), lambda: {"last_mood": last_mood(), **boundary_warning_summary()}
-)
+@built_once
+def _case_page_cases():
+    return Case.objects.select_related("client", "owner", "team", "team__settings", *PLAYBOOK_CASE_RELATED).annotate(
+        last_mood=last_mood(), **boundary_warning_summary()
+    )
 
 
 @login_required

@@ -1,6 +1,5 @@
 """Reads of interactions, and the case timeline with the interactions it points at."""
 
-import functools
 import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from django.utils.dates import MONTHS_3
 from casebook.accounts.models import User
 from casebook.accounts.roles import sees_all_teams
 from casebook.accounts.selectors import scope_to_user_teams, team_ids_of
+from casebook.querysets import built_once
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
@@ -44,8 +44,7 @@ def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[Cas
                 field.set_cached_value(event, row)
     _load_targets(events)
     # Each event's target read once (a generic relation checks its content type per read).
-    contacts = [t for t in (field.get_cached_value(e, None) for e in events) if isinstance(t, Interaction)]
-    prefetch_related_objects([c for c in contacts if getattr(c, "has_attachments", True)], "attachments")
+    contacts = with_files(t for t in (field.get_cached_value(e, None) for e in events) if isinstance(t, Interaction))
     corrections: dict[int, list[Interaction]] = defaultdict(list)
     for contact in contacts:
         if contact.corrects_id:
@@ -70,20 +69,18 @@ def _load_targets(events: list[CaseEvent]) -> None:
         found = rows.in_bulk({event.target_id for event in group})
         for event in group:
             # A target that is gone reads as None, as Django's own loading gives it.
-            field.set_cached_value(event, found.get(_target_pk(model, event.target_id)))
+            field.set_cached_value(event, found.get(model._meta.pk.to_python(event.target_id)))
 
 
-def _target_pk(model, target_id):
-    return model._meta.pk.to_python(target_id)
-
-
-@functools.cache
-def _built_interactions_with_file_flag() -> QuerySet[Interaction]:
-    return Interaction.objects.annotate(has_attachments=Exists(Attachment.objects.filter(interaction=OuterRef("pk"))))
-
-
+@built_once
 def _interactions_with_file_flag() -> QuerySet[Interaction]:
-    return _built_interactions_with_file_flag().all()
+    return Interaction.objects.annotate(has_attachments=has_files())
+
+
+def has_files() -> Exists:
+    """Whether a contact has files, as an annotation (`has_attachments`): the files are then
+    read (`with_files`) only for the contacts that have some."""
+    return Exists(Attachment.objects.filter(interaction=OuterRef("pk")))
 
 
 def last_mood() -> Subquery:
@@ -107,7 +104,7 @@ def interactions_for_client(client: Client) -> QuerySet[Interaction]:
         Interaction.objects.filter(client=client)
         .select_related("case", "logged_by")
         .only(*INTERACTION_CARD_FIELDS, "case__title", *(f"logged_by__{name}" for name in USER_NAME_FIELDS))
-        .annotate(has_attachments=Exists(Attachment.objects.filter(interaction=OuterRef("pk"))))
+        .annotate(has_attachments=has_files())
         .order_by("-occurred_at", "-id")
     )
 
@@ -220,15 +217,14 @@ def promises_kept(user: User, *, now: datetime | None = None) -> dict:
             team_kept=Count("id", filter=kept),
         )
         team = _rate(row["team_kept"], row["team_due"])
-        mine = {"scope": team_key, "rate": _rate(row["mine_kept"], row["mine_due"])}
         if team_seconds:
             cache.set(team_key, team, team_seconds)
-        if mine_seconds:
-            cache.set(mine_key, mine, mine_seconds)
+        mine = None  # read with the teams' figures just now: fresher than the kept one
     elif mine is None:
         row = scope_to_user_teams(came_due.filter(owner=user), user, team_field="case__team").aggregate(
             mine_due=Count("id"), mine_kept=Count("id", filter=kept)
         )
+    if mine is None:
         mine = {"scope": team_key, "rate": _rate(row["mine_kept"], row["mine_due"])}
         if mine_seconds:
             cache.set(mine_key, mine, mine_seconds)

@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from casebook.querysets import built_once
+
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
 
@@ -104,15 +106,10 @@ def staff_of_user_teams(user: User) -> QuerySet[User]:
     return scope_to_user_teams(User.objects.filter(is_active=True), user, team_field="teams").distinct()
 
 
+@built_once
 def users_with_unread_notice_count() -> QuerySet[User]:
     """Users with `unread_notice_count`: every page's badge, read with the signed-in user
     (one query instead of two on each page)."""
-    return _users_with_unread_notice_count().all()  # a copy: the built one is shared
-
-
-@functools.cache
-def _users_with_unread_notice_count() -> QuerySet[User]:
-    # Built once per process (the subquery costs more to build than to run).
     unread = Notice.objects.filter(user=OuterRef("pk"), read_at=None).order_by().values("user")
     return User.objects.annotate(unread_notice_count=Coalesce(Subquery(unread.annotate(n=Count("pk")).values("n")), 0))
 

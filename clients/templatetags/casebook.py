@@ -6,7 +6,6 @@ from django.db.models import Model
 from django.forms.models import ModelChoiceIteratorValue
 from django.template.base import token_kwargs
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
@@ -343,8 +342,7 @@ def _plain_text(text) -> tuple:
 
 
 def _plain_value(value):
-    if isinstance(value, Promise):
-        return str(value)
+    value = plain(value)
     if isinstance(value, Model):
         return (type(value).__name__, value.pk, str(value))
     if isinstance(value, dict):
