@@ -1,8 +1,11 @@
-"""Querysets built once per process."""
+"""Querysets built once per process, and statements: querysets compiled to SQL once."""
 
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import QuerySet
 
 
@@ -14,3 +17,135 @@ def built_once(make: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
     """
     built = functools.cache(make)
     return lambda: built().all()
+
+
+# Stand-ins for the values a statement is compiled with: whole numbers no id or count here
+# reaches, within a 32-bit column's range (Django drops a filter on a value outside it).
+_MARKER_BASE = 2_147_480_000
+
+
+class _Compiled:
+    """One shape of a statement: its SQL, where each argument goes among its parameters, and
+    a compiler that has run once (it knows how to turn rows into objects)."""
+
+    def __init__(self, queryset: QuerySet, markers: dict[int, tuple[int, int | None]]) -> None:
+        self.queryset, self.query = queryset, queryset.query
+        self.compiler = self.query.get_compiler(using=queryset.db)
+        try:
+            self.sql, params = self.compiler.as_sql()
+        except EmptyResultSet:  # an empty tuple of ids: nothing to run
+            self.sql, params = None, ()
+        # (argument, item of a tuple argument, constant): the argument is None for a constant.
+        self.slots = [
+            (*markers[value], None) if type(value) is int and value in markers else (None, None, value)
+            for value in params
+        ]
+
+    def bind(self, args: tuple) -> list:
+        return [
+            value if arg is None else args[arg] if item is None else args[arg][item] for arg, item, value in self.slots
+        ]
+
+
+class Statement:
+    """A read whose queryset is built and compiled to SQL once per process for each *shape*
+    of its arguments, then run with their values.
+
+    On the busiest pages Django spends longer building a query's SQL than PostgreSQL spends
+    running it (the case page's join of nine tables with three subqueries: about 1.4 ms to
+    build, 0.2 ms to run). `build(*args, **options)` returns the queryset. Its positional
+    arguments are whole numbers (ids), tuples of them, or None: the SQL may depend on which
+    of those they are and on the tuples' lengths, never on the numbers themselves, each of
+    which must reach the SQL as a parameter. Keyword options (a model, a limit) are part of
+    the shape: each set of them is compiled on its own, so they may shape the SQL freely.
+    Calling the statement
+    returns the rows as a list (prefetches included); the queryset itself is never handed
+    out, so nothing can filter it further and run stale SQL.
+
+    With CASEBOOK_STATEMENT_VERIFY (on in the tests) every call also builds the queryset
+    with the real values and checks that its SQL and parameters are the ones run.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet]) -> None:
+        self._build = build
+        self._shapes: dict[tuple, _Compiled] = {}
+        functools.update_wrapper(self, build)
+
+    def __call__(self, *args, **options) -> list:
+        shape = (tuple(_shape_of(arg) for arg in args), tuple(sorted(options.items())))
+        compiled = self._shapes.get(shape)
+        if compiled is None:
+            compiled = self._shapes[shape] = self._compile(args, options)
+        if compiled.sql is None:
+            return []
+        params = compiled.bind(args)
+        if settings.CASEBOOK_STATEMENT_VERIFY:
+            self._verify(args, options, compiled.sql, params)
+        # Shallow copies, read and never changed: the compiled ones stay unread and shared.
+        queryset, query = _shallow_copy(compiled.queryset), _shallow_copy(compiled.query)
+        queryset.query = query
+        compiler = _shallow_copy(compiled.compiler)
+        compiler.connection = connections[queryset.db]
+        sql = compiled.sql
+        compiler.as_sql = lambda *_args, **_kwargs: (sql, params)
+        query.get_compiler = lambda *_args, **_kwargs: compiler
+        return list(queryset)
+
+    def _compile(self, args: tuple, options: dict) -> _Compiled:
+        markers: dict[int, tuple[int, int | None]] = {}
+        marked = []
+        for position, arg in enumerate(args):
+            if arg is None:
+                marked.append(None)
+            elif isinstance(arg, tuple):
+                values = []
+                for item in range(len(arg)):
+                    marker = _MARKER_BASE + len(markers)
+                    markers[marker] = (position, item)
+                    values.append(marker)
+                marked.append(tuple(values))
+            else:
+                marker = _MARKER_BASE + len(markers)
+                markers[marker] = (position, None)
+                marked.append(marker)
+        queryset = self._build(*marked, **options)
+        if queryset._result_cache is not None:
+            raise TypeError(f"{self.__name__}: build a queryset, do not read it")
+        compiled = _Compiled(queryset, markers)
+        placed = {(arg, item) for arg, item, _ in compiled.slots if arg is not None}
+        if compiled.sql is not None and placed != set(markers.values()):
+            raise TypeError(f"{self.__name__}: each argument must reach the SQL as a parameter, once or more")
+        return compiled
+
+    def _verify(self, args: tuple, options: dict, sql: str, params: list) -> None:
+        queryset = self._build(*args, **options)
+        fresh_sql, fresh_params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        if (fresh_sql, list(fresh_params)) != (sql, params):
+            raise AssertionError(
+                f"{self.__name__}{args!r}: the compiled statement differs from the queryset built afresh:\n"
+                f"{sql} {params!r}\n{fresh_sql} {list(fresh_params)!r}"
+            )
+
+
+def _shallow_copy(thing):
+    # Not copy.copy(): pickling support makes it read a queryset's rows first.
+    twin = object.__new__(type(thing))
+    twin.__dict__ = thing.__dict__.copy()
+    return twin
+
+
+def _shape_of(arg) -> str | int:
+    if arg is None:
+        return "none"
+    if isinstance(arg, tuple):
+        if not all(type(item) is int for item in arg):
+            raise TypeError(f"A statement takes whole numbers, tuples of them or None, not {arg!r}")
+        return len(arg)
+    if type(arg) is not int:
+        raise TypeError(f"A statement takes whole numbers, tuples of them or None, not {arg!r}")
+    return "int"
+
+
+def statement(build: Callable[..., QuerySet]) -> Statement:
+    """Decorator: `build` as a `Statement`."""
+    return Statement(build)

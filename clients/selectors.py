@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import scope_to_user_teams, team_settings
+from casebook.querysets import statement
 
 from .business_hours import Calendar, calendar_for_team
 from .models import OPEN_STATUSES, BoundaryWarning, Case, CaseEvent, Client, Escalation
@@ -137,9 +138,11 @@ def boundary_warning_summary() -> dict:
     }
 
 
-def case_events(case: Case) -> QuerySet[CaseEvent]:
-    """The case's timeline, newest first; callers add the prefetch their targets need."""
-    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_at", "-id")
+@statement
+def case_events(case_id, *, limit: int | None = None) -> QuerySet[CaseEvent]:
+    """The case's timeline, newest first (the `limit` newest when given), without targets."""
+    events = CaseEvent.objects.filter(case_id=case_id).select_related("actor").order_by("-occurred_at", "-id")
+    return events if limit is None else events[:limit]
 
 
 def case_has_events_after(case: Case, at: datetime) -> bool:

@@ -3,17 +3,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casebook.accounts.roles import is_manager
+from casebook.accounts.selectors import scope_to_teams, team_scope_of
 from casebook.audit.selectors import history_of
 from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
-from casebook.querysets import built_once
+from casebook.querysets import statement
 from interactions.forms import FollowUpForm, InteractionForm
 from interactions.selectors import (
     case_timeline,
@@ -312,14 +314,17 @@ def get_case_for_page(user, pk: int):
     """The case with what its page shows of it in one query: the team's settings (the
     resolution clock), the pinned playbook and fault record, the mood of the latest contact
     (coaching) and the boundary warnings given."""
-    return get_case_for_user(user, pk, cases=_case_page_cases())
+    found = _case_for_page(pk, team_scope_of(user))
+    if not found:
+        raise Http404("No case matches the given query.")
+    return found[0]
 
 
-@built_once
-def _case_page_cases():
-    return Case.objects.select_related("client", "owner", "team", "team__settings", *PLAYBOOK_CASE_RELATED).annotate(
-        last_mood=last_mood(), **boundary_warning_summary()
-    )
+@statement
+def _case_for_page(pk, team_ids):
+    cases = Case.objects.select_related("client", "owner", "team", "team__settings", *PLAYBOOK_CASE_RELATED)
+    cases = cases.annotate(last_mood=last_mood(), **boundary_warning_summary()).filter(pk=pk).order_by()
+    return scope_to_teams(cases, team_ids)
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.utils.dates import MONTHS_3
 from casebook.accounts.models import User
 from casebook.accounts.roles import sees_all_teams
 from casebook.accounts.selectors import scope_to_user_teams, team_ids_of
-from casebook.querysets import built_once
+from casebook.querysets import statement
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
@@ -33,8 +33,7 @@ def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[Cas
     interaction also gets `corrected_by`: the later entries shown here that correct it, so
     both read as one story.
     """
-    events = case_events(case)
-    events = list(events[:limit] if limit is not None else events)
+    events = case_events(case.pk, limit=limit)
     field = CaseEvent._meta.get_field("target")
     if known:
         by_target = {(ContentType.objects.get_for_model(row).pk, row.pk): row for row in known}
@@ -65,16 +64,17 @@ def _load_targets(events: list[CaseEvent]) -> None:
             wanted[event.target_type_id].append(event)
     for type_id, group in wanted.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
-        rows = _interactions_with_file_flag() if model is Interaction else model._base_manager.all()
-        found = rows.in_bulk({event.target_id for event in group})
+        ids = tuple(sorted({model._meta.pk.to_python(event.target_id) for event in group}))
+        found = {row.pk: row for row in _targets(ids, model=model)}
         for event in group:
             # A target that is gone reads as None, as Django's own loading gives it.
             field.set_cached_value(event, found.get(model._meta.pk.to_python(event.target_id)))
 
 
-@built_once
-def _interactions_with_file_flag() -> QuerySet[Interaction]:
-    return Interaction.objects.annotate(has_attachments=has_files())
+@statement
+def _targets(ids, *, model) -> QuerySet:
+    rows = Interaction.objects.annotate(has_attachments=has_files()) if model is Interaction else model._base_manager
+    return rows.filter(pk__in=ids)
 
 
 def has_files() -> Exists:
@@ -141,10 +141,15 @@ def get_attachment_for_user(user: User, pk: int) -> Attachment:
 
 def follow_ups_for_case(case: Case) -> list[FollowUp]:
     """The case panel: open follow-ups first by due time, then the latest closed ones."""
-    rows = list(FollowUp.objects.filter(case=case).select_related("owner").order_by("due_at", "id"))
+    rows = _follow_ups_of_case(case.pk)
     open_rows = [f for f in rows if f.is_open]
     closed = sorted((f for f in rows if not f.is_open), key=lambda f: f.due_at, reverse=True)[:5]
     return open_rows + closed
+
+
+@statement
+def _follow_ups_of_case(case_id) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(case_id=case_id).select_related("owner").order_by("due_at", "id")
 
 
 def follow_ups_for_user(user: User) -> QuerySet[FollowUp]:

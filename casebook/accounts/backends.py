@@ -2,8 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
-from .models import User
-from .selectors import load_access, users_with_unread_notice_count
+from .selectors import load_access, user_with_unread_notice_count
 
 
 class ModelBackend(DjangoModelBackend):
@@ -21,8 +20,5 @@ class ModelBackend(DjangoModelBackend):
 
     def get_user(self, user_id):
         # The signed-in user of every request, with the navigation's unread badge.
-        try:
-            user = users_with_unread_notice_count().get(pk=user_id)
-        except User.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        found = user_with_unread_notice_count(user_id)
+        return found[0] if found and self.user_can_authenticate(found[0]) else None

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from casebook.querysets import built_once
+from casebook.querysets import statement
 
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
@@ -92,9 +92,20 @@ def scope_to_user_teams(queryset: QuerySet, user: User, *, team_field: str = "te
     (team, last activity) index in order and stops after one page, instead of sorting a
     whole team's cases.
     """
-    if sees_all_teams(user):
+    return scope_to_teams(queryset, team_scope_of(user), team_field=team_field)
+
+
+def team_scope_of(user: User) -> tuple[int, ...] | None:
+    """The ids of the teams whose rows the user sees, None for every team (admins): the
+    argument a statement (casebook/querysets.py) scopes by."""
+    return None if sees_all_teams(user) else tuple(team_ids_of(user))
+
+
+def scope_to_teams(queryset: QuerySet, team_ids: tuple[int, ...] | None, *, team_field: str = "team") -> QuerySet:
+    """Limit a queryset to the rows of these teams (None: no limit)."""
+    if team_ids is None:
         return queryset
-    return queryset.filter(**{f"{team_field}__in": team_ids_of(user)})
+    return queryset.filter(**{f"{team_field}__in": team_ids})
 
 
 def staff_of_team(team: Team) -> QuerySet[User]:
@@ -106,12 +117,13 @@ def staff_of_user_teams(user: User) -> QuerySet[User]:
     return scope_to_user_teams(User.objects.filter(is_active=True), user, team_field="teams").distinct()
 
 
-@built_once
-def users_with_unread_notice_count() -> QuerySet[User]:
-    """Users with `unread_notice_count`: every page's badge, read with the signed-in user
+@statement
+def user_with_unread_notice_count(user_id) -> QuerySet[User]:
+    """The user with `unread_notice_count`: every page's badge, read with the signed-in user
     (one query instead of two on each page)."""
     unread = Notice.objects.filter(user=OuterRef("pk"), read_at=None).order_by().values("user")
-    return User.objects.annotate(unread_notice_count=Coalesce(Subquery(unread.annotate(n=Count("pk")).values("n")), 0))
+    unread = Coalesce(Subquery(unread.annotate(n=Count("pk")).values("n")), 0)
+    return User.objects.annotate(unread_notice_count=unread).filter(pk=user_id)
 
 
 def unread_notice_count(user: User) -> int:

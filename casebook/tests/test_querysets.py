@@ -1,7 +1,10 @@
-"""Querysets built once per process hand out copies."""
+"""Querysets built once per process hand out copies; statements are compiled once per shape."""
 
-from casebook.accounts.models import Team
-from casebook.querysets import built_once
+import pytest
+from django.db.models import Count
+
+from casebook.accounts.models import Notice, Team, User
+from casebook.querysets import built_once, statement
 
 
 def test_a_queryset_built_once_is_built_once_and_each_caller_gets_its_own_copy(db):
@@ -18,3 +21,89 @@ def test_a_queryset_built_once_is_built_once_and_each_caller_gets_its_own_copy(d
     Team.objects.create(name="Late team")
     assert "Late team" in {team.name for team in second}  # ...leaves the others unread
     assert "Late team" in {team.name for team in teams()}
+
+
+# --- statements ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _count_only_real_builds(settings):
+    settings.CASEBOOK_STATEMENT_VERIFY = False  # it builds every statement again on each call
+
+
+def _counting(build):
+    """The statement of `build`, and the list of the shapes it was built for."""
+    builds = []
+
+    def counted(*args, **options):
+        builds.append((args, options))
+        return build(*args, **options)
+
+    counted.__name__ = build.__name__
+    return statement(counted), builds
+
+
+def test_a_statement_reads_what_its_queryset_reads_and_is_built_once_per_shape(db, django_assert_num_queries):
+    teams = [Team.objects.create(name=name) for name in ("Ada", "Bea", "Cy")]
+    by_ids, builds = _counting(lambda ids: Team.objects.filter(pk__in=ids).order_by("name"))
+
+    assert by_ids((teams[0].pk, teams[2].pk)) == [teams[0], teams[2]]
+    assert by_ids((teams[1].pk, teams[0].pk)) == [teams[0], teams[1]]  # same shape: not built again
+    assert len(builds) == 1
+    with django_assert_num_queries(1):
+        assert by_ids((teams[2].pk,)) == [teams[2]]  # one id: another shape, built once more
+    assert len(builds) == 2
+    Team.objects.filter(pk=teams[2].pk).update(name="Cyrus")
+    assert by_ids((teams[2].pk,))[0].name == "Cyrus"  # the rows are read afresh each time
+
+
+def test_a_statement_runs_no_query_for_an_empty_tuple(db, django_assert_num_queries):
+    by_ids, _ = _counting(lambda ids: Team.objects.filter(pk__in=ids))
+    with django_assert_num_queries(0):
+        assert by_ids(()) == []
+
+
+def test_none_and_options_are_part_of_a_statements_shape(db):
+    ada, bea = Team.objects.create(name="Ada"), Team.objects.create(name="Bea")
+    named, builds = _counting(
+        lambda pk, *, newest_first: (Team.objects.all() if pk is None else Team.objects.filter(pk=pk)).order_by(
+            "-name" if newest_first else "name"
+        )
+    )
+    assert named(None, newest_first=False) == [ada, bea]
+    assert named(None, newest_first=True) == [bea, ada]
+    assert named(ada.pk, newest_first=True) == [ada]
+    assert len(builds) == 3
+
+
+def test_a_statement_keeps_select_related_annotations_and_prefetches(db, agent, django_assert_num_queries):
+    Notice.objects.create(user=agent, message="Call back")
+    with_count, _ = _counting(
+        lambda pk: User.objects.filter(pk=pk).annotate(n=Count("notices")).prefetch_related("teams")
+    )
+    with_count(agent.pk)
+    with django_assert_num_queries(2):  # the user with the count, and the teams
+        (found,) = with_count(agent.pk)
+        assert found.n == 1 and [team.name for team in found.teams.all()] == ["Customer Care"]
+
+
+def test_a_statement_refuses_arguments_that_could_not_be_parameters(db):
+    by_pk, _ = _counting(lambda pk: Team.objects.filter(pk=pk))
+    for wrong in ("1", 1.0, True, [1], ("1",)):
+        with pytest.raises(TypeError):
+            by_pk(wrong)
+    first, _ = _counting(lambda n: Team.objects.all()[:n])  # a limit is written into the SQL
+    with pytest.raises(TypeError, match="as a parameter"):
+        first(3)
+    unread, _ = _counting(lambda pk: list(Team.objects.filter(pk=pk)))
+    with pytest.raises(AttributeError):
+        unread(1)
+
+
+def test_verification_catches_sql_that_depends_on_a_value(db, settings):
+    # Wrong: the SQL changes with the value itself, not only its shape (compiled with an
+    # even stand-in, run with an odd id).
+    odd, _ = _counting(lambda pk: Team.objects.filter(pk=pk) if pk % 2 else Team.objects.filter(pk=pk, name="Ada"))
+    settings.CASEBOOK_STATEMENT_VERIFY = True
+    with pytest.raises(AssertionError, match="differs"):
+        odd(1)
