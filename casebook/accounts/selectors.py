@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from casebook.querysets import statement
+from casebook.querysets import PreparedSQL, statement
 
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
@@ -32,9 +32,9 @@ def load_access(user: User) -> Access:
     """
     # Code that changes permissions drops Django's `_perm_cache` to have them read again.
     if not hasattr(user, "_casebook_access") or not hasattr(user, "_perm_cache"):
-        sql, params = _access_sql(user.is_active, user.is_superuser)
+        access = _access_sql(user.is_active, user.is_superuser)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user.pk] * params)
+            cursor.execute(access.sql_for(connection), [user.pk] * access.param_count)
             rows = cursor.fetchall()
         permissions, team_ids = set(), []
         for kind, first, second in rows:
@@ -49,29 +49,29 @@ def load_access(user: User) -> Access:
 
 
 @functools.cache
-def _access_sql(active: bool, superuser: bool) -> tuple[str, int]:
-    """The access query and how many times it takes the user's id. Written out once per
-    process: built through the ORM (an OR across five joined tables) it cost about 1 ms of
-    Python and of planning on every page."""
+def _access_sql(active: bool, superuser: bool) -> PreparedSQL:
+    """The access query, taking the user's id (`param_count` times). Written out once per
+    process and prepared: built through the ORM (an OR across five joined tables) it cost
+    about 1 ms of Python and of planning on every page."""
     user_groups = User._meta.get_field("groups").remote_field.through._meta.db_table
     user_perms = User._meta.get_field("user_permissions").remote_field.through._meta.db_table
     group_perms = Group._meta.get_field("permissions").remote_field.through._meta.db_table
     team_members = User._meta.get_field("teams").remote_field.through._meta.db_table
     teams = f"SELECT 'team', CAST(team_id AS varchar(20)), '' FROM {team_members} WHERE user_id = %s"
     if not active:
-        return teams, 1
+        return PreparedSQL(teams, 1)
     perms = (
         f"SELECT 'perm', ct.app_label, p.codename FROM {Permission._meta.db_table} p"
         f" JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id"
     )
     if superuser:
-        return f"{perms} UNION ALL {teams}", 1
+        return PreparedSQL(f"{perms} UNION ALL {teams}", 1)
     mine = (
         f" WHERE p.id IN (SELECT gp.permission_id FROM {group_perms} gp"
         f" JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s"
         f" UNION SELECT up.permission_id FROM {user_perms} up WHERE up.user_id = %s)"
     )
-    return f"{perms}{mine} UNION ALL {teams}", 3
+    return PreparedSQL(f"{perms}{mine} UNION ALL {teams}", 3)
 
 
 def teams_for_user(user: User) -> QuerySet[Team]:
