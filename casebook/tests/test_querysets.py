@@ -1,7 +1,9 @@
 """Querysets built once per process hand out copies; statements are compiled once per shape."""
 
 import pytest
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.test.utils import CaptureQueriesContext
 
 from casebook.accounts.models import Notice, Team, User
 from casebook.querysets import built_once, statement
@@ -107,3 +109,50 @@ def test_verification_catches_sql_that_depends_on_a_value(db, settings):
     settings.CASEBOOK_STATEMENT_VERIFY = True
     with pytest.raises(AssertionError, match="differs"):
         odd(1)
+
+
+# --- prepared on PostgreSQL -------------------------------------------------------------
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+
+
+def _odd_teams():
+    # `%` in the SQL itself (the modulo), beside the parameters.
+    return _counting(lambda ids: Team.objects.filter(pk__in=ids).annotate(odd=F("pk") % 2).order_by("pk"))[0]
+
+
+@postgres_only
+def test_a_statement_runs_prepared_with_its_sql_in_the_log(db, settings):
+    settings.CASEBOOK_PREPARED_STATEMENTS = True
+    ada, bea = Team.objects.create(name="Ada"), Team.objects.create(name="Bea")
+    odd_teams = _odd_teams()
+    with CaptureQueriesContext(connection) as queries:
+        rows = odd_teams((ada.pk, bea.pk))
+    assert [(row.pk, row.odd) for row in rows] == [(ada.pk, ada.pk % 2), (bea.pk, bea.pk % 2)]
+    (query,) = queries.captured_queries  # preparing it is not one of the page's queries
+    assert query["sql"].startswith("EXECUTE casebook_")
+    assert 'FROM "accounts_team"' in query["sql"] and '"accounts_team"."id" %' in query["sql"]
+
+
+@postgres_only
+def test_a_prepared_statement_outlives_a_rollback_and_is_prepared_again_on_a_new_connection(transactional_db, settings):
+    settings.CASEBOOK_PREPARED_STATEMENTS = True
+    ada = Team.objects.create(name="Ada")
+    odd_teams = _odd_teams()
+    with transaction.atomic():
+        assert [row.pk for row in odd_teams((ada.pk,))] == [ada.pk]
+        transaction.set_rollback(True)
+    assert [row.pk for row in odd_teams((ada.pk,))] == [ada.pk]
+    connection.close()
+    assert [row.pk for row in odd_teams((ada.pk,))] == [ada.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%accounts_team%"])
+        assert cursor.fetchone()[0] == 1
+
+
+def test_without_preparing_a_statement_runs_its_sql(db, settings):
+    settings.CASEBOOK_PREPARED_STATEMENTS = False
+    ada = Team.objects.create(name="Ada")
+    with CaptureQueriesContext(connection) as queries:
+        assert [row.pk for row in _odd_teams()((ada.pk,))] == [ada.pk]
+    assert queries.captured_queries[0]["sql"].startswith("SELECT")
