@@ -172,7 +172,8 @@ class FollowUpForm(RequestKeyForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
-        owner.queryset = staff_of_team(case.team)  # what a submitted owner is checked against
+        if self.is_bound:
+            owner.queryset = staff_of_team(case.team)  # what a submitted owner is checked against
         # The menu, from the team's cached member list: the case page shows this form folded
         # on every view, and the list rarely changes.
         owner.widget.choices = [("", owner.empty_label), *team_staff_choices(case.team_id)]

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -146,12 +148,13 @@ class DecideForm(forms.Form):
     note = forms.CharField(max_length=2000, required=False, label=_("Note for the agent"))
 
 
-def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dict | None = None) -> dict:
-    """The forms of the playbook panel; `bound` replaces some with a submitted, invalid one."""
-    forms_ = {
-        "option": OptionForm(prefix="option"),
-        "concession": ConcessionForm(prefix="concession"),
-        "fault": FaultForm(
+def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dict | None = None) -> "LazyForms":
+    """The forms of the playbook panel; `bound` replaces some with a submitted, invalid one.
+    Each is made when the page first reads it: an open step shows two or three of them."""
+    makers = {
+        "option": lambda: OptionForm(prefix="option"),
+        "concession": lambda: ConcessionForm(prefix="concession"),
+        "fault": lambda: FaultForm(
             prefix="fault",
             initial={
                 "at_fault": fault.at_fault,
@@ -161,12 +164,31 @@ def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dic
             if fault
             else {},
         ),
-        "skip": SkipForm(prefix="skip"),
-        "decide": DecideForm(prefix="decide"),
-        "step": step_form(current.kind, case=case, options=options, draft=draft) if current else None,
+        "skip": lambda: SkipForm(prefix="skip"),
+        "decide": lambda: DecideForm(prefix="decide"),
+        "step": lambda: step_form(current.kind, case=case, options=options, draft=draft) if current else None,
     }
-    forms_.update(bound or {})
-    return forms_
+    for name, form in (bound or {}).items():
+        makers[name] = lambda form=form: form
+    return LazyForms(makers)
+
+
+class LazyForms(Mapping):
+    """Forms by name, each made the first time it is read."""
+
+    def __init__(self, makers: dict) -> None:
+        self._makers, self._made = makers, {}
+
+    def __getitem__(self, name):
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]
+
+    def __iter__(self):
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
 
 
 # --- Managers ------------------------------------------------------------------------
