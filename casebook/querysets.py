@@ -9,7 +9,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import Http404
 
 
 def built_once(make: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
@@ -126,7 +127,7 @@ class Statement:
             self._verify(args, options, compiled.sql, params)
         # Shallow copies, read and never changed: the compiled ones stay unread and shared.
         queryset, query = _shallow_copy(compiled.queryset), _shallow_copy(compiled.query)
-        queryset.query = query
+        queryset._query = query  # not `.query =`: its setter would turn values_list() rows into dicts
         compiler = _shallow_copy(compiled.compiler)
         compiler.connection = connections[queryset.db]
         sql = compiled.prepared.sql_for(compiler.connection)
@@ -192,3 +193,18 @@ def _shape_of(arg) -> str | int:
 def statement(build: Callable[..., QuerySet]) -> Statement:
     """Decorator: `build` as a `Statement`."""
     return Statement(build)
+
+
+def id_or_404(value) -> int:
+    """An id from a URL or a request as a whole number for a statement; 404 when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not a valid id.") from None
+
+
+def one_or_404(rows: list, model: type[Model]) -> Model:
+    """The row a statement found by id, or 404 (as `get_object_or_404` answers)."""
+    if not rows:
+        raise Http404(f"No {model._meta.object_name} matches the given query.")
+    return rows[0]

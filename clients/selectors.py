@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from casebook.accounts.models import User
-from casebook.accounts.selectors import scope_to_user_teams, team_settings
-from casebook.querysets import statement
+from casebook.accounts.selectors import scope_to_teams, scope_to_user_teams, team_scope_of, team_settings
+from casebook.querysets import id_or_404, one_or_404, statement
 
 from .business_hours import Calendar, calendar_for_team
 from .models import OPEN_STATUSES, BoundaryWarning, Case, CaseEvent, Client, Escalation
@@ -68,7 +68,12 @@ def open_cases_of_client(user: User, client: Client, *, limit: int = 20) -> list
 
 def get_client_for_user(user: User, pk: int) -> Client:
     """The client, or 404 when it does not exist or lies outside the user's teams."""
-    return get_object_or_404(scope_to_user_teams(Client.objects.select_related("team"), user), pk=pk)
+    return one_or_404(_client_in_teams(id_or_404(pk), team_scope_of(user)), Client)
+
+
+@statement
+def _client_in_teams(pk, team_ids) -> QuerySet[Client]:
+    return scope_to_teams(Client.objects.select_related("team").filter(pk=pk).order_by(), team_ids)
 
 
 def cases_for_user(
@@ -98,6 +103,17 @@ def cases_for_user(
     return cases.order_by(*case_ordering(sort))
 
 
+def cases_of_client(user: User, client: Client) -> list[Case]:
+    """The client's cases the user may see, as `cases_for_user(user, client=client)` lists them."""
+    return _cases_of_client(client.pk, team_scope_of(user))
+
+
+@statement
+def _cases_of_client(client_id, team_ids) -> QuerySet[Case]:
+    cases = scope_to_teams(Case.objects.select_related("client", "owner", "team"), team_ids)
+    return cases.filter(client_id=client_id).order_by(*case_ordering(DEFAULT_CASE_SORT))
+
+
 def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Only what a row of the case list shows (clients/_case_row.html) and sorts on: a page
     of rows read this way is half as wide from the database and builds far fewer attributes."""
@@ -119,14 +135,15 @@ def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def get_case_for_user(user: User, pk: int, *, cases: QuerySet[Case] | None = None) -> Case:
-    """The case, or 404 when it does not exist or lies outside the user's teams.
+def get_case_for_user(user: User, pk: int) -> Case:
+    """The case with its client, owner and team, or 404 when it does not exist or lies
+    outside the user's teams. (The case page reads more with it: clients.views.get_case_for_page.)"""
+    return one_or_404(_case_in_teams(id_or_404(pk), team_scope_of(user)), Case)
 
-    `cases` loads more with the same query: the case page reads the team's settings, the
-    pinned playbook and the last mood this way.
-    """
-    cases = Case.objects.select_related("client", "owner", "team") if cases is None else cases
-    return get_object_or_404(scope_to_user_teams(cases, user), pk=pk)
+
+@statement
+def _case_in_teams(pk, team_ids) -> QuerySet[Case]:
+    return scope_to_teams(Case.objects.select_related("client", "owner", "team").filter(pk=pk).order_by(), team_ids)
 
 
 def boundary_warning_summary() -> dict:

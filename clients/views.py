@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from casebook.audit.selectors import history_of
 from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
-from casebook.querysets import statement
+from casebook.querysets import id_or_404, one_or_404, statement
 from interactions.forms import FollowUpForm, InteractionForm
 from interactions.selectors import (
     case_timeline,
@@ -38,6 +37,7 @@ from .selectors import (
     case_clock,
     case_ordering,
     cases_for_user,
+    cases_of_client,
     clients_for_user,
     get_case_for_user,
     get_client_for_user,
@@ -124,7 +124,7 @@ def client_create_view(request):
 @permission_required("clients.view_client", raise_exception=True)
 def client_detail(request, pk: int):
     client = get_client_for_user(request.user, pk)
-    cases = cases_for_user(request.user, client=client)
+    cases = cases_of_client(request.user, client)
     page = _page(request, interactions_for_client(client), per_page=20)
     page.object_list = with_files(page.object_list)
     return render(
@@ -314,10 +314,7 @@ def get_case_for_page(user, pk: int):
     """The case with what its page shows of it in one query: the team's settings (the
     resolution clock), the pinned playbook and fault record, the mood of the latest contact
     (coaching) and the boundary warnings given."""
-    found = _case_for_page(pk, team_scope_of(user))
-    if not found:
-        raise Http404("No case matches the given query.")
-    return found[0]
+    return one_or_404(_case_for_page(id_or_404(pk), team_scope_of(user)), Case)
 
 
 @statement

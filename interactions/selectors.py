@@ -278,13 +278,18 @@ def wellbeing(user: User, *, now: datetime | None = None) -> dict:
 MOOD_LEVELS = {Mood.CALM: 1, Mood.FRUSTRATED: 2, Mood.ANGRY: 3, Mood.ABUSIVE: 4}
 
 
-def mood_over_time(client: Client, *, limit: int = 40) -> dict:
-    """The client's mood in their latest contacts, oldest first, for the temperature chart."""
-    rows = list(
-        Interaction.objects.filter(client=client)
+@statement
+def _latest_moods(client_id, *, limit: int) -> QuerySet:
+    return (
+        Interaction.objects.filter(client_id=client_id)
         .order_by("-occurred_at", "-id")
         .values_list("occurred_at", "mood")[:limit]
-    )[::-1]
+    )
+
+
+def mood_over_time(client: Client, *, limit: int = 40) -> dict:
+    """The client's mood in their latest contacts, oldest first, for the temperature chart."""
+    rows = _latest_moods(client.pk, limit=limit)[::-1]
     # As date_format(..., "d M H:i") writes it, without its per-call parsing: forty a page.
     zone = timezone.get_current_timezone()
     months = {number: str(name).title() for number, name in MONTHS_3.items()}

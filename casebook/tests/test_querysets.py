@@ -3,10 +3,11 @@
 import pytest
 from django.db import connection, transaction
 from django.db.models import Count, F
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from casebook.accounts.models import Notice, Team, User
-from casebook.querysets import built_once, statement
+from casebook.querysets import built_once, id_or_404, one_or_404, statement
 
 
 def test_a_queryset_built_once_is_built_once_and_each_caller_gets_its_own_copy(db):
@@ -156,3 +157,22 @@ def test_without_preparing_a_statement_runs_its_sql(db, settings):
     with CaptureQueriesContext(connection) as queries:
         assert [row.pk for row in _odd_teams()((ada.pk,))] == [ada.pk]
     assert queries.captured_queries[0]["sql"].startswith("SELECT")
+
+
+def test_a_statement_of_values_gives_the_rows_its_queryset_gives(db):
+    ada = Team.objects.create(name="Ada")
+    pairs, _ = _counting(lambda pk: Team.objects.filter(pk=pk).values_list("pk", "name"))
+    names, _ = _counting(lambda pk: Team.objects.filter(pk=pk).values_list("name", flat=True))
+    dicts, _ = _counting(lambda pk: Team.objects.filter(pk=pk).values("name"))
+    assert pairs(ada.pk) == [(ada.pk, "Ada")]
+    assert names(ada.pk) == ["Ada"]
+    assert dicts(ada.pk) == [{"name": "Ada"}]
+
+
+def test_ids_from_a_request_are_whole_numbers_or_404():
+    assert id_or_404("42") == 42 and id_or_404(7) == 7
+    for wrong in ("x", None, "4.2"):
+        with pytest.raises(Http404):
+            id_or_404(wrong)
+    with pytest.raises(Http404, match="No Team matches"):
+        one_or_404([], Team)
