@@ -266,7 +266,9 @@ def main() -> None:
     queries["log a contact (POST)"], _ = count_queries(agent, post_paths[0], "post", post_data)
     celery_rss = celery_worker_rss()
 
-    explain_file = ROOT / "bench" / "results" / f"bench-{datetime.date.today().isoformat()}-explain.txt"
+    # Named by the minute (UTC): several runs a day each keep their own files.
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H%M")
+    explain_file = ROOT / "bench" / "results" / f"bench-{stamp}-explain.txt"
     explain_file.write_text(
         "".join(f"== {name}\n" + "\n\n".join(found) + "\n\n" for name, found in plans.items() if found)
     )
@@ -274,7 +276,7 @@ def main() -> None:
         print(f"\nEXPLAIN, {name}, queries on interactions_interaction:\n" + ("\n\n".join(plans[name]) or "(none)"))
     floor = results["floor"]["rps"]
     lines = [
-        f"# make bench, {datetime.date.today().isoformat()}",
+        f"# make bench, {stamp} UTC",
         "",
         f"{total_cases:,} cases on PostgreSQL; gunicorn 2 workers, DEBUG off; wrk, {CONNECTIONS} connections, "
         f"{WARMUP} warm-up, {DURATION} measured; machine: {os.cpu_count()} cores.",
@@ -312,7 +314,7 @@ def main() -> None:
     lines += ["", *email_dispatch_lines(), "", machine_load_line(load_before)]
     report = "\n".join(lines) + "\n"
     print("\n" + report)
-    out = ROOT / "bench" / "results" / f"bench-{datetime.date.today().isoformat()}.md"
+    out = ROOT / "bench" / "results" / f"bench-{stamp}.md"
     out.write_text(report)
     print(f"Saved to {out.relative_to(ROOT)}")
 
