@@ -247,12 +247,14 @@ def summary_draft(*, case: Case, steps: list[Step], options, concessions, fault)
 
 
 def _coaching(case: Case, last_mood: str | None = None) -> dict:
+    """The coaching card's text, as plain values in the reader's language (the card is a
+    pure section: playbooks/_coaching.html)."""
     temperament = case.client.temperament
     return {
-        "temperament": case.client.get_temperament_display(),
-        "guidance": TEMPERAMENT_COACHING.get(temperament, TEMPERAMENT_COACHING["unknown"]),
-        "de_escalation": DE_ESCALATION,
-        "boundaries": BOUNDARIES,
+        "temperament": str(case.client.get_temperament_display()),
+        "guidance": str(TEMPERAMENT_COACHING.get(temperament, TEMPERAMENT_COACHING["unknown"])),
+        "de_escalation": tuple(str(line) for line in DE_ESCALATION),
+        "boundaries": tuple(str(line) for line in BOUNDARIES),
         "hostile": last_mood in HOSTILE_MOODS,
         "hostile_moods": ",".join(HOSTILE_MOODS),
     }

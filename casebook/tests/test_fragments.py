@@ -1,15 +1,18 @@
 """Pure partials (casebook/fragments.py): drawn once per set of values, never stale."""
 
 import datetime
+import re
 
 import pytest
 from django.template import Context, Template
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from casebook import fragments
 from clients.services import case_change_status
+from clients.templatetags.casebook import CSRF_STAND_IN
 from interactions.services import interaction_log
 from interactions.tests.factories import InteractionFactory
 
@@ -163,3 +166,31 @@ def test_a_renamed_logger_and_a_new_status_show_at_once(agent_client, agent, cas
     assert badge not in agent_client.get(list_url).content.decode()
     case_change_status(actor=agent, case=case, status="in_progress")
     assert badge in agent_client.get(list_url).content.decode()
+
+
+def test_a_pure_section_writes_each_requests_own_csrf_token(settings):
+    settings.CASEBOOK_FRAGMENT_VERIFY = False
+    section = Template(
+        '{% load casebook %}{% pure pk=pk %}<form action="/{{ pk }}">{% csrf_token %}</form>{% endpure %}'
+    )
+    first = section.render(Context({"pk": 7, "csrf_token": "token-of-ann"}))
+    second = section.render(Context({"pk": 7, "csrf_token": "token-of-bob"}))
+    assert first == '<form action="/7"><input type="hidden" name="csrfmiddlewaretoken" value="token-of-ann"></form>'
+    assert second == first.replace("token-of-ann", "token-of-bob")
+    assert len(fragments._memory) == 1  # one piece remembered, with a stand-in for the token
+    # Without a request (no token), the section is drawn as Django would draw it: no field.
+    assert section.render(Context({"pk": 7})) == '<form action="/7"></form>'
+
+
+def test_two_visitors_of_a_case_page_each_get_their_own_working_token(agent, teammate, case):
+    for user in (agent, teammate):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(user)
+        html = browser.get(case.get_absolute_url()).content.decode()
+        assert CSRF_STAND_IN not in html
+        # The boundary warning's form is a remembered section: its token must be this visitor's.
+        form = html[html.index(reverse("cases:boundary_warning", args=[case.pk])) :]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+        posted = browser.post(reverse("cases:boundary_warning", args=[case.pk]), {"csrfmiddlewaretoken": token})
+        assert posted.status_code == 302
+    assert case.boundary_warnings.count() == 2

@@ -1,13 +1,16 @@
 """Presentation helpers: labels and badge styles. Never business rules."""
 
+import secrets
+
 from django import forms, template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.forms.models import ModelChoiceIteratorValue
 from django.template.base import token_kwargs
+from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
@@ -177,6 +180,57 @@ def case_row(case) -> str:
     return render_pure("clients/_case_row.html", values)
 
 
+@register.simple_tag
+def case_badges(case, *, oob: bool = False) -> str:
+    """The case's status, priority, client, owner and team under its title
+    (clients/_case_badges.html), from plain values (casebook/fragments.py)."""
+    values = {
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "priority": case.priority,
+        "priority_label": case.get_priority_display(),
+        "client_url": case.client.get_absolute_url(),
+        "client_name": case.client.name,
+        "temperament": case.client.get_temperament_display(),
+        "owner": str(case.owner),
+        "team": str(case.team),
+        "oob": oob,
+    }
+    return render_pure("clients/_case_badges.html", values)
+
+
+def clock_values(clock) -> dict:
+    """A resolution clock as it is shown (clients/_case_clock.html): the hours as written,
+    so that it is drawn again only when what it shows changes."""
+    return {
+        "breached": clock.breached,
+        "elapsed": str.__str__(floatformat(clock.elapsed_hours, 1)),
+        "target": str.__str__(floatformat(clock.target_hours, -1)),
+        "breach_at": clock.breach_at,
+    }
+
+
+@register.simple_tag
+def case_clock_text(clock) -> str:
+    """A resolution clock in words (clients/_case_clock.html), from plain values."""
+    return render_pure("clients/_case_clock.html", clock_values(clock))
+
+
+@register.simple_tag
+def case_facts(case, clock) -> str:
+    """The case page's card about the problem: statement, root cause, opening, the
+    resolution clock, resolution, the client's preferences (clients/_case_facts.html)."""
+    values = {
+        "problem": case.problem_statement,
+        "root_cause": case.get_root_cause_display(),
+        "opened_at": case.opened_at,
+        "resolved_at": case.resolved_at,
+        "client_notes": case.client.notes,
+        **clock_values(clock),
+    }
+    return render_pure("clients/_case_facts.html", values)
+
+
 _NAV_SECTIONS = {
     "clients": "clients",
     "cases": "cases",
@@ -196,21 +250,32 @@ def nav_section(path_info: str) -> str:
     return _NAV_SECTIONS.get(path_info.split("/")[1], "")
 
 
+# What a pure section's {% csrf_token %} writes: the section is remembered with this, and
+# each page puts its own token in its place. Random per process, so no text can match it.
+CSRF_STAND_IN = secrets.token_hex(20)
+
+
 class PureNode(template.Node):
     def __init__(self, nodelist, values: dict, name: str):
         self.nodelist, self.values, self.name = nodelist, values, name
 
     def render(self, context):
         values = {name: plain(value.resolve(context)) for name, value in self.values.items()}
+        token = context.get("csrf_token")
+        if not token or str(token) == "NOTPROVIDED":  # no request: drawn as the page would be
+            return self.nodelist.render(context.new(values))
         # context.new(): the section sees the named values and nothing else of the page.
-        return remember(self.name, values, lambda: self.nodelist.render(context.new(values)))
+        section = {**values, "csrf_token": CSRF_STAND_IN}
+        html = remember(self.name, values, lambda: self.nodelist.render(context.new(section)))
+        return SafeString(html.replace(CSRF_STAND_IN, str(token))) if CSRF_STAND_IN in html else html
 
 
 @register.tag
 def pure(parser, token):
     """{% pure name=value ... %}...{% endpure %}: a section drawn from the named values only,
     and remembered per process under them (casebook/fragments.py). Anything else the section
-    needs (the user, a permission, the csrf token) is not there: name it, or leave it out."""
+    needs (the user, a permission) is not there: name it, or leave it out. {% csrf_token %}
+    works: each page gets its own token in the remembered HTML."""
     bits = token.split_contents()[1:]
     values = token_kwargs(bits, parser)
     if bits:
