@@ -83,12 +83,46 @@ def _frozen(value):
 def plain(value):
     """A lazy object (SimpleLazyObject, a lazy translation) as the value it stands for."""
     if isinstance(value, Promise):
-        return str(value)
+        return translated(value)
     if isinstance(value, LazyObject):
         if value._wrapped is empty:
             value._setup()
         return value._wrapped
     return value
+
+
+class _Texts:
+    """Lazy translations as text, per language: a form's labels, help and options are
+    translated afresh on every page otherwise (a catalogue walk each, dozens per form). A
+    lazy translation is the same text for the same language for the life of the process;
+    entries are kept by the object's identity (held here, so its id cannot be reused)."""
+
+    SIZE = 4000
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def text(self, lazy: Promise, language: str | None) -> str:
+        key = (language, id(lazy))
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is lazy:
+            return entry[1]
+        text = str.__str__(str(lazy))
+        with self._lock:
+            self._entries[key] = (lazy, text)
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+        return text
+
+
+_texts = _Texts()
+
+
+def translated(lazy: Promise, language: str | None = None) -> str:
+    """A lazy translation as text in the active language (remembered: see `_Texts`);
+    `language`: the active one, when the caller has read it already."""
+    return _texts.text(lazy, language or translation.get_language())
 
 
 def render_pure(template_name: str, values: dict) -> SafeString:

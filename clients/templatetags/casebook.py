@@ -9,6 +9,7 @@ from django.forms.models import ModelChoiceIteratorValue
 from django.template.base import token_kwargs
 from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst
@@ -381,13 +382,14 @@ def _unbound_field_values(field) -> dict:
     the widget's own attributes and those the field adds, its options. A model field's
     options are read once here and handed to the widget as a list."""
     form, form_field, widget = field.form, field.field, field.field.widget
+    language = translation.get_language()
     values = {
         "form": f"{type(form).__module__}.{type(form).__qualname__}",
         "widget": f"{type(widget).__module__}.{type(widget).__qualname__}",
         "template": widget.template_name,
         "names": (field.html_name, field.auto_id or "", field.id_for_label or ""),
-        "label": _plain_text(field.label),
-        "help": _plain_text(form_field.help_text),
+        "label": _plain_text(field.label, language),
+        "help": _plain_text(form_field.help_text, language),
         "flags": (form_field.required, form_field.disabled, form.use_required_attribute, widget.is_localized),
         "value": _plain_value(field.value()),
         "attrs": _plain_value(widget.attrs),
@@ -397,12 +399,17 @@ def _unbound_field_values(field) -> dict:
     if hasattr(widget, "choices"):
         choices = list(iter(widget.choices))  # iter(): list() would ask a model field for a COUNT first
         widget.choices = choices  # drawn from this list, so a model field's rows are read once
-        values["choices"] = tuple((str(value), _plain_value(label)) for value, label in choices)
+        values["choices"] = tuple(
+            (str(value), fragments.translated(label, language) if isinstance(label, Promise) else _plain_value(label))
+            for value, label in choices
+        )
     return values
 
 
-def _plain_text(text) -> tuple:
+def _plain_text(text, language: str) -> tuple:
     # Trusted markup is drawn unescaped, typed text escaped: the same words are two keys.
+    if isinstance(text, Promise):
+        return (False, fragments.translated(text, language))
     return (isinstance(text, SafeData), str.__str__(str(text)) if text else "")
 
 
