@@ -31,6 +31,9 @@ from django.utils.safestring import SafeData, SafeString
 _PLAIN = (str, int, float, bool, type(None), datetime.datetime, datetime.date, datetime.time, Decimal)
 
 
+_EXACTLY_PLAIN = frozenset(_PLAIN)
+
+
 class NotPlain(TypeError):
     """A value that cannot be part of a key (a model, trusted markup, an unknown object)."""
 
@@ -71,10 +74,12 @@ def _frozen(value):
     but are not drawn alike, and trusted markup (SafeData) must never share a key with the
     same text typed by a user, so it is refused outright: the template decides what is safe."""
     kind = type(value)  # the real type: a lazy object answers isinstance() for what it wraps
-    if kind in (tuple, list):
-        return (kind, tuple(_frozen(item) for item in value))
+    if kind in _EXACTLY_PLAIN:  # most values: no subclass checks
+        return (kind, value)
+    if kind is tuple or kind is list:
+        return (kind, tuple([_frozen(item) for item in value]))
     if kind is dict:
-        return (dict, tuple((_frozen(name), _frozen(item)) for name, item in value.items()))
+        return (dict, tuple([(_frozen(name), _frozen(item)) for name, item in value.items()]))
     if issubclass(kind, SafeData) or not issubclass(kind, _PLAIN):
         raise NotPlain(f"A pure partial takes plain values, not {kind.__name__}: {value!r:.80}")
     return (kind, value)
@@ -145,7 +150,7 @@ def remember(name: str, values: dict, draw: Callable[[], str]) -> SafeString:
         translation.get_language(),
         timezone.get_current_timezone_name(),
         get_script_prefix(),
-        tuple((name, _frozen(value)) for name, value in sorted(values.items())),
+        tuple([(name, _frozen(value)) for name, value in sorted(values.items())]),
     )
     html = _memory.get(key) if size else None
     if html is None:
