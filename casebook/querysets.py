@@ -1,5 +1,6 @@
 """Querysets built once per process, and statements: querysets compiled to SQL once."""
 
+import datetime
 import functools
 import itertools
 import re
@@ -26,6 +27,8 @@ def built_once(make: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
 # Stand-ins for the values a statement is compiled with: whole numbers no id or count here
 # reaches, within a 32-bit column's range (Django drops a filter on a value outside it).
 _MARKER_BASE = 2_147_480_000
+# ...and moments no row holds, a microsecond apart.
+_MARKER_TIME = datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC)
 
 
 class PreparedSQL:
@@ -78,10 +81,11 @@ class _Compiled:
             self.sql, params = None, ()
         # (argument, item of a tuple argument, constant): the argument is None for a constant.
         self.slots = [
-            (*markers[value], None) if type(value) is int and value in markers else (None, None, value)
+            (*markers[value], None) if type(value) in _MARKED and value in markers else (None, None, value)
             for value in params
         ]
         self.prepared = None if self.sql is None else PreparedSQL(self.sql, len(self.slots))
+        self.afresh = False  # built again on every call (see Statement._compile)
 
     def bind(self, args: tuple) -> list:
         return [
@@ -96,9 +100,11 @@ class Statement:
     On the busiest pages Django spends longer building a query's SQL than PostgreSQL spends
     running it (the case page's join of nine tables with three subqueries: about 1.4 ms to
     build, 0.2 ms to run). `build(*args, **options)` returns the queryset. Its positional
-    arguments are whole numbers (ids), tuples of them, or None: the SQL may depend on which
-    of those they are and on the tuples' lengths, never on the numbers themselves, each of
-    which must reach the SQL as a parameter. Keyword options (a model, a limit) are part of
+    arguments are whole numbers (ids), tuples of them, moments (aware datetimes) or None:
+    the SQL may depend on which of those they are and on the tuples' lengths, never on the
+    values themselves, each of which must reach the SQL as a parameter as it was given (the
+    builder does no arithmetic on them; SQLite, which writes moments as text, builds a
+    statement with a moment afresh on each call). Keyword options (a model, a limit) are part of
     the shape: each set of them is compiled on its own, so they may shape the SQL freely.
     Calling the statement returns the rows as a list (prefetches included); the queryset
     itself is never handed out, so nothing can filter it further and run stale SQL.
@@ -122,6 +128,8 @@ class Statement:
             compiled = self._shapes[shape] = self._compile(args, options)
         if compiled.sql is None:
             return []
+        if compiled.afresh:
+            return list(self._build(*args, **options))
         params = compiled.bind(args)
         if settings.CASEBOOK_STATEMENT_VERIFY:
             self._verify(args, options, compiled.sql, params)
@@ -144,12 +152,12 @@ class Statement:
             elif isinstance(arg, tuple):
                 values = []
                 for item in range(len(arg)):
-                    marker = _MARKER_BASE + len(markers)
+                    marker = _stand_in(arg[item], len(markers))
                     markers[marker] = (position, item)
                     values.append(marker)
                 marked.append(tuple(values))
             else:
-                marker = _MARKER_BASE + len(markers)
+                marker = _stand_in(arg, len(markers))
                 markers[marker] = (position, None)
                 marked.append(marker)
         queryset = self._build(*marked, **options)
@@ -157,8 +165,12 @@ class Statement:
             raise TypeError(f"{self.__name__}: build a queryset, do not read it")
         compiled = _Compiled(queryset, markers)
         placed = {(arg, item) for arg, item, _ in compiled.slots if arg is not None}
-        if compiled.sql is not None and placed != set(markers.values()):
-            raise TypeError(f"{self.__name__}: each argument must reach the SQL as a parameter, once or more")
+        missing = [marker for marker, place in markers.items() if place not in placed]
+        if compiled.sql is not None and missing:
+            if any(type(marker) is int for marker in missing) or connections[queryset.db].vendor == "postgresql":
+                raise TypeError(f"{self.__name__}: each argument must reach the SQL as a parameter, once or more")
+            # SQLite writes moments as text: a shape with a moment is built afresh there.
+            compiled.afresh = True
         return compiled
 
     def _verify(self, args: tuple, options: dict, sql: str, params: list) -> None:
@@ -178,15 +190,26 @@ def _shallow_copy(thing):
     return twin
 
 
+def _stand_in(value, number: int):
+    if type(value) is int:
+        return _MARKER_BASE + number
+    return _MARKER_TIME + datetime.timedelta(microseconds=number)
+
+
+_MARKED = (int, datetime.datetime)
+
+
 def _shape_of(arg) -> str | int:
     if arg is None:
         return "none"
     if isinstance(arg, tuple):
         if not all(type(item) is int for item in arg):
-            raise TypeError(f"A statement takes whole numbers, tuples of them or None, not {arg!r}")
+            raise TypeError(f"A statement takes whole numbers, tuples of them, moments or None, not {arg!r}")
         return len(arg)
+    if type(arg) is datetime.datetime and arg.tzinfo is not None:
+        return "moment"
     if type(arg) is not int:
-        raise TypeError(f"A statement takes whole numbers, tuples of them or None, not {arg!r}")
+        raise TypeError(f"A statement takes whole numbers, tuples of them, moments or None, not {arg!r}")
     return "int"
 
 

@@ -168,21 +168,26 @@ def my_day(user: User, *, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     local = timezone.localtime(now, zoneinfo.ZoneInfo(user.time_zone))
     end_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = list(
-        FollowUp.objects.filter(owner=user, status__in=[FollowUpStatus.PENDING, FollowUpStatus.MISSED])
-        .filter(due_at__lt=now + timedelta(days=7))
-        .select_related("case__client")
-        .order_by("due_at", "id")
-    )
-    failed = list(
-        OutgoingEmail.objects.filter(owner=user, status=EmailStatus.FAILED).select_related("case").order_by("-id")[:20]
-    )
+    rows = _open_follow_ups_of(user.pk, now + timedelta(days=7))
+    failed = _failed_emails_of(user.pk)
     return {
         "overdue": [f for f in rows if f.due_at <= now],
         "today": [f for f in rows if now < f.due_at < end_of_day],
         "upcoming": [f for f in rows if f.due_at >= end_of_day],
         "failed_emails": failed,
     }
+
+
+@statement
+def _open_follow_ups_of(owner_id, due_before) -> QuerySet[FollowUp]:
+    open_ = FollowUp.objects.filter(owner_id=owner_id, status__in=[FollowUpStatus.PENDING, FollowUpStatus.MISSED])
+    return open_.filter(due_at__lt=due_before).select_related("case__client").order_by("due_at", "id")
+
+
+@statement
+def _failed_emails_of(owner_id) -> QuerySet[OutgoingEmail]:
+    failed = OutgoingEmail.objects.filter(owner_id=owner_id, status=EmailStatus.FAILED)
+    return failed.select_related("case").order_by("-id")[:20]
 
 
 def promises_kept(user: User, *, now: datetime | None = None) -> dict:
@@ -269,10 +274,24 @@ def wellbeing(user: User, *, now: datetime | None = None) -> dict:
     from casebook.accounts.models import TeamSettings
 
     since = start_of_local_day(user, now)
-    hostile = Interaction.objects.filter(logged_by=user, mood__in=HOSTILE_MOODS, occurred_at__gte=since).count()
-    limits = TeamSettings.objects.filter(team__in=user.teams.all()).values_list("hostile_contacts_per_day", flat=True)
+    hostile = sum(_hostile_count(user.pk, since))
+    limits = _hostile_limits(tuple(team_ids_of(user)))
     limit = min(limits, default=TeamSettings._meta.get_field("hostile_contacts_per_day").default)
     return {"hostile_today": hostile, "hostile_limit": limit, "needs_break": hostile >= limit}
+
+
+@statement
+def _hostile_count(logged_by_id, since) -> QuerySet:
+    """The count as a one-row read ([] for none), so that it compiles once like the others."""
+    hostile = Interaction.objects.filter(logged_by_id=logged_by_id, mood__in=HOSTILE_MOODS, occurred_at__gte=since)
+    return hostile.order_by().values("logged_by").annotate(n=Count("id")).values_list("n", flat=True)
+
+
+@statement
+def _hostile_limits(team_ids) -> QuerySet:
+    from casebook.accounts.models import TeamSettings
+
+    return TeamSettings.objects.filter(team_id__in=team_ids).values_list("hostile_contacts_per_day", flat=True)
 
 
 MOOD_LEVELS = {Mood.CALM: 1, Mood.FRUSTRATED: 2, Mood.ANGRY: 3, Mood.ABUSIVE: 4}

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django import forms
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
@@ -194,3 +195,32 @@ def test_two_visitors_of_a_case_page_each_get_their_own_working_token(agent, tea
         posted = browser.post(reverse("cases:boundary_warning", args=[case.pk]), {"csrfmiddlewaretoken": token})
         assert posted.status_code == 302
     assert case.boundary_warnings.count() == 2
+
+
+class _PickForm(forms.Form):
+    colour = forms.ChoiceField(choices=[("red", "Red"), ("blue", "Blue")])
+
+
+_FORM_SECTION = Template(
+    "{% load casebook %}{% pure form=form %}<form>{% csrf_token %}{{ form.colour|bs_field }}</form>{% endpure %}"
+)
+
+
+def test_an_empty_form_in_a_pure_section_is_remembered_by_what_its_fields_show(settings):
+    settings.CASEBOOK_FRAGMENT_VERIFY = False
+    first = _FORM_SECTION.render(Context({"form": _PickForm(), "csrf_token": "t1"}))
+    again = _FORM_SECTION.render(Context({"form": _PickForm(), "csrf_token": "t2"}))
+    assert again == first.replace("t1", "t2") and 'value="red"' in first
+    sections = len(fragments._memory)
+    other = _PickForm()
+    other.fields["colour"].choices = [("green", "Green")]  # what a form's __init__ may change
+    greener = _FORM_SECTION.render(Context({"form": other, "csrf_token": "t1"}))
+    assert 'value="green"' in greener and 'value="red"' not in greener
+    assert len(fragments._memory) > sections
+
+
+def test_a_filled_in_form_in_a_pure_section_is_drawn_every_time_with_its_errors():
+    filled = _PickForm({"colour": "purple"})
+    html = _FORM_SECTION.render(Context({"form": filled, "csrf_token": "t1"}))
+    assert "is-invalid" in html and 'value="t1"' in html
+    assert len(fragments._memory) == 0

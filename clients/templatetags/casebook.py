@@ -266,9 +266,34 @@ class PureNode(template.Node):
         if not token or str(token) == "NOTPROVIDED":  # no request: drawn as the page would be
             return self.nodelist.render(context.new(values))
         # context.new(): the section sees the named values and nothing else of the page.
-        section = {**values, "csrf_token": CSRF_STAND_IN}
-        html = remember(self.name, values, lambda: self.nodelist.render(context.new(section)))
+        has_form = any(isinstance(value, forms.BaseForm) for value in values.values())
+        try:
+            key = {name: _form_key(v) if isinstance(v, forms.BaseForm) else v for name, v in values.items()}
+            section = {**values, "csrf_token": CSRF_STAND_IN}
+            html = remember(self.name, key, lambda: self.nodelist.render(context.new(section)))
+        except fragments.NotPlain:
+            if not has_form:
+                raise
+            # A form filled in (with its errors), or a field that cannot be part of a key.
+            return self.nodelist.render(context.new({**values, "csrf_token": token}))
         return SafeString(html.replace(CSRF_STAND_IN, str(token))) if CSRF_STAND_IN in html else html
+
+
+def _form_key(form) -> tuple:
+    """An empty form as part of a pure section's key: what each of its shown fields is drawn
+    from (`_unbound_field_values`). Hidden fields are left out: a section draws its form's
+    fields, not its one-time hidden key (the verification in the tests catches one that does)."""
+    if form.is_bound:
+        raise fragments.NotPlain(f"{type(form).__name__} is filled in")
+    return (
+        f"{type(form).__module__}.{type(form).__qualname__}",
+        form.prefix or "",
+        tuple(_frozen_field(field) for field in form if not field.is_hidden),
+    )
+
+
+def _frozen_field(field) -> tuple:
+    return tuple(sorted(_unbound_field_values(field).items()))
 
 
 @register.tag
@@ -276,7 +301,8 @@ def pure(parser, token):
     """{% pure name=value ... %}...{% endpure %}: a section drawn from the named values only,
     and remembered per process under them (casebook/fragments.py). Anything else the section
     needs (the user, a permission) is not there: name it, or leave it out. {% csrf_token %}
-    works: each page gets its own token in the remembered HTML."""
+    works: each page gets its own token in the remembered HTML. A value may be an empty form:
+    it counts as what its shown fields are drawn from; a filled-in one is drawn every time."""
     bits = token.split_contents()[1:]
     values = token_kwargs(bits, parser)
     if bits:
@@ -467,8 +493,10 @@ def _draw_field(field, css: str) -> str:
 
 
 @register.filter
-def bs_form(form) -> str:
-    """A whole form's fields as crispy-forms' `|crispy` renders them (without the <form> tag)."""
+def bs_form(form, shown: str = "") -> str:
+    """A whole form's fields as crispy-forms' `|crispy` renders them (without the <form> tag).
+    `|bs_form:"visible"` leaves the hidden fields out (a pure section draws its form's
+    one-time key outside itself)."""
     parts = []
     if form.non_field_errors():
         parts.append(
@@ -477,5 +505,5 @@ def bs_form(form) -> str:
                 format_html_join("", "<li>{}</li>", ((error,) for error in form.non_field_errors())),
             )
         )
-    parts.extend(bs_field(field) for field in form)
+    parts.extend(bs_field(field) for field in (form.visible_fields() if shown == "visible" else form))
     return mark_safe("".join(parts))
