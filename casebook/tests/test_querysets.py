@@ -1,5 +1,7 @@
 """Querysets built once per process hand out copies; statements are compiled once per shape."""
 
+import datetime
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import Count, F
@@ -176,3 +178,14 @@ def test_ids_from_a_request_are_whole_numbers_or_404():
             id_or_404(wrong)
     with pytest.raises(Http404, match="No Team matches"):
         one_or_404([], Team)
+
+
+def test_a_statement_takes_moments(db):
+    early, late = Team.objects.create(name="Early"), Team.objects.create(name="Late")
+    Team.objects.filter(pk=early.pk).update(created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    Team.objects.filter(pk=late.pk).update(created_at=datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC))
+    since, _ = _counting(lambda moment: Team.objects.filter(created_at__gte=moment).order_by("name"))
+    assert since(datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)) == [late]
+    assert since(datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)) == [early, late]
+    with pytest.raises(TypeError):
+        since(datetime.datetime(2026, 3, 1))  # a naive datetime is no moment
