@@ -1,4 +1,4 @@
-"""Querysets built once per process, and statements: querysets compiled to SQL once."""
+"""Statements: querysets compiled to SQL once per process, prepared on PostgreSQL."""
 
 import datetime
 import functools
@@ -12,17 +12,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.http import Http404
-
-
-def built_once(make: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
-    """`make()` built the first time it is asked for, then a copy of it each time.
-
-    For the querysets every page runs whose annotations (subqueries) cost more to build than
-    to run. The built one is never evaluated: each caller filters or reads its own copy.
-    """
-    built = functools.cache(make)
-    return lambda: built().all()
-
 
 # Stand-ins for the values a statement is compiled with: whole numbers no id or count here
 # reaches, within a 32-bit column's range (Django drops a filter on a value outside it).
