@@ -31,7 +31,7 @@ urlpatterns = [
     path("search/", search_view, name="search"),
     path("reports/root-causes/", views.root_causes, name="root_causes"),
     path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
-    path("team/<int:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
+    path("team/<id:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
     path("escalations/", include("playbooks.escalation_urls")),
     path("contacts/log/", include("interactions.quick_log_urls")),
     path("my-day/", interaction_views.my_day_view, name="my_day"),

@@ -59,6 +59,13 @@ class CaseForm(RequestKeyForm, forms.ModelForm):
         self.helper = _helper(_("Save changes") if self.instance.pk else _("Open case"))
 
 
+class NoteForm(forms.Form):
+    """The short note sent with a one-button action (a boundary warning, waiting on the
+    client, written contact only): optional, and never cut short silently."""
+
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
 class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Move to"))
     note = forms.CharField(

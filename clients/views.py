@@ -15,6 +15,7 @@ from casebook.export import CHUNK_SIZE, csv_response
 from casebook.forms import add_service_errors
 from casebook.pagination import keyset_page
 from casebook.querysets import id_or_404, one_or_404, statement
+from core.responses import unprocessable
 from interactions.forms import FollowUpForm, InteractionForm
 from interactions.selectors import (
     case_timeline,
@@ -28,7 +29,7 @@ from interactions.selectors import (
 from playbooks.selectors import CASE_RELATED as PLAYBOOK_CASE_RELATED
 from playbooks.selectors import case_playbook_context
 
-from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm
+from .forms import CaseFilterForm, CaseForm, CaseStatusForm, ClientFilterForm, ClientForm, EscalationForm, NoteForm
 from .models import Case
 from .selectors import (
     DEFAULT_CASE_SORT,
@@ -406,8 +407,11 @@ def case_escalate_view(request, pk: int):
 @require_POST
 def case_boundary_warning(request, pk: int):
     case = get_case_for_user(request.user, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _note_refused(request, form)
     try:
-        boundary_warning_give(actor=request.user, case=case, note=request.POST.get("note", "")[:2000])
+        boundary_warning_give(actor=request.user, case=case, note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -415,13 +419,20 @@ def case_boundary_warning(request, pk: int):
     return redirect(case)
 
 
+def _note_refused(request, form: NoteForm):
+    return unprocessable(request, _("Not saved: %(errors)s") % {"errors": " ".join(form.errors["note"])})
+
+
 @login_required
 @permission_required("clients.review_case", raise_exception=True)
 @require_POST
 def client_written_contact(request, pk: int):
     client = get_client_for_user(request.user, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _note_refused(request, form)
     on = request.POST.get("on") == "true"
-    client_set_written_contact_only(actor=request.user, client=client, on=on, note=request.POST.get("note", "")[:2000])
+    client_set_written_contact_only(actor=request.user, client=client, on=on, note=form.cleaned_data["note"])
     messages.success(request, _("Written contact only is set.") if on else _("Calls are allowed again."))
     return redirect(client)
 
@@ -432,9 +443,12 @@ def client_written_contact(request, pk: int):
 def case_waiting(request, pk: int):
     """Start or stop waiting on the client (the resolution clock pauses meanwhile)."""
     case = get_case_for_user(request.user, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _note_refused(request, form)
     waiting = request.POST.get("waiting") == "1"
     try:
-        case_wait_on_client(actor=request.user, case=case, waiting=waiting, note=request.POST.get("note", "")[:2000])
+        case_wait_on_client(actor=request.user, case=case, waiting=waiting, note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -8,6 +8,6 @@ app_name = "quick_log"
 urlpatterns = [
     path("", views.quick_log_form, name="form"),
     path("clients/", views.quick_log_clients, name="clients"),
-    path("clients/<int:client_pk>/cases/", views.quick_log_cases, name="cases"),
+    path("clients/<id:client_pk>/cases/", views.quick_log_cases, name="cases"),
     path("save/", views.quick_log_save, name="save"),
 ]

@@ -92,7 +92,7 @@ def quick_log_form(request):
 def quick_log_clients(request):
     """The typeahead: clients of the user's teams (or of the chosen one) matching `q`."""
     team = _team(request, request.GET.get("team"))
-    search = request.GET.get("q", "").replace("\x00", "")[:200]
+    search = request.GET.get("q", "")[:200]
     clients = clients_for_quick_pick(request.user, search=search, team_id=team.pk if team else None)
     return render(request, "interactions/_quick_log_clients.html", {"clients": clients, "search": search.strip()})
 

@@ -141,12 +141,14 @@ def attachment_download(request, pk: int):
 # --- Follow-ups ------------------------------------------------------------------------
 
 
-def _back(request, follow_up):
-    """Back to where the action started (My day or the case page), never off-site."""
+def _back_url(request, follow_up) -> str:
+    """Where the action started (My day or the case page), never off-site: the one check
+    for both the redirect after the form and the page's "Back" link."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(follow_up.case)
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else follow_up.case.get_absolute_url()
 
 
 @login_required
@@ -185,11 +187,11 @@ def _follow_up_action(request, follow_up, form, *, action: str, call, success: s
             add_service_errors(form, error)
         else:
             messages.success(request, success)
-            return _back(request, follow_up)
+            return redirect(_back_url(request, follow_up))
     return render(
         request,
         "interactions/follow_up_action.html",
-        {"follow_up": follow_up, "form": form, "action": action, "next": request.GET.get("next", "")},
+        {"follow_up": follow_up, "form": form, "action": action, "next": _back_url(request, follow_up)},
         status=422 if form.errors else 200,
     )
 

@@ -7,6 +7,6 @@ app_name = "escalations"
 # /escalations/: the managers' review queue and decisions.
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("<int:pk>/", views.review, name="review"),
-    path("<int:pk>/decide/", views.decide, name="decide"),
+    path("<id:pk>/", views.review, name="review"),
+    path("<id:pk>/decide/", views.decide, name="decide"),
 ]

@@ -11,7 +11,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
 # The largest id PostgreSQL's bigint holds: a bigger one is a 400, not a database error.
-MAX_ID = 2**63 - 1
+from core.converters import MAX_ID
 
 
 class ApiPagination(PageNumberPagination):

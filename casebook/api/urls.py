@@ -17,7 +17,9 @@ from . import views
 # root lists each prefix by the last viewset registered for it (clients', which has the list).
 ROUTES = [*playbooks_api.routes, *clients_api.routes, *interactions_api.routes]
 
+# No ".json" suffix routes: every client sends Accept, and the suffix broke custom actions.
 router = DefaultRouter()
+router.include_format_suffixes = False
 for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
 
@@ -33,7 +35,7 @@ urlpatterns = [
 token_patterns = (
     [
         path("", views.token_create, name="create"),
-        path("<int:pk>/revoke/", views.token_revoke, name="revoke"),
+        path("<id:pk>/revoke/", views.token_revoke, name="revoke"),
     ],
     "api_tokens",
 )

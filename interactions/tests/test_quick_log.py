@@ -76,8 +76,8 @@ def test_the_typeahead_follows_the_chosen_team_and_refuses_another_teams(agent, 
     assert search(client, "anna", team="x").status_code == 404
 
 
-def test_a_nul_character_in_the_search_is_no_error(agent_client, customer):
-    assert search(agent_client, "gr\x00eta").status_code == 200
+def test_a_nul_character_in_the_search_is_a_422_not_a_server_error(agent_client, customer):
+    assert search(agent_client, "gr\x00eta").status_code == 422
 
 
 def test_typeahead_queries_do_not_grow_with_the_number_of_clients(agent_client, team, agent):
