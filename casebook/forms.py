@@ -1,6 +1,7 @@
 """Form pieces shared by every app."""
 
 import uuid
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -49,11 +50,26 @@ def phrasing_checked(field: forms.Field, *, field_name: str, target: str) -> Non
     )
 
 
+class ReportDateField(forms.DateField):
+    """A day of a report's period. Bounded, so that a period's edges (a day later, in
+    any time zone) are dates Python and the database can hold."""
+
+    earliest, latest = date(1900, 1, 1), date(2999, 12, 31)
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.earliest <= value <= self.latest:
+            raise ValidationError(_("Choose a date between the years 1900 and 2999."), code="out_of_range")
+
+
 class DashboardFilterForm(forms.Form):
     """The dashboard's date range and team: the teams offered are the user's own."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = ReportDateField(label=_("From"))
+    end = ReportDateField(label=_("To (inclusive)"))
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("All my teams"))
 
     def __init__(self, *args, teams, **kwargs):
