@@ -3,7 +3,8 @@
 On PostgreSQL rows go in with COPY: no model instance and no INSERT statement per row, and
 the server parses one chunk while Python makes the next (inside copying_alongside, the
 COPYs run in a thread of their own, so neither side waits for the other between tables).
-Any other database gets bulk_create with the same rows, which is enough for a small try.
+Any other database gets plain INSERTs of the same rows (the same values stored, as with
+COPY: no field's pre_save runs), which is enough for a small try.
 
 Rows are tuples in the order of the columns given; None is NULL, and JSON columns hold
 JSON text (what COPY takes).
@@ -68,7 +69,7 @@ def copy_rows(
     in COPY's text format when the caller knows a faster way than `copy_line` for its rows.
     """
     if connection.vendor != "postgresql":
-        return _bulk_create(model, columns, rows)
+        return _insert_rows(model, columns, rows)
     written = []
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
@@ -238,16 +239,41 @@ class _Chunks:
         return item
 
 
-def _bulk_create(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> list[tuple]:
+def _insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> list[tuple]:
+    """The rows as INSERTs, storing exactly the values given, as COPY does.
+
+    Not bulk_create: it runs each field's pre_save, and an auto_now_add field (a follow-up's
+    or a solution option's created_at, a timeline entry's recorded_at) would get the current
+    time instead of the time the seed drew for it. A column left out gets what bulk_create
+    would give it (its default, or now for auto_now and auto_now_add).
+    """
     rows = list(rows)
-    json_columns = {field.column for field in model._meta.concrete_fields if isinstance(field, models.JSONField)}
-    objects = []
+    if not rows:
+        return rows
+    given = set(columns)
+    fields = model._meta.concrete_fields
+    json_columns = {field.column for field in fields if isinstance(field, models.JSONField)}
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+    params = []
     for row in rows:
         values = dict(zip(columns, row, strict=True))
         for column in json_columns & values.keys():
             values[column] = json.loads(values[column])
-        objects.append(model(**values))
-    model.objects.bulk_create(objects, batch_size=1000)
+        obj = model(**values)
+        params.append(
+            [
+                field.get_db_prep_save(
+                    getattr(obj, field.attname) if field.column in given else field.pre_save(obj, add=True),
+                    connection,
+                )
+                for field in fields
+            ]
+        )
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 1000):
+            cursor.executemany(statement, params[start : start + 1000])
     return rows
 
 

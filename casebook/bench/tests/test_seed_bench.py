@@ -1,5 +1,5 @@
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from unittest import mock
 
@@ -236,11 +236,14 @@ def test_rows_with_awkward_text_arrive_as_written(db):
     assert copied.waiting_periods == [["2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00"]]
 
 
-def test_the_bulk_create_fallback_writes_the_same_rows(db):
+def test_the_insert_fallback_writes_the_same_rows(db):
     # What a SQLite try goes through: JSON text becomes the object again.
     seed(cases=1)
     case = Case.objects.get()
     (pk,) = bulk.reserve_ids(CaseEvent, 1)
     columns = ("id", "case_id", "kind", "actor_id", "occurred_at", "recorded_at", "data")
-    bulk._bulk_create(CaseEvent, columns, [(pk, case.pk, "note", None, FROZEN, FROZEN, '{"a": [1, "\\t"]}')])
-    assert CaseEvent.objects.get(pk=pk).data == {"a": [1, "\t"]}
+    recorded = FROZEN - timedelta(days=400)  # not now: auto_now_add must not replace it, as COPY does not
+    bulk._insert_rows(CaseEvent, columns, [(pk, case.pk, "note", None, FROZEN, recorded, '{"a": [1, "\\t"]}')])
+    event = CaseEvent.objects.get(pk=pk)
+    assert event.data == {"a": [1, "\t"]}
+    assert (event.occurred_at, event.recorded_at) == (FROZEN, recorded)
