@@ -14,7 +14,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 
+## On PostgreSQL the database named by DATABASE_URL is created first if missing (SQLite makes its file).
 migrate: setup
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate

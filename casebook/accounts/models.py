@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+def default_time_zone() -> str:
+    """A new user's time zone: the site's TIME_ZONE (read when the user is made, not at import)."""
+    return settings.TIME_ZONE
 
 
 class Team(models.Model):
@@ -23,7 +29,7 @@ class Team(models.Model):
 
 
 class User(AbstractUser):
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
     teams = models.ManyToManyField(Team, related_name="members", blank=True)
 
     class Meta(AbstractUser.Meta):

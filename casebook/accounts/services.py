@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from casebook.audit.services import audit_record, audit_snapshot
 
-from .models import Notice, Team, TeamClosedDay, TeamSettings, User
+from .models import Notice, Team, TeamClosedDay, TeamSettings, User, default_time_zone
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 
 
@@ -36,15 +36,18 @@ def user_create(
     email: str = "",
     first_name: str = "",
     last_name: str = "",
-    time_zone: str = "UTC",
+    time_zone: str = "",
 ) -> User:
-    """Create a staff user with one role and their teams (password None: no usable password)."""
+    """Create a staff user with one role and their teams (password None: no usable password).
+
+    Without a time zone the user gets the site's TIME_ZONE (the model's default).
+    """
     user = User(
         username=username,
         email=email,
         first_name=first_name,
         last_name=last_name,
-        time_zone=time_zone,
+        time_zone=time_zone or default_time_zone(),
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
