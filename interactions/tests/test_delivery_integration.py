@@ -1,7 +1,9 @@
 """Real parts: a Celery worker with beat on Redis, PostgreSQL, and an aiosmtpd server.
 
 Each test creates work due in a moment and checks that exactly one message arrives,
-also when the worker is killed mid-send and when Redis loses every queued task.
+also when the worker is killed mid-send and when Redis loses every queued task; and that
+a batch whose worker is killed midway comes back when its lease runs out, every message
+arriving, only the one whose reply the kill cut off possibly twice (same Message-ID).
 """
 
 import asyncio
