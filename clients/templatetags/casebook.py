@@ -9,6 +9,7 @@ from django.forms.models import ModelChoiceIteratorValue
 from django.template.base import token_kwargs
 from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -230,6 +231,17 @@ def case_facts(case, clock) -> str:
         **clock_values(clock),
     }
     return render_pure("clients/_case_facts.html", values)
+
+
+@register.filter
+def zoned(value, format_string: str = "DATETIME_FORMAT") -> str:
+    """A moment in the current time zone followed by the zone's abbreviation, always:
+    "Sunday 25 October 2026, 02:51 CET". Django's `e` and `T` print nothing for a time an
+    autumn clock change repeats, and "02:51" alone names two moments an hour apart."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{date_format(local, format_string)} {local.tzname()}"
 
 
 _NAV_SECTIONS = {
