@@ -3,8 +3,8 @@ outsider in another team; an admin; and a client with an open case in the first 
 
 import pytest
 
-from casebook.accounts.roles import Role
-from casebook.accounts.tests.factories import TeamFactory, UserFactory
+from accounts.roles import Role
+from accounts.tests.factories import TeamFactory, UserFactory
 from clients.tests.factories import CaseFactory, ClientFactory
 
 
@@ -97,7 +97,7 @@ def browser_page(live_server, request):
     import os
     from pathlib import Path
 
-    from casebook.testing import require_chromium
+    from core.testing import require_chromium
 
     executable = require_chromium()
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls

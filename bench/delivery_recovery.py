@@ -41,10 +41,10 @@ def main() -> None:
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)
 
-    from casebook.accounts.models import Team
-    from casebook.accounts.services import roles_sync, user_create
-    from casebook.testing import RecordingHandler, celery_worker, kill_worker, smtp_server
+    from accounts.models import Team
+    from accounts.services import roles_sync, user_create
     from clients.services import case_open, client_create
+    from core.testing import RecordingHandler, celery_worker, kill_worker, smtp_server
     from interactions.models import EmailStatus, OutgoingEmail
     from interactions.outbox import outbox_enqueue_many
 

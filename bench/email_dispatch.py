@@ -59,10 +59,10 @@ def main() -> None:
     # aiosmtpd logs every SMTP command at INFO; that would slow the sink for both sides.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
 
-    from casebook.accounts.services import roles_sync, user_create
-    from casebook.testing import celery_worker, smtp_server
+    from accounts.services import roles_sync, user_create
     from clients.models import Case, CaseStatus
     from clients.services import case_open, client_create
+    from core.testing import celery_worker, smtp_server
     from interactions.models import EmailStatus, FollowUp, FollowUpKind, OutgoingEmail
     from interactions.outbox import _message, render_email
 
@@ -75,7 +75,7 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         roles_sync()
-        from casebook.accounts.models import Team
+        from accounts.models import Team
 
         team = Team.objects.create(name="Bench")
         agent = user_create(

@@ -42,7 +42,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
-from casebook.accounts.models import User  # noqa: E402
+from accounts.models import User  # noqa: E402
 from clients.models import Case  # noqa: E402
 from interactions.models import Interaction  # noqa: E402
 
@@ -88,7 +88,7 @@ end
 def session_cookie(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "casebook.accounts.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}; csrftoken={CSRF}"

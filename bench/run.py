@@ -46,7 +46,7 @@ from django.test import Client as TestClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from casebook.accounts.models import User  # noqa: E402
+from accounts.models import User  # noqa: E402
 from clients.models import OPEN_STATUSES, Case, CaseStatus  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -67,7 +67,7 @@ CSRF = secrets.token_hex(16)  # 32 characters: an unmasked token Django accepts
 def session_cookie(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "casebook.accounts.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}; csrftoken={CSRF}"

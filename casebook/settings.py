@@ -52,15 +52,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
-    "casebook.accounts",
+    "accounts",
     "casebook.health",
-    "casebook.audit",
-    "casebook.bench",
-    "casebook.api",
-    "casebook.search",
+    "audit",
+    "bench",
+    "api",
+    "search",
     "clients",
     "interactions",
     "playbooks",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "casebook.accounts.middleware.UserTimezoneMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.RefuseNulCharacters",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -93,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "casebook.accounts.context_processors.unread_notices",
+                "accounts.context_processors.unread_notices",
             ],
         },
     },
@@ -124,7 +125,7 @@ AUTHENTICATION_BACKENDS = [
     # Refuses logins for a locked-out username or address before checking the password.
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, reading a user's permissions in one query instead of two.
-    "casebook.accounts.backends.ModelBackend",
+    "accounts.backends.ModelBackend",
 ]
 # Login throttling: after this many failures the username, and separately the address,
 # is locked for a while; a successful login resets the count.
@@ -249,7 +250,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one place where periodic work is declared.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "casebook.health.tasks.heartbeat", "schedule": 30.0},
-    "api-idempotency-keys-purge": {"task": "casebook.api.tasks.idempotency_keys_purge_task", "schedule": 3600.0},
+    "api-idempotency-keys-purge": {"task": "api.tasks.idempotency_keys_purge_task", "schedule": 3600.0},
     # Finds due follow-ups and outgoing emails in the database and hands their ids to workers.
     "follow-ups-sweep": {
         "task": "interactions.tasks.sweep",
@@ -265,23 +266,23 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST API (casebook/api; endpoints in each app's api.py) ---------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "casebook.api.authentication.ApiTokenAuthentication",
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["casebook.api.permissions.ActionPermissions"],
-    "DEFAULT_THROTTLE_CLASSES": ["casebook.api.throttling.ApiRateThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ActionPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
     # Per token (per user for the browser session); counted in the cache (Redis in production).
     "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/min")},
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "casebook.api.filters.AllowListOrderingFilter",
+        "api.filters.AllowListOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "casebook.api.filters.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.filters.ApiPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["casebook.api.parsers.SafeJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "casebook.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     # OPTIONS would describe serializers loosely; the OpenAPI schema is the description.
     "DEFAULT_METADATA_CLASS": None,
 }

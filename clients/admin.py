@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casebook.admin_views import ReadOnlyAdmin
+from core.admin_views import ReadOnlyAdmin
 
 from .models import BoundaryWarning, Case, CaseEvent, Client, Escalation
 

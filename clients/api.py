@@ -7,12 +7,12 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from casebook.accounts.models import Team
-from casebook.accounts.selectors import staff_of_user_teams, teams_for_user
-from casebook.api.fields import AwareDateTimeField, IdField
-from casebook.api.filters import IdFilter
-from casebook.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from casebook.api.viewsets import ScopedViewSet
+from accounts.models import Team
+from accounts.selectors import staff_of_user_teams, teams_for_user
+from api.fields import AwareDateTimeField, IdField
+from api.filters import IdFilter
+from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from api.viewsets import ScopedViewSet
 
 from .models import (
     MANUAL_ESCALATION_REASONS,
@@ -444,7 +444,7 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return get_escalation_for_user(user, pk)
 
 
-# Mounted by casebook/api/urls.py: (prefix, viewset, basename).
+# Mounted by casebook/api_urls.py: (prefix, viewset, basename).
 routes = [
     ("clients", ClientViewSet, "client"),
     ("cases", CaseViewSet, "case"),

@@ -154,7 +154,7 @@ def _subtract(lo: datetime, hi: datetime, pauses: list[Interval]):
 
 def calendar_for_team(team, settings=None) -> Calendar:
     """The calendar of a team from its settings (read unless given) and closed days."""
-    from casebook.accounts.selectors import team_closed_days, team_settings
+    from accounts.selectors import team_closed_days, team_settings
 
     settings = settings or team_settings(team)
     return Calendar(

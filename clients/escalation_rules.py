@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from casebook.accounts.selectors import team_settings
+from accounts.selectors import team_settings
 
 from .business_hours import calendar_for_team
 from .models import OPEN_STATUSES, Case, Escalation, EscalationReason

@@ -3,9 +3,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casebook.accounts.models import User
-from casebook.accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_user
-from casebook.forms import RequestKeyForm
+from accounts.models import User
+from accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_user
+from core.forms import RequestKeyForm
 
 from .models import MANUAL_ESCALATION_REASONS, Case, CaseStatus, Client, Priority, Temperament
 from .selectors import DEFAULT_CASE_SORT

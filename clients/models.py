@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casebook.choices import ChoiceLabels
-from casebook.links import record_url
+from core.links import record_url
 
 
 class Temperament(models.TextChoices):

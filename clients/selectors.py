@@ -7,8 +7,8 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from casebook.accounts.models import User
-from casebook.accounts.selectors import scope_to_teams, scope_to_user_teams, team_scope_of, team_settings
+from accounts.models import User
+from accounts.selectors import scope_to_teams, scope_to_user_teams, team_scope_of, team_settings
 from casebook.querysets import id_or_404, one_or_404, statement
 
 from .business_hours import Calendar, calendar_for_team

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import Team, User
-from casebook.accounts.roles import is_manager
-from casebook.audit.services import audit_record, audit_snapshot
-from casebook.idempotency import create_once
+from accounts.models import Team, User
+from accounts.roles import is_manager
+from audit.services import audit_record, audit_snapshot
+from core.idempotency import create_once
 
 from .models import (
     OPEN_STATUSES,

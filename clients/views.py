@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casebook.accounts.roles import is_manager
-from casebook.accounts.selectors import scope_to_teams, team_scope_of
-from casebook.audit.selectors import history_of
-from casebook.export import CHUNK_SIZE, csv_response
-from casebook.forms import add_service_errors
-from casebook.pagination import keyset_page
+from accounts.roles import is_manager
+from accounts.selectors import scope_to_teams, team_scope_of
+from audit.selectors import history_of
 from casebook.querysets import id_or_404, one_or_404, statement
+from core.export import CHUNK_SIZE, csv_response
+from core.forms import add_service_errors
+from core.pagination import keyset_page
 from core.responses import unprocessable
 from interactions.forms import FollowUpForm, InteractionForm
 from interactions.selectors import (

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casebook.admin_views import ReadOnlyAdmin, ViewOnlyAdmin
+from core.admin_views import ReadOnlyAdmin, ViewOnlyAdmin
 
 from .models import Attachment, FollowUp, Interaction, OutgoingEmail, SatisfactionSurvey
 

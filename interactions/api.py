@@ -7,11 +7,11 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from casebook.accounts.selectors import staff_of_user_teams
-from casebook.api.fields import AwareDateTimeField, IdField
-from casebook.api.filters import IdFilter, TimeFilter
-from casebook.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from casebook.api.viewsets import ScopedViewSet
+from accounts.selectors import staff_of_user_teams
+from api.fields import AwareDateTimeField, IdField
+from api.filters import IdFilter, TimeFilter
+from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from api.viewsets import ScopedViewSet
 from clients.models import Case
 from clients.selectors import cases_for_user
 
@@ -394,7 +394,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         return Response(FollowUpSerializer(follow_up).data)
 
 
-# Mounted by casebook/api/urls.py: (prefix, viewset, basename).
+# Mounted by casebook/api_urls.py: (prefix, viewset, basename).
 routes = [
     ("interactions", InteractionViewSet, "interaction"),
     ("follow-ups", FollowUpViewSet, "follow-up"),

@@ -4,9 +4,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casebook.accounts.models import User
-from casebook.accounts.selectors import staff_of_team, team_staff_choices
-from casebook.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
+from accounts.models import User
+from accounts.selectors import staff_of_team, team_staff_choices
+from core.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
 
 from .attachments import EXTENSIONS, attachments_validate
 from .models import Channel, Direction, FollowUpKind, Interaction, Mood

@@ -48,7 +48,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from casebook.accounts.models import User
+from accounts.models import User
 from clients.models import Case
 
 from .models import EmailStatus, OutgoingEmail

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from casebook.accounts.selectors import teams_for_user
-from casebook.forms import add_service_errors
+from accounts.selectors import teams_for_user
 from clients.selectors import clients_for_quick_pick, get_case_for_user, get_client_for_user, open_cases_of_client
 from clients.views import case_panel_context, timeline_context
+from core.forms import add_service_errors
 
 from .forms import QuickLogForm
 from .services import interaction_log, interaction_log_on_new_case

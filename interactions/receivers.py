@@ -8,9 +8,9 @@ row is new, so a person hears about one escalation (or one decision) exactly onc
 from django.dispatch import receiver
 from django.urls import reverse
 
-from casebook.accounts.models import User
-from casebook.accounts.selectors import managers_of_team
-from casebook.accounts.services import notice_send
+from accounts.models import User
+from accounts.selectors import managers_of_team
+from accounts.services import notice_send
 from clients.models import Escalation
 from clients.signals import escalation_decided, escalation_raised
 

@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
-from casebook.accounts.models import User
-from casebook.accounts.roles import sees_all_teams
-from casebook.accounts.selectors import scope_to_user_teams, team_ids_of
+from accounts.models import User
+from accounts.roles import sees_all_teams
+from accounts.selectors import scope_to_user_teams, team_ids_of
 from casebook.querysets import statement
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
@@ -271,7 +271,7 @@ def wellbeing(user: User, *, now: datetime | None = None) -> dict:
     The limit is the lowest hostile-contacts threshold of the user's teams: the
     suggestion to take a break should come as soon as any of their teams would offer it.
     """
-    from casebook.accounts.models import TeamSettings
+    from accounts.models import TeamSettings
 
     since = start_of_local_day(user, now)
     hostile = sum(_hostile_count(user.pk, since))
@@ -289,7 +289,7 @@ def _hostile_count(logged_by_id, since) -> QuerySet:
 
 @statement
 def _hostile_limits(team_ids) -> QuerySet:
-    from casebook.accounts.models import TeamSettings
+    from accounts.models import TeamSettings
 
     return TeamSettings.objects.filter(team_id__in=team_ids).values_list("hostile_contacts_per_day", flat=True)
 

@@ -16,11 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import User
-from casebook.accounts.selectors import managers_of_team, team_ids_of
-from casebook.accounts.services import notice_send
-from casebook.audit.services import audit_record, audit_snapshot
-from casebook.idempotency import create_once
+from accounts.models import User
+from accounts.selectors import managers_of_team, team_ids_of
+from accounts.services import notice_send
+from audit.services import audit_record, audit_snapshot
 from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, EscalationReason
 from clients.services import (
     case_change_status,
@@ -30,6 +29,7 @@ from clients.services import (
     case_record_activity,
     case_wait_on_client,
 )
+from core.idempotency import create_once
 
 from .attachments import CheckedFile, attachment_storage, attachments_validate
 from .models import (

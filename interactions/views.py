@@ -8,10 +8,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casebook.export import CHUNK_SIZE, csv_response
-from casebook.forms import add_service_errors
 from clients.selectors import case_has_events_after, get_case_for_user
 from clients.views import case_panel_context, render_case_page, timeline_context
+from core.export import CHUNK_SIZE, csv_response
+from core.forms import add_service_errors
 
 from .attachments import attachment_storage
 from .forms import CancelForm, ClientSummaryForm, CompleteForm, FollowUpForm, InteractionForm, RescheduleForm

@@ -3,7 +3,7 @@ a new version; progress and concessions change only through the services."""
 
 from django.contrib import admin
 
-from casebook.admin_views import ReadOnlyAdmin
+from core.admin_views import ReadOnlyAdmin
 
 from .models import (
     CasePlaybook,

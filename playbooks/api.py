@@ -11,8 +11,8 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from casebook.accounts.selectors import staff_of_team
-from casebook.api.viewsets import ScopedViewSet
+from accounts.selectors import staff_of_team
+from api.viewsets import ScopedViewSet
 from clients.api import EscalationSerializer
 from clients.models import Case, Escalation, EscalationDecision
 from clients.selectors import cases_for_user, escalations_for_user, get_case_for_user, get_escalation_for_user
@@ -271,7 +271,7 @@ class EscalationDecisionViewSet(ScopedViewSet):
         return Response(EscalationSerializer(escalation).data)
 
 
-# Mounted by casebook/api/urls.py: (prefix, viewset, basename). The id in the path is the case's
+# Mounted by casebook/api_urls.py: (prefix, viewset, basename). The id in the path is the case's
 # for playbook progress; decisions hang under /escalations/{id}/decide/ beside clients' read routes.
 routes = [
     ("playbook-progress", PlaybookProgressViewSet, "playbook-progress"),

@@ -3,7 +3,7 @@ from django.db.models.signals import post_delete, post_save
 
 
 def _forget_saved_replies(sender, instance, **kwargs):
-    from casebook.accounts.selectors import team_cache_forget
+    from accounts.selectors import team_cache_forget
 
     team_cache_forget(instance.team_id, "saved_replies")
 

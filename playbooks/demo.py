@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from casebook.accounts.models import Team, User
+from accounts.models import Team, User
 from clients.models import Case, CaseStatus, RootCause
 
 from .defaults import install_defaults

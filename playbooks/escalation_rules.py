@@ -4,8 +4,8 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Min, Q
 
-from casebook.accounts.models import TeamSettings
-from casebook.accounts.selectors import team_settings
+from accounts.models import TeamSettings
+from accounts.selectors import team_settings
 from clients.models import OPEN_STATUSES, Case, Escalation, EscalationReason
 from clients.services import case_escalate
 from interactions.models import Direction, Interaction

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casebook.accounts.selectors import staff_of_team, team_settings, teams_for_user
-from casebook.forms import add_service_errors
+from accounts.selectors import staff_of_team, team_settings, teams_for_user
 from clients.business_hours import calendar_for_team
 from clients.selectors import Clock, case_clock, escalation_queue, get_escalation_for_user
+from core.forms import add_service_errors
 from interactions.selectors import case_timeline
 
 from .escalation_forms import DecisionForm, QueueFilterForm

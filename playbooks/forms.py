@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casebook.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
 from clients.models import RootCause, Temperament
+from core.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
 
 from .models import AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
 from .services import FOLLOW_UP_STEP_KINDS
@@ -271,3 +271,9 @@ class CaseReviewForm(forms.Form):
     update_client = forms.BooleanField(
         label=_("Also update the client's profile with this temperament"), required=False, initial=True
     )
+
+
+class PhrasingCheckForm(forms.Form):
+    """The text being typed, for the live phrasing check."""
+
+    text = forms.CharField(required=False, max_length=20000)

@@ -7,9 +7,9 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import Team, User
-from casebook.accounts.roles import is_manager
-from casebook.accounts.selectors import scope_to_user_teams, team_cached
+from accounts.models import Team, User
+from accounts.roles import is_manager
+from accounts.selectors import scope_to_user_teams, team_cached
 from casebook.querysets import statement
 from clients.models import Case, RootCause
 from interactions.forms import ClientSummaryForm

@@ -9,10 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casebook.accounts.models import Team, User
-from casebook.accounts.roles import is_manager
-from casebook.audit.services import audit_record, audit_snapshot
-from casebook.idempotency import create_once
+from accounts.models import Team, User
+from accounts.roles import is_manager
+from audit.services import audit_record, audit_snapshot
 from clients.models import Case, CaseEventKind, CaseStatus, Escalation, EscalationDecision, EscalationReason, RootCause
 from clients.services import (
     case_change_status,
@@ -23,6 +22,7 @@ from clients.services import (
     client_update,
     escalation_decide,
 )
+from core.idempotency import create_once
 from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
 

@@ -6,13 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casebook.accounts.roles import is_manager
-from casebook.accounts.selectors import teams_for_user
-from casebook.forms import add_service_errors
-from casebook.phrasing import check_phrasing
+from accounts.roles import is_manager
+from accounts.selectors import teams_for_user
 from clients.models import Temperament
 from clients.selectors import get_case_for_user
 from clients.views import render_case_page
+from core.forms import add_service_errors
 from interactions.selectors import case_timeline
 
 from . import services
@@ -24,6 +23,7 @@ from .forms import (
     FaultForm,
     LimitsForm,
     OptionForm,
+    PhrasingCheckForm,
     PlaybookForm,
     SavedReplyForm,
     SkipForm,
@@ -33,6 +33,7 @@ from .forms import (
     step_outcome,
 )
 from .models import SolutionOption
+from .phrasing import check_phrasing
 from .selectors import (
     case_playbook_context,
     case_playbook_version,
@@ -363,3 +364,13 @@ def case_close_review(request, case_pk: int):
     return render(
         request, "playbooks/close_review.html", {"case": case, "form": form}, status=422 if form.errors else 200
     )
+
+
+@login_required
+@require_POST
+def phrasing_check(request):
+    """Live phrasing warnings for the text being typed (an htmx fragment)."""
+    form = PhrasingCheckForm({"text": request.POST.get(request.GET.get("field", "text"), "")})
+    form.is_valid()
+    warnings = check_phrasing(form.cleaned_data.get("text", ""))
+    return render(request, "partials/phrasing_warnings.html", {"warnings": warnings})

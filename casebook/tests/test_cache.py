@@ -1,7 +1,7 @@
 """The Redis cache backend: Django's, sharing one Redis client per connection pool."""
 
 from casebook.cache import RedisCache
-from casebook.testing import require_redis
+from core.testing import require_redis
 
 
 def test_the_redis_cache_works_and_reuses_its_client():

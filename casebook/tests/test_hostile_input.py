@@ -6,7 +6,7 @@ reason, to NOT_YET). A value goes in through the real view; then it is read back
 the database, and every page that shows it, the admin change page and, for a client
 email, the rendered outbox message are checked. The CSV exports (the case list and a
 case's interactions) carry the text exactly, apart from the leading `'` that keeps a
-spreadsheet from running a cell that starts like a formula (casebook/export.py).
+spreadsheet from running a cell that starts like a formula (core/export.py).
 """
 
 import importlib

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from casebook.accounts.models import Team
+from accounts.models import Team
 from clients.models import Case, Client, Escalation
 from playbooks.models import Playbook
 
@@ -78,7 +78,7 @@ def main_pages() -> list[Page]:
 @pytest.fixture(scope="module")
 def chromium():
     """One Chromium for the whole module; each test opens its own context."""
-    from casebook.testing import require_chromium
+    from core.testing import require_chromium
 
     executable = require_chromium()
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # see conftest.browser_page

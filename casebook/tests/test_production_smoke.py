@@ -31,7 +31,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from casebook.testing import database_url_for_subprocess, require_postgres
+from core.testing import database_url_for_subprocess, require_postgres
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """Sort, filter and paging parameters of the UI lists are allow-listed: a parameter that
 names a field, or walks a relation to one (owner__password...), is ignored or refused and
-never changes which rows are shown or how. The API lists: casebook/api/tests/test_filters.py.
+never changes which rows are shown or how. The API lists: api/tests/test_filters.py.
 """
 
 import base64

@@ -8,7 +8,7 @@ from django.db.models import Count, F
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from casebook.accounts.models import Notice, Team, User
+from accounts.models import Notice, Team, User
 from casebook.querysets import id_or_404, one_or_404, statement
 
 # --- statements ------------------------------------------------------------------------

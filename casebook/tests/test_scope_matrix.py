@@ -117,7 +117,7 @@ MATRIX: dict[str, Entry] = {
     # API tokens on the profile page.
     "api_tokens:create": Entry(method="post", outsider=None, post_data={"name": "phone"}),
     "api_tokens:revoke": Entry(kwargs=lambda d: {"pk": d.token.pk}, method="post"),
-    # The REST API: lists are scoped (checked in casebook/api/tests), records of another team are 404.
+    # The REST API: lists are scoped (checked in api/tests), records of another team are 404.
     "api-root": Entry(anonymous=API, outsider=None),
     "api-schema": Entry(anonymous=PUBLIC, outsider=None),
     "api-docs": Entry(anonymous=PUBLIC, outsider=None),
@@ -256,7 +256,7 @@ def data(case, agent, manager):
 
     from django.utils import timezone
 
-    from casebook.api.services import api_token_create
+    from api.services import api_token_create
     from interactions.services import follow_up_schedule
     from playbooks.defaults import install_defaults
     from playbooks.models import Playbook, PlaybookVersion, Step

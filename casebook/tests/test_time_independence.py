@@ -13,11 +13,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from casebook.reports import default_period
 from clients.business_hours import Calendar
 from clients.models import Case
 from clients.selectors import case_clock
 from clients.tests.factories import CaseFactory
+from desk.reports import default_period
 from interactions.models import FollowUpKind, FollowUpStatus, OutgoingEmail
 from interactions.services import follow_up_reschedule, follow_up_schedule, follow_ups_sweep
 

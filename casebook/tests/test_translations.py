@@ -31,10 +31,9 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from casebook.accounts.services import notice_send
-from casebook.api.services import api_token_create
-from casebook.audit.services import audit_record, audit_snapshot
-from casebook.phrasing import check_phrasing
+from accounts.services import notice_send
+from api.services import api_token_create
+from audit.services import audit_record, audit_snapshot
 from clients.models import Case, CaseStatus, EscalationReason, Priority, RootCause, Temperament
 from clients.services import case_escalate
 from clients.tests.factories import CaseFactory
@@ -42,6 +41,7 @@ from interactions.models import Channel, Direction, FollowUpKind, Mood
 from interactions.services import follow_up_schedule, interaction_log
 from playbooks.defaults import install_defaults
 from playbooks.models import AtFault, Playbook, PlaybookVersion, Step
+from playbooks.phrasing import check_phrasing
 from playbooks.services import fault_record
 from playbooks.tests.factories import complete_current
 

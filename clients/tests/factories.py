@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from casebook.accounts.tests.factories import TeamFactory, UserFactory
+from accounts.tests.factories import TeamFactory, UserFactory
 from clients.models import Case, Client, Temperament
 
 

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from casebook.accounts.models import TeamClosedDay
-from casebook.accounts.selectors import team_settings
+from accounts.models import TeamClosedDay
+from accounts.selectors import team_settings
 from clients.business_hours import Calendar, calendar_for_team
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -5,8 +5,8 @@ from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.services import user_create
 from casebook import fragments
-from casebook.accounts.services import user_create
 from clients.templatetags import casebook as tags
 from interactions.forms import FollowUpForm, InteractionForm
 
@@ -91,7 +91,7 @@ def test_the_owner_menu_comes_from_the_teams_cached_members_and_follows_changes(
 
 
 def test_an_owner_outside_the_team_is_refused(case, other_team):
-    from casebook.accounts.services import user_create as make
+    from accounts.services import user_create as make
 
     outsider = make(username="outsider", password="pw", role="agent", teams=[other_team])
     form = FollowUpForm(data={"kind": "call_back", "due_at": "2030-01-01T10:00", "owner": outsider.pk}, case=case)

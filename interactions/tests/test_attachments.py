@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from casebook.accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
 from interactions.attachments import attachment_storage, attachment_validate, attachments_validate, sniff
 from interactions.models import Attachment, Interaction
 from interactions.services import interaction_log

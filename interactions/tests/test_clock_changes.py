@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from casebook.forms import LocalDateTimeField
-from casebook.testing import form_as_rendered, next_european_clock_change
+from core.forms import LocalDateTimeField
+from core.testing import form_as_rendered, next_european_clock_change
 from interactions.forms import FollowUpForm, InteractionForm
 from interactions.models import FollowUpKind, Interaction, OutgoingEmail
 from interactions.services import follow_up_schedule, follow_ups_sweep

@@ -17,7 +17,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from casebook.testing import (
+from core.testing import (
     RecordingHandler,
     celery_worker,
     kill_worker,

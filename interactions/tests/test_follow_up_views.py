@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casebook.accounts.models import Notice
-from casebook.accounts.services import notice_send
+from accounts.models import Notice
+from accounts.services import notice_send
 from clients.tests.factories import CaseFactory
 from clients.tests.test_query_counts import count_queries
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, OutgoingEmail

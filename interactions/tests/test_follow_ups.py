@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from casebook.testing import next_european_clock_change
 from clients.models import CaseEvent, CaseEventKind
+from core.testing import next_european_clock_change
 from interactions.forms import FollowUpForm
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus
 from interactions.services import (

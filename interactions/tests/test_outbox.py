@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from casebook.accounts.models import Notice
-from casebook.testing import RecordingHandler, smtp_server
+from accounts.models import Notice
 from clients.models import CaseEvent, CaseEventKind
+from core.testing import RecordingHandler, smtp_server
 from interactions.models import EmailStatus, OutgoingEmail
 from interactions.outbox import _claim, outbox_deliver, outbox_dispatch_due, outbox_enqueue
 from interactions.services import client_summary_send

@@ -62,7 +62,7 @@ def test_the_typeahead_says_when_nothing_matches_and_lists_nothing_for_no_text(a
 
 
 def test_the_typeahead_follows_the_chosen_team_and_refuses_another_teams(agent, client, team, other_team):
-    from casebook.accounts.tests.factories import TeamFactory
+    from accounts.tests.factories import TeamFactory
 
     third = TeamFactory(name="Field service")
     agent.teams.add(third)

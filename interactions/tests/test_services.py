@@ -126,7 +126,7 @@ def test_the_database_refuses_to_change_an_interaction(agent, case):
 
 
 def test_the_database_refuses_to_delete_an_interaction_on_postgres(agent, case):
-    from casebook.testing import require_postgres
+    from core.testing import require_postgres
 
     require_postgres()
     interaction = log(agent, case)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casebook.accounts.models import Notice
+from accounts.models import Notice
 from clients.models import CaseEvent, CaseEventKind, CaseStatus
 from clients.services import case_change_status
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, OutgoingEmail, SatisfactionSurvey
@@ -108,7 +108,7 @@ def test_a_resolved_case_gets_one_satisfaction_check_after_the_delay(agent, case
 
 @pytest.mark.django_db(transaction=True)
 def test_a_follow_up_locked_by_another_sweep_is_skipped_not_waited_for(agent, case):
-    from casebook.testing import require_postgres
+    from core.testing import require_postgres
 
     require_postgres()
     follow_up = _follow_up(agent, case, due_in=timedelta(minutes=20))

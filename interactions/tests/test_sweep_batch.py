@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casebook.testing import smtp_server
 from clients.models import CaseEvent, CaseEventKind
+from core.testing import smtp_server
 from interactions import services
 from interactions.models import EmailStatus, FollowUp, FollowUpKind, FollowUpStatus, OutgoingEmail
 from interactions.outbox import outbox_deliver, outbox_enqueue
@@ -86,7 +86,7 @@ def test_a_batch_written_email_is_delivered_byte_for_byte_with_its_message_id(ag
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_write_exactly_one_email_per_follow_up(agent, case, monkeypatch):
-    from casebook.testing import require_postgres
+    from core.testing import require_postgres
 
     require_postgres()
     monkeypatch.setattr(services, "SWEEP_BATCH", 4)

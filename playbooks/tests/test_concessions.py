@@ -72,8 +72,8 @@ def test_a_manager_approves_or_refuses_a_pending_concession(case, agent, manager
 
 
 def test_only_a_manager_of_the_team_decides(case, agent, refund_limit, other_team):
-    from casebook.accounts.roles import Role
-    from casebook.accounts.tests.factories import UserFactory
+    from accounts.roles import Role
+    from accounts.tests.factories import UserFactory
 
     pending = concession_offer(actor=agent, case=case, kind="refund", value=Decimal("80"), currency="EUR")
     foreign_manager = UserFactory(teams=[other_team], role=Role.MANAGER)

@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from casebook.accounts.roles import Role
-from casebook.accounts.tests.factories import UserFactory
-from casebook.testing import require_postgres
+from accounts.roles import Role
+from accounts.tests.factories import UserFactory
 from clients.models import EscalationDecision, EscalationReason
 from clients.services import case_escalate, escalation_decide
+from core.testing import require_postgres
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from casebook.accounts.models import Notice
-from casebook.accounts.roles import Role
-from casebook.accounts.selectors import team_settings
-from casebook.accounts.tests.factories import UserFactory
+from accounts.models import Notice
+from accounts.roles import Role
+from accounts.selectors import team_settings
+from accounts.tests.factories import UserFactory
 from clients.models import CaseStatus, Escalation, EscalationDecision, EscalationReason
 from clients.services import boundary_warning_give, case_escalate, client_set_written_contact_only, escalation_decide
 from clients.tests.factories import CaseFactory

@@ -146,8 +146,8 @@ def test_saved_reply_preview_for_a_contact_note_carries_the_phrasing_check(agent
 
 
 def test_saved_reply_of_another_team_is_404(agent_client, case, other_team):
-    from casebook.accounts.roles import Role
-    from casebook.accounts.tests.factories import UserFactory
+    from accounts.roles import Role
+    from accounts.tests.factories import UserFactory
 
     foreign = saved_reply_save(
         actor=UserFactory(teams=[other_team], role=Role.MANAGER), team=other_team, title="t", body="b"
@@ -236,8 +236,8 @@ def test_agents_cannot_open_manager_pages(agent_client, name, team):
 
 
 def test_managers_of_another_team_get_404(client, other_team, team, manager):
-    from casebook.accounts.roles import Role
-    from casebook.accounts.tests.factories import UserFactory
+    from accounts.roles import Role
+    from accounts.tests.factories import UserFactory
 
     reply = saved_reply_save(actor=manager, team=team, title="t", body="b")
     client.force_login(UserFactory(teams=[other_team], role=Role.MANAGER))

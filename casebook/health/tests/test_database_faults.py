@@ -20,9 +20,9 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from casebook.api.services import api_token_create
-from casebook.testing import database_url_for_subprocess, require_postgres, require_redis, wait_for
+from api.services import api_token_create
 from clients.tests.factories import CaseFactory
+from core.testing import database_url_for_subprocess, require_postgres, require_redis, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 GUNICORN = Path(sys.executable).with_name("gunicorn")

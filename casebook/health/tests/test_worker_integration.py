@@ -6,7 +6,7 @@ import pytest
 
 from casebook.health.models import WorkerHeartbeat
 from casebook.health.tasks import heartbeat
-from casebook.testing import celery_worker, require_postgres, require_redis, wait_for
+from core.testing import celery_worker, require_postgres, require_redis, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -1,0 +1,400 @@
+"""Demo data that tells a story: one support team, its difficult clients, and their cases.
+
+Idempotent: people and teams are matched by name, and a client's story is written only
+when the client does not exist yet, so running it twice duplicates nothing.
+"""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.roles import Role
+from accounts.services import user_create
+from clients.models import CaseStatus, Client, EscalationReason, Priority, RootCause, Temperament
+from clients.services import case_change_status, case_escalate, case_open, client_create
+from interactions.models import Channel, Direction, FollowUpKind, Mood
+from interactions.services import follow_up_schedule, interaction_log
+from playbooks.demo import seed_playbook_progress
+
+DEMO_PASSWORD = "casebook-demo"
+
+TEAMS = ["Customer Care", "Billing"]
+# username, first, last, role, team
+PEOPLE = [
+    ("agent", "Ana", "Silva", Role.AGENT, "Customer Care"),
+    ("sam", "Sam", "Okafor", Role.AGENT, "Customer Care"),
+    ("manager", "Marcus", "Lee", Role.MANAGER, "Customer Care"),
+    ("bea", "Bea", "Novak", Role.AGENT, "Billing"),
+    ("admin", "Ada", "Admin", Role.ADMIN, None),
+]
+
+# Each client: contact details, then cases, each with its contacts
+# (days ago, channel, direction, mood, minutes, summary) and the statuses it moved through.
+STORIES = [
+    {
+        "team": "Customer Care",
+        "client": dict(
+            name="Greta Holm",
+            email="greta@holm-bakery.example",
+            phone="+45 20 11 22 33",
+            company="Holm Bakery",
+            temperament=Temperament.COMPLAINER,
+            notes="Prefers a phone call in the morning, before the shop opens. Wants facts, not excuses.",
+        ),
+        "cases": [
+            {
+                "title": "Oven service visit missed twice",
+                "problem": "The technician did not come on two booked days and nobody warned her; "
+                "she lost a morning's baking each time.",
+                "root_cause": RootCause.COMMUNICATION_BREAKDOWN,
+                "priority": Priority.HIGH,
+                "owner": "agent",
+                "opened_days_ago": 6,
+                "contacts": [
+                    (
+                        6,
+                        Channel.CALL,
+                        Direction.INBOUND,
+                        Mood.FRUSTRATED,
+                        12,
+                        "Called to say the technician never came. Listened, apologised for the missed visit, "
+                        "promised to find out what happened by tomorrow.",
+                    ),
+                    (
+                        5,
+                        Channel.CALL,
+                        Direction.OUTBOUND,
+                        Mood.ANGRY,
+                        18,
+                        "Told her the booking was moved without notice. She was angry that nobody called; "
+                        "let her finish, agreed that she should have been told.",
+                    ),
+                    (
+                        3,
+                        Channel.EMAIL,
+                        Direction.OUTBOUND,
+                        Mood.CALM,
+                        None,
+                        "Wrote down the new visit (Thursday 7:00) and the name of the technician.",
+                    ),
+                ],
+                # (hours from now, kind, note): promises made on the calls above.
+                "follow_ups": [
+                    (3, FollowUpKind.CALL_BACK, "Call Greta to confirm the technician is booked for Thursday 7:00."),
+                    (50, FollowUpKind.INTERNAL_CHECK, "Check with dispatch that the Thursday visit happened."),
+                ],
+                "statuses": [],
+            }
+        ],
+    },
+    {
+        "team": "Customer Care",
+        "client": dict(
+            name="Victor Crane",
+            email="victor.crane@crane-logistics.example",
+            company="Crane Logistics",
+            temperament=Temperament.DEMANDER,
+            notes="Asks for the manager in every call. Agreed: replies within one working day, not one hour.",
+        ),
+        "cases": [
+            {
+                "title": "Wants all scanners replaced the same day",
+                "problem": "Two handheld scanners failed; he wants all forty replaced today at no cost.",
+                "root_cause": RootCause.UNREALISTIC_EXPECTATIONS,
+                "priority": Priority.NORMAL,
+                "owner": "sam",
+                "opened_days_ago": 2,
+                "contacts": [
+                    (
+                        2,
+                        Channel.CALL,
+                        Direction.INBOUND,
+                        Mood.FRUSTRATED,
+                        9,
+                        "Demanded a full replacement today. Explained what we can do: the two broken units "
+                        "swapped tomorrow, the rest checked remotely.",
+                    ),
+                ],
+                "follow_ups": [
+                    (
+                        20,
+                        FollowUpKind.EMAIL_CLIENT,
+                        "Dear Victor, the two replacement scanners leave our warehouse "
+                        "today and reach you tomorrow morning. We will check the other units remotely this week.",
+                    ),
+                ],
+                "statuses": [],
+            },
+            {
+                "title": "Invoice questions after the spring order",
+                "problem": "Wanted every line of the spring invoice explained in writing.",
+                "root_cause": RootCause.NEED_FOR_CONTROL,
+                "priority": Priority.LOW,
+                "owner": "agent",
+                "opened_days_ago": 40,
+                "contacts": [
+                    (40, Channel.EMAIL, Direction.INBOUND, Mood.CALM, None, "Asked for a breakdown of the invoice."),
+                    (38, Channel.EMAIL, Direction.OUTBOUND, Mood.CALM, None, "Sent the breakdown line by line."),
+                ],
+                "statuses": [
+                    (CaseStatus.RESOLVED, "He confirmed the breakdown answers his questions."),
+                    (CaseStatus.CLOSED, ""),
+                ],
+            },
+        ],
+    },
+    {
+        "team": "Customer Care",
+        "client": dict(
+            name="Rosa Delgado",
+            email="rosa.delgado@example.net",
+            phone="+34 600 123 456",
+            temperament=Temperament.ANGRY,
+            notes="Has been rude on the phone twice. Written contact is calmer; keep calls short.",
+        ),
+        "cases": [
+            {
+                "title": "Charged twice for the same subscription",
+                "problem": "Her card was charged twice in March and the second charge is still not refunded.",
+                "root_cause": RootCause.BAD_PAST_EXPERIENCE,
+                "priority": Priority.URGENT,
+                "owner": "agent",
+                "opened_days_ago": 4,
+                "contacts": [
+                    (
+                        4,
+                        Channel.CALL,
+                        Direction.INBOUND,
+                        Mood.ANGRY,
+                        15,
+                        "Shouted about the double charge. Let her vent, then confirmed the duplicate "
+                        "payment and asked Billing to refund it.",
+                    ),
+                    (
+                        1,
+                        Channel.CALL,
+                        Direction.INBOUND,
+                        Mood.ABUSIVE,
+                        6,
+                        "Insulted the agent when told the refund takes five days. Said: I want to help, and "
+                        "I need us to keep this respectful. Ended the call politely.",
+                    ),
+                    (
+                        1,
+                        Channel.NOTE,
+                        Direction.INTERNAL,
+                        Mood.ABUSIVE,
+                        None,
+                        "Handing to the manager: second hostile call this week.",
+                    ),
+                ],
+                "escalate": (EscalationReason.ABUSIVE_CLIENT, "Abusive on the phone twice; please take the next call."),
+                "statuses": [],
+            }
+        ],
+    },
+    {
+        "team": "Customer Care",
+        "client": dict(
+            name="Tom Becker",
+            email="tom.becker@example.org",
+            company="Becker Dental",
+            temperament=Temperament.SILENT,
+            notes="Says little on the phone. Always follow a call with a short written summary.",
+        ),
+        "cases": [
+            {
+                "title": "Installation left unfinished",
+                "problem": "The new reception system was installed without the printer; he did not say so for weeks.",
+                "root_cause": RootCause.COMMUNICATION_BREAKDOWN,
+                "priority": Priority.NORMAL,
+                "owner": "agent",
+                "opened_days_ago": 20,
+                "contacts": [
+                    (
+                        20,
+                        Channel.CALL,
+                        Direction.OUTBOUND,
+                        Mood.CALM,
+                        7,
+                        "Routine check-in. Short answers; asked open questions and learned the printer was "
+                        "never connected.",
+                    ),
+                    (
+                        19,
+                        Channel.EMAIL,
+                        Direction.OUTBOUND,
+                        Mood.CALM,
+                        None,
+                        "Sent a summary of the call and the date of the technician's visit.",
+                    ),
+                    (
+                        12,
+                        Channel.CALL,
+                        Direction.OUTBOUND,
+                        Mood.CALM,
+                        4,
+                        "Printer works. He thanked us and said he will call sooner next time.",
+                    ),
+                ],
+                "statuses": [(CaseStatus.RESOLVED, "Printer connected and tested with the client.")],
+            }
+        ],
+    },
+    {
+        "team": "Customer Care",
+        "client": dict(
+            name="Ines Moreau",
+            email="ines@moreau-studio.example",
+            company="Moreau Studio",
+            temperament=Temperament.INDECISIVE,
+            notes="Needs two clear options at most, and time to think.",
+        ),
+        "cases": [
+            {
+                "title": "Cannot choose between the two upgrade plans",
+                "problem": "Asked the same question about the plans on three calls; worried about choosing wrong.",
+                "root_cause": RootCause.PERSONAL_CIRCUMSTANCES,
+                "priority": Priority.LOW,
+                "owner": "sam",
+                "opened_days_ago": 30,
+                "contacts": [
+                    (
+                        30,
+                        Channel.CHAT,
+                        Direction.INBOUND,
+                        Mood.FRUSTRATED,
+                        20,
+                        "Compared the plans again. Offered a side-by-side table and a trial month.",
+                    ),
+                    (
+                        27,
+                        Channel.MEETING,
+                        Direction.OUTBOUND,
+                        Mood.CALM,
+                        30,
+                        "Walked through the table together; she chose the smaller plan with the trial.",
+                    ),
+                ],
+                "statuses": [(CaseStatus.RESOLVED, "She chose a plan."), (CaseStatus.CLOSED, "")],
+            }
+        ],
+    },
+    {
+        "team": "Customer Care",
+        "client": dict(name="Paul Novak", email="paul.novak@example.com", temperament=Temperament.UNKNOWN),
+        "cases": [
+            {
+                "title": "Delivery arrived damaged",
+                "problem": "",
+                "root_cause": RootCause.UNKNOWN,
+                "priority": Priority.NORMAL,
+                "owner": "sam",
+                "opened_days_ago": 0,
+                "contacts": [],
+                "statuses": [],
+            }
+        ],
+    },
+    {
+        "team": "Billing",
+        "client": dict(
+            name="Lena Fischer",
+            email="lena.fischer@example.de",
+            company="Fischer Optik",
+            temperament=Temperament.COMPLAINER,
+        ),
+        "cases": [
+            {
+                "title": "Refund for cancelled order not received",
+                "problem": "The refund for a cancelled order has not reached her account after three weeks.",
+                "root_cause": RootCause.COMMUNICATION_BREAKDOWN,
+                "priority": Priority.HIGH,
+                "owner": "bea",
+                "opened_days_ago": 3,
+                "contacts": [
+                    (
+                        3,
+                        Channel.EMAIL,
+                        Direction.INBOUND,
+                        Mood.FRUSTRATED,
+                        None,
+                        "Third email about the missing refund.",
+                    ),
+                ],
+                "statuses": [],
+            }
+        ],
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo team, users (password: casebook-demo) and clients. Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        teams = {name: Team.objects.get_or_create(name=name)[0] for name in TEAMS}
+        users = {}
+        for username, first, last, role, team in PEOPLE:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = user_create(
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    teams=list(teams.values()) if team is None else [teams[team]],
+                    email=f"{username}@casebook.example",
+                    first_name=first,
+                    last_name=last,
+                )
+            users[username] = user
+        created = 0
+        for story in STORIES:
+            team = teams[story["team"]]
+            if Client.objects.filter(team=team, email=story["client"]["email"]).exists():
+                continue
+            self._tell(story, team, users)
+            created += 1
+        seed_playbook_progress(team=teams["Customer Care"], manager=users["manager"])
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {created} new client stories. Log in as agent / {DEMO_PASSWORD}.")
+        )
+
+    def _tell(self, story, team, users):
+        now = timezone.now()
+        first_owner = users[story["cases"][0]["owner"]]
+        client = client_create(actor=first_owner, team=team, **story["client"])
+        for spec in story["cases"]:
+            owner = users[spec["owner"]]
+            case = case_open(
+                actor=owner,
+                client=client,
+                title=spec["title"],
+                problem_statement=spec["problem"],
+                root_cause=spec["root_cause"],
+                priority=spec["priority"],
+                owner=owner,
+                opened_at=now - timedelta(days=spec["opened_days_ago"], hours=2),
+            )
+            for hour, (days_ago, channel, direction, mood, minutes, summary) in enumerate(spec["contacts"]):
+                interaction_log(
+                    actor=owner,
+                    case=case,
+                    channel=channel,
+                    direction=direction,
+                    mood=mood,
+                    duration_minutes=minutes,
+                    summary=summary,
+                    occurred_at=now - timedelta(days=days_ago, hours=1) + timedelta(minutes=10 * hour),
+                )
+            for hours, kind, note in spec.get("follow_ups", []):
+                follow_up_schedule(actor=owner, case=case, kind=kind, due_at=now + timedelta(hours=hours), note=note)
+            if "escalate" in spec:
+                reason, note = spec["escalate"]
+                case_escalate(actor=owner, case=case, reason=reason, note=note)
+            for status, note in spec["statuses"]:
+                case = case_change_status(actor=owner, case=case, status=status, note=note)

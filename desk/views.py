@@ -1,0 +1,96 @@
+"""Pages that gather several apps. They read through the apps' selectors and stay thin."""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.roles import is_manager
+from accounts.selectors import scope_to_user_teams, staff_of_user_teams, teams_for_user
+from clients.models import Case
+from interactions.selectors import wellbeing
+
+from .forms import DashboardFilterForm
+from .reports import (
+    Period,
+    cached_dashboard_figures,
+    chart_data,
+    default_period,
+    outcomes_by_temperament,
+    period_between,
+    root_cause_outcomes,
+)
+
+
+def _filtered(request) -> tuple[DashboardFilterForm, QuerySet, Period]:
+    """The date range and team chosen on a report page, within the user's teams."""
+    teams = teams_for_user(request.user)
+    form = DashboardFilterForm(request.GET or None, teams=teams)
+    period = default_period()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["team"] is not None:
+            teams = teams.filter(pk=data["team"].pk)
+        first = data["start"] or timezone.localdate(period.start)
+        last = data["end"] or timezone.localdate(period.end) - timedelta(days=1)
+        period = period_between(first, last)
+    return form, teams, period
+
+
+@login_required
+def dashboard(request):
+    """Managers get the team's figures; an agent's home is their own day."""
+    if not is_manager(request.user):
+        return redirect("my_day")
+    form, teams, period = _filtered(request)
+    figures, computed_at = cached_dashboard_figures(teams=teams, period=period)
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "figures": figures,
+            "computed_at": computed_at,
+            "chart_data": chart_data(figures),
+            "wellbeing": wellbeing(request.user),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def root_causes(request):
+    """Root causes with their outcomes, so the business sees what to fix upstream."""
+    if not is_manager(request.user):
+        raise PermissionDenied
+    form, teams, period = _filtered(request)
+    rows = root_cause_outcomes(teams=teams, period=period)
+    return render(
+        request,
+        "root_causes.html",
+        {"form": form, "period": period, "rows": rows},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def my_outcomes(request):
+    """The agent's own outcomes by client temperament: private to them and their managers."""
+    cases = scope_to_user_teams(Case.objects.all(), request.user)
+    rows = outcomes_by_temperament(agent=request.user, cases=cases)
+    return render(request, "outcomes.html", {"person": request.user, "rows": rows, "own": True})
+
+
+@login_required
+def team_outcomes(request, user_id: int):
+    """A manager's view of one team member's outcomes (404 outside the manager's teams)."""
+    if user_id != request.user.pk and not is_manager(request.user):
+        raise PermissionDenied
+    person = get_object_or_404(staff_of_user_teams(request.user), pk=user_id)
+    cases = scope_to_user_teams(Case.objects.all(), request.user)
+    rows = outcomes_by_temperament(agent=person, cases=cases)
+    return render(request, "outcomes.html", {"person": person, "rows": rows, "own": person == request.user})
