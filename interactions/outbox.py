@@ -6,7 +6,7 @@ Delivery design
   never produce two messages, however often it runs.
 - The sweep (Celery beat, every CASEBOOK_SWEEP_SECONDS) selects pending rows that are due
   with `select_for_update(skip_locked=True)`, stamps `enqueued_at` and, on commit, hands
-  batches of ids to `interactions.tasks.deliver_emails`. Nothing waits on the broker:
+  batches of ids to the `deliver_emails` task (defined here). Nothing waits on the broker:
   retries set `next_attempt_at` on the row.
 - A task claims its rows with a conditional UPDATE that sets a lease (`claimed_until`,
   longer than the task's hard time limit), so two tasks never send the same row.
@@ -39,6 +39,7 @@ import time
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -49,7 +50,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from clients.models import Case
+from accounts.services import notice_send
+from clients.models import Case, CaseEventKind
+from clients.services import case_event_record
 
 from .models import EmailStatus, OutgoingEmail
 
@@ -183,9 +186,17 @@ def _next_ids(count: int) -> list[int | None]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _hand_to_workers(batches: list[list[int]]) -> None:
-    from .tasks import deliver_emails
+@shared_task(name="interactions.tasks.deliver_emails")
+def deliver_emails(ids: list[int]) -> int:
+    """The worker's task: send the given outbox rows (those still pending and unclaimed).
 
+    It lives here, beside the code that queues it, so that queueing needs no import of
+    tasks.py (which imports this module for beat's sweep). The name is the one it always had.
+    """
+    return outbox_deliver(ids=ids)
+
+
+def _hand_to_workers(batches: list[list[int]]) -> None:
     for ids in batches:
         try:
             deliver_emails.delay(ids)
@@ -398,8 +409,6 @@ def _commit_without_waiting_for_disk(on: bool) -> None:
 
 
 def _record_failure(email: OutgoingEmail, lease: datetime, error: Exception, *, handed: bool) -> None:
-    from .services import outgoing_email_failed
-
     text = f"{type(error).__name__}: {error}"[:2000]
     mine = OutgoingEmail.objects.filter(pk=email.pk, claimed_until=lease, status=EmailStatus.PENDING)
     if _is_permanent(error) or email.attempts >= settings.CASEBOOK_OUTBOX_MAX_ATTEMPTS:
@@ -417,3 +426,20 @@ def _record_failure(email: OutgoingEmail, lease: datetime, error: Exception, *, 
         changes["handed_to_smtp_at"] = None
     mine.update(enqueued_at=None, last_error=text, **changes)
     logger.warning("outbox %s attempt %s failed, retry in %s s: %s", email.pk, email.attempts, delay, text)
+
+
+def outgoing_email_failed(*, email: OutgoingEmail) -> None:
+    """An email could not be delivered for good: tell its owner, and say so on the case."""
+    if email.case_id is not None:
+        case_event_record(
+            case=email.case,
+            kind=CaseEventKind.EMAIL_FAILED,
+            actor=None,
+            data={"to": email.to_email, "subject": email.subject, "error": email.last_error[:300]},
+        )
+    if email.owner_id is not None:
+        notice_send(
+            user=email.owner,
+            message=f"Not delivered: “{email.subject}” to {email.to_email}",
+            url=email.case.get_absolute_url() if email.case_id else "",
+        )

@@ -687,23 +687,6 @@ def client_summary_send(
     return email
 
 
-def outgoing_email_failed(*, email: OutgoingEmail) -> None:
-    """An email could not be delivered for good: tell its owner, and say so on the case."""
-    if email.case_id is not None:
-        case_event_record(
-            case=email.case,
-            kind=CaseEventKind.EMAIL_FAILED,
-            actor=None,
-            data={"to": email.to_email, "subject": email.subject, "error": email.last_error[:300]},
-        )
-    if email.owner_id is not None:
-        notice_send(
-            user=email.owner,
-            message=f"Not delivered: “{email.subject}” to {email.to_email}",
-            url=email.case.get_absolute_url() if email.case_id else "",
-        )
-
-
 @transaction.atomic
 def satisfaction_rate(*, token: str) -> SatisfactionSurvey:
     """Store the client's answer from a rating link: signed, expiring, single use.

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from .outbox import outbox_deliver, outbox_dispatch_due
+# Importing outbox also registers its deliver_emails task with the worker.
+from .outbox import outbox_dispatch_due
 from .services import follow_ups_sweep
 
 
@@ -12,9 +13,3 @@ def sweep() -> dict:
     counts = follow_ups_sweep()
     counts["email_batches"] = len(outbox_dispatch_due())
     return counts
-
-
-@shared_task
-def deliver_emails(ids: list[int]) -> int:
-    """Send the given outbox rows (those still pending and unclaimed); see outbox.py."""
-    return outbox_deliver(ids=ids)

@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import RootCause, Temperament
 from core.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
 
-from .models import AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
-from .services import FOLLOW_UP_STEP_KINDS
+from .models import FOLLOW_UP_STEP_KINDS, AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
 
 
 class ChoosePlaybookForm(forms.Form):

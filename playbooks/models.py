@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.choices import ChoiceLabels
 from clients.models import Temperament
+from interactions.models import FollowUpKind
+
+# What the playbook's last step can promise (a satisfaction check is scheduled on resolving).
+FOLLOW_UP_STEP_KINDS = [FollowUpKind.CALL_BACK, FollowUpKind.EMAIL_CLIENT, FollowUpKind.INTERNAL_CHECK]
 
 
 class StepKind(models.TextChoices):

@@ -27,6 +27,7 @@ from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
 
 from .models import (
+    FOLLOW_UP_STEP_KINDS,
     MONEY_KINDS,
     CasePlaybook,
     CaseReview,
@@ -122,10 +123,6 @@ def _require_current(pinned: CasePlaybook, step: Step) -> None:
         raise ValidationError(_("Every step of this playbook is already done."))
     if now_step.pk != step.pk:
         raise ValidationError(_("Steps go in order: finish or skip “%(step)s” first.") % {"step": now_step.title})
-
-
-# What the playbook's last step can promise (a satisfaction check is scheduled on resolving).
-FOLLOW_UP_STEP_KINDS = [FollowUpKind.CALL_BACK, FollowUpKind.EMAIL_CLIENT, FollowUpKind.INTERNAL_CHECK]
 
 
 def _validate_outcome(*, actor: User, case: Case, step: Step, outcome: dict) -> dict:

@@ -231,7 +231,8 @@ def test_the_case_list_header_shows_the_promises_kept_rate(agent_client):
 
 def test_every_follow_up_event_renders_on_the_case_timeline(agent_client, agent, case):
     from clients.services import case_event_record
-    from interactions.services import client_summary_send, follow_up_cancel, follow_up_reschedule, outgoing_email_failed
+    from interactions.outbox import outgoing_email_failed
+    from interactions.services import client_summary_send, follow_up_cancel, follow_up_reschedule
 
     done = _follow_up(agent, case, note="done one")
     follow_up_complete(actor=agent, follow_up=done)
