@@ -1,4 +1,4 @@
-"""The README's API examples run as written, against a live server on the demo data.
+"""The API guide's examples (docs/api.md) run as written, against a live server on the demo data.
 
 Every fenced block after an `<!-- api-example -->` comment is run, in order, in one bash
 (as a reader pastes them into one terminal), with `set -euo pipefail`: each `curl` in them
@@ -19,7 +19,7 @@ from clients.models import OPEN_STATUSES
 from core.testing import database_url_for_subprocess
 from interactions.models import FollowUp, FollowUpStatus, Interaction
 
-README = settings.BASE_DIR / "README.md"
+README = settings.BASE_DIR / "docs" / "api.md"  # the API guide, where the examples live
 MARKER = "<!-- api-example -->"
 
 
