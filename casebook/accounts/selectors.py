@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
@@ -51,10 +51,7 @@ def _access_rows(user: User) -> QuerySet:
         return teams
     permissions = Permission.objects.order_by()
     if not user.is_superuser:
-        own = User.user_permissions.through.objects.filter(user_id=user.pk).values("permission_id")
-        groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
-        of_groups = Group.permissions.through.objects.filter(group_id__in=groups).values("permission_id")
-        permissions = permissions.filter(Q(pk__in=own) | Q(pk__in=of_groups))
+        permissions = permissions.filter(Q(user=user) | Q(group__user=user)).distinct()
     return permissions.values_list(Value("perm"), "content_type__app_label", "codename").union(teams, all=True)
 
 
