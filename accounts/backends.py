@@ -20,5 +20,5 @@ class ModelBackend(DjangoModelBackend):
 
     def get_user(self, user_id):
         # The signed-in user of every request, with the navigation's unread badge.
-        found = user_with_unread_notice_count(user_id)
-        return found[0] if found and self.user_can_authenticate(found[0]) else None
+        user = user_with_unread_notice_count(user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -1,17 +1,13 @@
 """Reads for accounts: team scope lives here, in one place."""
 
-import functools
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
-
-from casebook.querysets import PreparedSQL, statement
+from django.db import transaction
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
@@ -32,12 +28,8 @@ def load_access(user: User) -> Access:
     """
     # Code that changes permissions drops Django's `_perm_cache` to have them read again.
     if not hasattr(user, "_casebook_access") or not hasattr(user, "_perm_cache"):
-        access = _access_sql(user.is_active, user.is_superuser)
-        with connection.cursor() as cursor:
-            cursor.execute(access.sql_for(connection), [user.pk] * access.param_count)
-            rows = cursor.fetchall()
         permissions, team_ids = set(), []
-        for kind, first, second in rows:
+        for kind, first, second in _access_rows(user):
             if kind == "perm":
                 permissions.add(f"{first}.{second}")
             else:
@@ -48,30 +40,19 @@ def load_access(user: User) -> Access:
     return user._casebook_access
 
 
-@functools.cache
-def _access_sql(active: bool, superuser: bool) -> PreparedSQL:
-    """The access query, taking the user's id (`param_count` times). Written out once per
-    process and prepared: built through the ORM (an OR across five joined tables) it cost
-    about 1 ms of Python and of planning on every page."""
-    user_groups = User._meta.get_field("groups").remote_field.through._meta.db_table
-    user_perms = User._meta.get_field("user_permissions").remote_field.through._meta.db_table
-    group_perms = Group._meta.get_field("permissions").remote_field.through._meta.db_table
-    team_members = User._meta.get_field("teams").remote_field.through._meta.db_table
-    teams = f"SELECT 'team', CAST(team_id AS varchar(20)), '' FROM {team_members} WHERE user_id = %s"
-    if not active:
-        return PreparedSQL(teams, 1)
-    perms = (
-        f"SELECT 'perm', ct.app_label, p.codename FROM {Permission._meta.db_table} p"
-        f" JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id"
+def _access_rows(user: User) -> QuerySet:
+    """("perm", app label, codename) for each permission the user has (as Django's
+    ModelBackend reads them: their own and their groups', all for a superuser, none when
+    inactive) and ("team", team id, "") for each of their teams, in one query."""
+    teams = User.teams.through.objects.filter(user_id=user.pk).values_list(
+        Value("team"), Cast("team_id", CharField()), Value("")
     )
-    if superuser:
-        return PreparedSQL(f"{perms} UNION ALL {teams}", 1)
-    mine = (
-        f" WHERE p.id IN (SELECT gp.permission_id FROM {group_perms} gp"
-        f" JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s"
-        f" UNION SELECT up.permission_id FROM {user_perms} up WHERE up.user_id = %s)"
-    )
-    return PreparedSQL(f"{perms}{mine} UNION ALL {teams}", 3)
+    if not user.is_active:
+        return teams
+    permissions = Permission.objects.order_by()
+    if not user.is_superuser:
+        permissions = permissions.filter(Q(user=user) | Q(group__user=user)).distinct()
+    return permissions.values_list(Value("perm"), "content_type__app_label", "codename").union(teams, all=True)
 
 
 def teams_for_user(user: User) -> QuerySet[Team]:
@@ -92,20 +73,9 @@ def scope_to_user_teams(queryset: QuerySet, user: User, *, team_field: str = "te
     (team, last activity) index in order and stops after one page, instead of sorting a
     whole team's cases.
     """
-    return scope_to_teams(queryset, team_scope_of(user), team_field=team_field)
-
-
-def team_scope_of(user: User) -> tuple[int, ...] | None:
-    """The ids of the teams whose rows the user sees, None for every team (admins): the
-    argument a statement (casebook/querysets.py) scopes by."""
-    return None if sees_all_teams(user) else tuple(team_ids_of(user))
-
-
-def scope_to_teams(queryset: QuerySet, team_ids: tuple[int, ...] | None, *, team_field: str = "team") -> QuerySet:
-    """Limit a queryset to the rows of these teams (None: no limit)."""
-    if team_ids is None:
+    if sees_all_teams(user):
         return queryset
-    return queryset.filter(**{f"{team_field}__in": team_ids})
+    return queryset.filter(**{f"{team_field}__in": team_ids_of(user)})
 
 
 def staff_of_team(team: Team) -> QuerySet[User]:
@@ -117,7 +87,6 @@ def staff_of_user_teams(user: User) -> QuerySet[User]:
     return scope_to_user_teams(User.objects.filter(is_active=True), user, team_field="teams").distinct()
 
 
-@statement
 def user_with_unread_notice_count(user_id) -> QuerySet[User]:
     """The user with `unread_notice_count`: every page's badge, read with the signed-in user
     (one query instead of two on each page)."""

@@ -391,12 +391,6 @@ CASEBOOK_PAGE_SIZE = 25
 CASEBOOK_FRAGMENT_CACHE_SIZE = env.int("CASEBOOK_FRAGMENT_CACHE_SIZE", default=5000)
 # Draw every remembered piece again and compare (the tests turn it on; slow).
 CASEBOOK_FRAGMENT_VERIFY = env.bool("CASEBOOK_FRAGMENT_VERIFY", default=False)
-# Build each statement's queryset again on every call and compare its SQL with the compiled
-# one run (casebook/querysets.py; the tests turn it on).
-CASEBOOK_STATEMENT_VERIFY = env.bool("CASEBOOK_STATEMENT_VERIFY", default=False)
-# Statements are prepared on each PostgreSQL connection. Turn off behind a connection pooler
-# that hands one client's statements to another's connection (PgBouncer in transaction mode).
-CASEBOOK_PREPARED_STATEMENTS = env.bool("CASEBOOK_PREPARED_STATEMENTS", default=True)
 # The case page shows this many of the newest timeline entries, with a link to all of them.
 CASEBOOK_TIMELINE_LIMIT = env.int("CASEBOOK_TIMELINE_LIMIT", default=100)
 # Serves /bench/floor, a do-nothing page that `make bench` measures as its floor. Never in production.

@@ -8,8 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import scope_to_teams, scope_to_user_teams, team_scope_of, team_settings
-from casebook.querysets import id_or_404, one_or_404, statement
+from accounts.selectors import scope_to_user_teams, team_settings
 
 from .business_hours import Calendar, calendar_for_team
 from .models import OPEN_STATUSES, BoundaryWarning, Case, CaseEvent, Client, Escalation
@@ -68,12 +67,7 @@ def open_cases_of_client(user: User, client: Client, *, limit: int = 20) -> list
 
 def get_client_for_user(user: User, pk: int) -> Client:
     """The client, or 404 when it does not exist or lies outside the user's teams."""
-    return one_or_404(_client_in_teams(id_or_404(pk), team_scope_of(user)), Client)
-
-
-@statement
-def _client_in_teams(pk, team_ids) -> QuerySet[Client]:
-    return scope_to_teams(Client.objects.select_related("team").filter(pk=pk).order_by(), team_ids)
+    return get_object_or_404(scope_to_user_teams(Client.objects.select_related("team"), user), pk=pk)
 
 
 def cases_for_user(
@@ -103,15 +97,9 @@ def cases_for_user(
     return cases.order_by(*case_ordering(sort))
 
 
-def cases_of_client(user: User, client: Client) -> list[Case]:
-    """The client's cases the user may see, as `cases_for_user(user, client=client)` lists them."""
-    return _cases_of_client(client.pk, team_scope_of(user))
-
-
-@statement
-def _cases_of_client(client_id, team_ids) -> QuerySet[Case]:
-    cases = scope_to_teams(Case.objects.select_related("client", "owner", "team"), team_ids)
-    return cases.filter(client_id=client_id).order_by(*case_ordering(DEFAULT_CASE_SORT))
+def cases_of_client(user: User, client: Client) -> QuerySet[Case]:
+    """The client's cases the user may see, latest activity first."""
+    return cases_for_user(user, client=client)
 
 
 def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -138,12 +126,7 @@ def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
 def get_case_for_user(user: User, pk: int) -> Case:
     """The case with its client, owner and team, or 404 when it does not exist or lies
     outside the user's teams. (The case page reads more with it: clients.views.get_case_for_page.)"""
-    return one_or_404(_case_in_teams(id_or_404(pk), team_scope_of(user)), Case)
-
-
-@statement
-def _case_in_teams(pk, team_ids) -> QuerySet[Case]:
-    return scope_to_teams(Case.objects.select_related("client", "owner", "team").filter(pk=pk).order_by(), team_ids)
+    return get_object_or_404(scope_to_user_teams(Case.objects.select_related("client", "owner", "team"), user), pk=pk)
 
 
 def boundary_warning_summary() -> dict:
@@ -155,10 +138,9 @@ def boundary_warning_summary() -> dict:
     }
 
 
-@statement
-def case_events(case_id, *, limit: int | None = None) -> QuerySet[CaseEvent]:
+def case_events(case: Case, *, limit: int | None = None) -> QuerySet[CaseEvent]:
     """The case's timeline, newest first (the `limit` newest when given), without targets."""
-    events = CaseEvent.objects.filter(case_id=case_id).select_related("actor").order_by("-occurred_at", "-id")
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_at", "-id")
     return events if limit is None else events[:limit]
 
 

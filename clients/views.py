@@ -3,15 +3,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_manager
-from accounts.selectors import scope_to_teams, team_scope_of
+from accounts.selectors import scope_to_user_teams
 from audit.selectors import history_of
-from casebook.querysets import id_or_404, one_or_404, statement
 from core.export import CHUNK_SIZE, csv_response
 from core.forms import add_service_errors
 from core.pagination import keyset_page
@@ -315,14 +314,9 @@ def get_case_for_page(user, pk: int):
     """The case with what its page shows of it in one query: the team's settings (the
     resolution clock), the pinned playbook and fault record, the mood of the latest contact
     (coaching) and the boundary warnings given."""
-    return one_or_404(_case_for_page(id_or_404(pk), team_scope_of(user)), Case)
-
-
-@statement
-def _case_for_page(pk, team_ids):
     cases = Case.objects.select_related("client", "owner", "team", "team__settings", *PLAYBOOK_CASE_RELATED)
-    cases = cases.annotate(last_mood=last_mood(), **boundary_warning_summary()).filter(pk=pk).order_by()
-    return scope_to_teams(cases, team_ids)
+    cases = cases.annotate(last_mood=last_mood(), **boundary_warning_summary())
+    return get_object_or_404(scope_to_user_teams(cases, user), pk=pk)
 
 
 @login_required

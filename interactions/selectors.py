@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -16,7 +16,6 @@ from django.utils.dates import MONTHS_3
 from accounts.models import User
 from accounts.roles import sees_all_teams
 from accounts.selectors import scope_to_user_teams, team_ids_of
-from casebook.querysets import statement
 from clients.models import Case, CaseEvent, Client
 from clients.selectors import case_events
 
@@ -33,7 +32,7 @@ def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[Cas
     interaction also gets `corrected_by`: the later entries shown here that correct it, so
     both read as one story.
     """
-    events = case_events(case.pk, limit=limit)
+    events = list(case_events(case, limit=limit))
     field = CaseEvent._meta.get_field("target")
     if known:
         by_target = {(ContentType.objects.get_for_model(row).pk, row.pk): row for row in known}
@@ -64,17 +63,14 @@ def _load_targets(events: list[CaseEvent]) -> None:
             wanted[event.target_type_id].append(event)
     for type_id, group in wanted.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
-        ids = tuple(sorted({model._meta.pk.to_python(event.target_id) for event in group}))
-        found = {row.pk: row for row in _targets(ids, model=model)}
+        ids = {model._meta.pk.to_python(event.target_id) for event in group}
+        rows = model._base_manager.filter(pk__in=ids)
+        if model is Interaction:
+            rows = rows.annotate(has_attachments=has_files())
+        found = {row.pk: row for row in rows}
         for event in group:
             # A target that is gone reads as None, as Django's own loading gives it.
             field.set_cached_value(event, found.get(model._meta.pk.to_python(event.target_id)))
-
-
-@statement
-def _targets(ids, *, model) -> QuerySet:
-    rows = Interaction.objects.annotate(has_attachments=has_files()) if model is Interaction else model._base_manager
-    return rows.filter(pk__in=ids)
 
 
 def has_files() -> Exists:
@@ -141,15 +137,10 @@ def get_attachment_for_user(user: User, pk: int) -> Attachment:
 
 def follow_ups_for_case(case: Case) -> list[FollowUp]:
     """The case panel: open follow-ups first by due time, then the latest closed ones."""
-    rows = _follow_ups_of_case(case.pk)
+    rows = list(FollowUp.objects.filter(case=case).select_related("owner").order_by("due_at", "id"))
     open_rows = [f for f in rows if f.is_open]
     closed = sorted((f for f in rows if not f.is_open), key=lambda f: f.due_at, reverse=True)[:5]
     return open_rows + closed
-
-
-@statement
-def _follow_ups_of_case(case_id) -> QuerySet[FollowUp]:
-    return FollowUp.objects.filter(case_id=case_id).select_related("owner").order_by("due_at", "id")
 
 
 def follow_ups_for_user(user: User) -> QuerySet[FollowUp]:
@@ -168,26 +159,20 @@ def my_day(user: User, *, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     local = timezone.localtime(now, zoneinfo.ZoneInfo(user.time_zone))
     end_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = _open_follow_ups_of(user.pk, now + timedelta(days=7))
-    failed = _failed_emails_of(user.pk)
+    rows = list(
+        FollowUp.objects.filter(owner=user, status__in=[FollowUpStatus.PENDING, FollowUpStatus.MISSED])
+        .filter(due_at__lt=now + timedelta(days=7))
+        .select_related("case__client")
+        .order_by("due_at", "id")
+    )
+    failed = OutgoingEmail.objects.filter(owner=user, status=EmailStatus.FAILED).select_related("case").order_by("-id")
+    failed = list(failed[:20])
     return {
         "overdue": [f for f in rows if f.due_at <= now],
         "today": [f for f in rows if now < f.due_at < end_of_day],
         "upcoming": [f for f in rows if f.due_at >= end_of_day],
         "failed_emails": failed,
     }
-
-
-@statement
-def _open_follow_ups_of(owner_id, due_before) -> QuerySet[FollowUp]:
-    open_ = FollowUp.objects.filter(owner_id=owner_id, status__in=[FollowUpStatus.PENDING, FollowUpStatus.MISSED])
-    return open_.filter(due_at__lt=due_before).select_related("case__client").order_by("due_at", "id")
-
-
-@statement
-def _failed_emails_of(owner_id) -> QuerySet[OutgoingEmail]:
-    failed = OutgoingEmail.objects.filter(owner_id=owner_id, status=EmailStatus.FAILED)
-    return failed.select_related("case").order_by("-id")[:20]
 
 
 def promises_kept(user: User, *, now: datetime | None = None) -> dict:
@@ -274,41 +259,20 @@ def wellbeing(user: User, *, now: datetime | None = None) -> dict:
     from accounts.models import TeamSettings
 
     since = start_of_local_day(user, now)
-    hostile = sum(_hostile_count(user.pk, since))
-    limits = _hostile_limits(tuple(team_ids_of(user)))
-    limit = min(limits, default=TeamSettings._meta.get_field("hostile_contacts_per_day").default)
+    hostile = Interaction.objects.filter(logged_by=user, mood__in=HOSTILE_MOODS, occurred_at__gte=since).count()
+    limits = TeamSettings.objects.filter(team_id__in=team_ids_of(user))
+    lowest = limits.aggregate(lowest=Min("hostile_contacts_per_day"))["lowest"]
+    limit = TeamSettings._meta.get_field("hostile_contacts_per_day").default if lowest is None else lowest
     return {"hostile_today": hostile, "hostile_limit": limit, "needs_break": hostile >= limit}
-
-
-@statement
-def _hostile_count(logged_by_id, since) -> QuerySet:
-    """The count as a one-row read ([] for none), so that it compiles once like the others."""
-    hostile = Interaction.objects.filter(logged_by_id=logged_by_id, mood__in=HOSTILE_MOODS, occurred_at__gte=since)
-    return hostile.order_by().values("logged_by").annotate(n=Count("id")).values_list("n", flat=True)
-
-
-@statement
-def _hostile_limits(team_ids) -> QuerySet:
-    from accounts.models import TeamSettings
-
-    return TeamSettings.objects.filter(team_id__in=team_ids).values_list("hostile_contacts_per_day", flat=True)
 
 
 MOOD_LEVELS = {Mood.CALM: 1, Mood.FRUSTRATED: 2, Mood.ANGRY: 3, Mood.ABUSIVE: 4}
 
 
-@statement
-def _latest_moods(client_id, *, limit: int) -> QuerySet:
-    return (
-        Interaction.objects.filter(client_id=client_id)
-        .order_by("-occurred_at", "-id")
-        .values_list("occurred_at", "mood")[:limit]
-    )
-
-
 def mood_over_time(client: Client, *, limit: int = 40) -> dict:
     """The client's mood in their latest contacts, oldest first, for the temperature chart."""
-    rows = _latest_moods(client.pk, limit=limit)[::-1]
+    latest = Interaction.objects.filter(client=client).order_by("-occurred_at", "-id")
+    rows = list(latest.values_list("occurred_at", "mood")[:limit])[::-1]
     # As date_format(..., "d M H:i") writes it, without its per-call parsing: forty a page.
     zone = timezone.get_current_timezone()
     months = {number: str(name).title() for number, name in MONTHS_3.items()}

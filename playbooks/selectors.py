@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from accounts.roles import is_manager
 from accounts.selectors import scope_to_user_teams, team_cached
-from casebook.querysets import statement
 from clients.models import Case, RootCause
 from interactions.forms import ClientSummaryForm
 from interactions.models import HOSTILE_MOODS, Interaction
@@ -152,7 +151,7 @@ def case_playbook_progress(case: Case, team_playbooks=None):
         return pinned, None, [], None
     records = {}
     if pinned is not None:
-        for record in _step_records(pinned.pk):
+        for record in StepRecord.objects.filter(case_playbook=pinned).select_related("completed_by"):
             record.case_playbook = pinned
             records[record.step_id] = record
     steps = steps_of(version)
@@ -183,28 +182,12 @@ def fault_record_for_case(case: Case) -> FaultRecord | None:
     return _loaded(case, "fault_record", lambda: FaultRecord.objects.filter(case=case).first())
 
 
-@statement
-def _step_records(case_playbook_id) -> QuerySet[StepRecord]:
-    return StepRecord.objects.filter(case_playbook_id=case_playbook_id).select_related("completed_by")
-
-
 def solution_options_for_case(case: Case) -> list[SolutionOption]:
-    return _solution_options(case.pk)
-
-
-@statement
-def _solution_options(case_id) -> QuerySet[SolutionOption]:
-    return SolutionOption.objects.filter(case_id=case_id)
+    return list(SolutionOption.objects.filter(case=case))
 
 
 def concessions_for_case(case: Case) -> list[Concession]:
     return list(Concession.objects.filter(case=case).order_by("created_at", "id"))
-
-
-@statement
-def _concessions_of_client(client_id) -> QuerySet[Concession]:
-    """Every concession made to the client, newest first, with its case."""
-    return Concession.objects.filter(client_id=client_id).select_related("case").order_by("-created_at", "-id")
 
 
 def saved_replies_for_team(team_id: int) -> list[SavedReply]:
@@ -287,7 +270,10 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
     options = []
     if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
         options = solution_options_for_case(case)
-    concessions_all = _concessions_of_client(case.client_id)
+    # Every concession made to the client, newest first: this case's and the earlier ones.
+    concessions_all = list(
+        Concession.objects.filter(client_id=case.client_id).select_related("case").order_by("-created_at", "-id")
+    )
     concessions = [c for c in concessions_all if c.case_id == case.pk]
     earlier = [c for c in concessions_all if c.case_id != case.pk]
     fault = fault_record_for_case(case)

@@ -81,7 +81,7 @@ def test_profile_refuses_an_unknown_time_zone(agent_client, agent):
 
 
 def test_access_matches_djangos_own_permission_reading(agent, manager, admin, team, other_team):
-    """The access query (written out in SQL) gives what Django's ModelBackend would: the
+    """The access query (one UNION of permissions and teams) gives what Django's ModelBackend would: the
     groups' and the user's own permissions, all of them for a superuser, none when
     inactive; plus the user's team ids."""
     from django.contrib.auth.backends import ModelBackend
