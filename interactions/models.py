@@ -2,8 +2,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casebook.choices import ChoiceLabels
-
 
 class Channel(models.TextChoices):
     CALL = "call", _("Call")
@@ -29,7 +27,7 @@ class Mood(models.TextChoices):
 HOSTILE_MOODS = [Mood.ANGRY, Mood.ABUSIVE]
 
 
-class Interaction(ChoiceLabels, models.Model):
+class Interaction(models.Model):
     """One contact with a client (or a note about one), written once and never changed.
 
     A mistake is fixed by logging a correction that points at the entry it corrects;
@@ -142,7 +140,7 @@ class FollowUpStatus(models.TextChoices):
 AUTOMATIC_KINDS = [FollowUpKind.EMAIL_CLIENT, FollowUpKind.SATISFACTION_CHECK]
 
 
-class FollowUp(ChoiceLabels, models.Model):
+class FollowUp(models.Model):
     """A promise on a case with a due time and an owner: call back, email, check.
 
     For "email the client" the note is the text of the promised email; the sweep sends it
@@ -236,7 +234,7 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class OutgoingEmail(ChoiceLabels, models.Model):
+class OutgoingEmail(models.Model):
     """One outgoing email (the outbox), written in the same transaction as its cause.
 
     Delivery is driven by this row, never by the broker: see interactions/outbox.py for

@@ -5,7 +5,6 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from casebook.choices import ChoiceLabels
 from clients.models import Temperament
 
 
@@ -81,7 +80,7 @@ class PlaybookVersion(models.Model):
         return f"{self.playbook} v{self.number}"
 
 
-class Step(ChoiceLabels, models.Model):
+class Step(models.Model):
     version = models.ForeignKey(PlaybookVersion, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=StepKind.choices)
@@ -124,7 +123,7 @@ class StepStatus(models.TextChoices):
     SKIPPED = "skipped", _("Skipped")
 
 
-class StepRecord(ChoiceLabels, models.Model):
+class StepRecord(models.Model):
     """What a step produced on a case: who finished (or skipped) it, when, and its outcome."""
 
     case_playbook = models.ForeignKey(CasePlaybook, on_delete=models.PROTECT, related_name="records")
@@ -155,7 +154,7 @@ class ProposedBy(models.TextChoices):
     STAFF = "staff", _("Us")
 
 
-class SolutionOption(ChoiceLabels, models.Model):
+class SolutionOption(models.Model):
     case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="solution_options")
     description = models.TextField()
     estimated_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -197,7 +196,7 @@ class ConcessionStatus(models.TextChoices):
     REFUSED = "refused", _("Refused by a manager")
 
 
-class Concession(ChoiceLabels, models.Model):
+class Concession(models.Model):
     case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="concessions")
     # The case's client, kept on the row: the client's earlier concessions are one query.
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="concessions")
@@ -236,7 +235,7 @@ class Concession(ChoiceLabels, models.Model):
         return "hours" if self.kind == ConcessionKind.FREE_HOURS else self.currency
 
 
-class ConcessionLimit(ChoiceLabels, models.Model):
+class ConcessionLimit(models.Model):
     """The most an agent may concede of one kind without a manager. No row: no cap."""
 
     team = models.ForeignKey(
@@ -266,7 +265,7 @@ class AtFault(models.TextChoices):
     NO = "no", _("No")
 
 
-class FaultRecord(ChoiceLabels, models.Model):
+class FaultRecord(models.Model):
     """Whether the business was at fault on this case, and when it apologised."""
 
     case = models.OneToOneField("clients.Case", on_delete=models.PROTECT, related_name="fault_record")
@@ -280,7 +279,7 @@ class FaultRecord(ChoiceLabels, models.Model):
         return f"At fault: {self.get_at_fault_display()} (case {self.case_id})"
 
 
-class SavedReply(ChoiceLabels, models.Model):
+class SavedReply(models.Model):
     """A reply template a team's managers keep; placeholders are filled for the case."""
 
     team = models.ForeignKey(
@@ -308,7 +307,7 @@ class SavedReply(ChoiceLabels, models.Model):
         return reverse("playbooks:reply_edit", args=[self.pk])
 
 
-class CaseReview(ChoiceLabels, models.Model):
+class CaseReview(models.Model):
     """The short lessons-learned note written when a resolved case is closed.
 
     One per case: it is the outcome record the root-cause report and coaching read.
