@@ -74,7 +74,6 @@ class Client(models.Model):
     # Set by a manager after abuse: only email and letters from now on.
     written_contact_only = models.BooleanField(_("written contact only"), default=False)
     # The form token of the request that created the row: a resubmitted form finds it.
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("client")
@@ -118,7 +117,6 @@ class Case(models.Model):
     # are kept on the row as [[start, end], ...] (ISO times) so the clock needs no query.
     waiting_on_client_since = models.DateTimeField(_("waiting on client since"), null=True, blank=True)
     waiting_periods = models.JSONField(_("waiting periods"), default=list, blank=True)
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("case")

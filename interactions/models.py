@@ -46,7 +46,6 @@ class Interaction(models.Model):
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     logged_at = models.DateTimeField(auto_now_add=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -190,7 +189,6 @@ class FollowUp(models.Model):
     )
     # Set by rules (the automatic satisfaction check) so one cause schedules one follow-up.
     cause_key = models.CharField(_("cause key"), max_length=200, blank=True)
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("follow-up")

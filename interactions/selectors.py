@@ -67,10 +67,8 @@ def last_mood() -> Subquery:
     return Subquery(latest.values("mood")[:1])
 
 
-# What a contact card shows (`interaction_card`): every column but the one-time key.
-INTERACTION_CARD_FIELDS = tuple(
-    field.name for field in Interaction._meta.concrete_fields if field.name not in ("id", "request_key")
-)
+# What a contact card shows (`interaction_card`): every column.
+INTERACTION_CARD_FIELDS = tuple(field.name for field in Interaction._meta.concrete_fields if field.name != "id")
 USER_NAME_FIELDS = ("username", "first_name", "last_name")
 
 

@@ -280,7 +280,6 @@ def option_add(
             currency=(currency or "EUR").upper(),
             proposed_by=proposed_by,
             created_by=actor,
-            request_key=request_key,
         )
         option.full_clean()
         option.save()
@@ -298,7 +297,9 @@ def option_add(
         )
         return option
 
-    option, _created = create_once(SolutionOption.objects.filter(case=case), request_key, create)
+    option, _created = create_once(
+        actor=actor, model=SolutionOption, where={"case": case}, request_key=request_key, create=create
+    )
     return option
 
 
@@ -341,7 +342,6 @@ def concession_offer(
             note=note.strip(),
             status=ConcessionStatus.PENDING if over else ConcessionStatus.GRANTED,
             created_by=actor,
-            request_key=request_key,
         )
         concession.full_clean()
         concession.save()
@@ -361,7 +361,9 @@ def concession_offer(
             )
         return concession
 
-    concession, _created = create_once(Concession.objects.filter(case=case), request_key, create)
+    concession, _created = create_once(
+        actor=actor, model=Concession, where={"case": case}, request_key=request_key, create=create
+    )
     return concession
 
 
