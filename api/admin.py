@@ -18,6 +18,6 @@ class ApiTokenAdmin(ViewOnlyAdmin):
 
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(ViewOnlyAdmin):
-    list_display = ["key", "user", "response_status", "created_at", "expires_at"]
+    list_display = ["key", "user", "created_at", "expires_at"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "key", "fingerprint", "response_status", "response_body", "created_at", "expires_at"]
+    readonly_fields = ["user", "key", "fingerprint", "response_body", "created_at", "expires_at"]

@@ -1,7 +1,9 @@
 """`Idempotency-Key` on creates: a retried request returns the first result, and creates nothing.
 
-Only successful results are kept (for CASEBOOK_API_IDEMPOTENCY_TTL): after a 4xx the key is
-free again, so a client can fix its request and send it with the same key.
+The API's adapter of `api.keys.once` (the pages' form keys are the other): it
+keeps the response. Only successful results are kept (for CASEBOOK_API_IDEMPOTENCY_TTL):
+after a 4xx the key is free again, so a client can fix its request and send it with the
+same key.
 """
 
 import functools
@@ -13,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from .services import IdempotencyConflict, idempotency_begin, idempotency_finish, request_fingerprint
+from api.keys import IdempotencyConflict, once, request_fingerprint
 
 HEADER = "Idempotency-Key"
 _VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -41,21 +43,23 @@ def idempotent(view_method):
         if not _VALID_KEY.fullmatch(key):
             raise exceptions.ValidationError({HEADER: [_("Use 1 to 255 visible ASCII characters, e.g. a UUID.")]})
         fingerprint = request_fingerprint(method=request.method, path=request.path, body=request.data)
-        try:
-            stored = idempotency_begin(user=request.user, key=key, fingerprint=fingerprint)
-        except IdempotencyConflict as conflict:
-            code = status.HTTP_409_CONFLICT if conflict.in_progress else status.HTTP_422_UNPROCESSABLE_ENTITY
-            return Response({"detail": str(conflict)}, status=code)
-        if stored is not None:
-            response = Response(stored.body, status=stored.status)
-            response["Idempotent-Replayed"] = "true"
-            return response
-        try:
+
+        def run():
             response = view_method(self, request, *args, **kwargs)
-        except BaseException:
-            idempotency_finish(user=request.user, key=key, status=status.HTTP_500_INTERNAL_SERVER_ERROR, body=None)
-            raise
-        idempotency_finish(user=request.user, key=key, status=response.status_code, body=response.data)
+            if not 200 <= response.status_code < 300:
+                return response, None  # a failed request keeps nothing: its key stays free
+            return response, {"status": response.status_code, "body": response.data}
+
+        try:
+            response, replayed = once(user=request.user, key=key, fingerprint=fingerprint, run=run)
+        except IdempotencyConflict:
+            message = _(
+                "This Idempotency-Key was already used with a different request. Use a new key for a new request."
+            )
+            return Response({"detail": message}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        if replayed:
+            response = Response(response["body"], status=response["status"])
+            response["Idempotent-Replayed"] = "true"
         return response
 
     return wrapper

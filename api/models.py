@@ -27,16 +27,14 @@ class ApiToken(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first result of a create sent with an `Idempotency-Key` header, kept until it expires.
-
-    A row without `response_status` is a request still being processed.
-    """
+    """The first answer of a create sent with a key, kept until it expires: a response for
+    the API's `Idempotency-Key` header, the row created for a page's form key
+    (`api.keys`)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     # sha256 of method, path and body: the same key with another request is refused.
     fingerprint = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     # JSON text rather than jsonb, so a replay sends back the same bytes, keys in the same order.
     response_body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

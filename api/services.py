@@ -1,21 +1,17 @@
 """State changes of the API's own records: tokens and idempotency keys."""
 
 import hashlib
-import json
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .models import ApiToken, IdempotencyKey
+from .models import ApiToken
 
 TOKEN_PREFIX = "cb_"
 # The visible part: "cb_" and the first 8 characters of the secret.
@@ -64,71 +60,3 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
-
-
-# --- Idempotency ---------------------------------------------------------------------
-
-
-class IdempotencyConflict(Exception):
-    """The key was used for another request, or its first request is still running."""
-
-    def __init__(self, message: str, *, in_progress: bool):
-        super().__init__(message)
-        self.in_progress = in_progress
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: object
-
-
-def request_fingerprint(*, method: str, path: str, body: object) -> str:
-    canonical = json.dumps([method.upper(), path, body], sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def idempotency_begin(*, user: User, key: str, fingerprint: str) -> StoredResponse | None:
-    """Reserve `key` for this request, or return the stored result of its first request.
-
-    Raises IdempotencyConflict when the key belongs to a different request, or when its
-    first request has not finished yet. The reservation is committed at once, so a
-    concurrent duplicate sees it.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        IdempotencyKey.objects.filter(user=user, key=key, expires_at__lte=now).delete()
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(
-                    user=user, key=key, fingerprint=fingerprint, expires_at=now + settings.CASEBOOK_API_IDEMPOTENCY_TTL
-                )
-            return None
-        except IntegrityError:
-            existing = IdempotencyKey.objects.get(user=user, key=key)
-    if existing.fingerprint != fingerprint:
-        raise IdempotencyConflict(
-            _("This Idempotency-Key was already used with a different request. Use a new key for a new request."),
-            in_progress=False,
-        )
-    if existing.response_status is None:
-        raise IdempotencyConflict(
-            _("The first request with this Idempotency-Key is still being processed. Retry in a moment."),
-            in_progress=True,
-        )
-    return StoredResponse(status=existing.response_status, body=json.loads(existing.response_body))
-
-
-def idempotency_finish(*, user: User, key: str, status: int, body: object) -> None:
-    """Keep a successful result for replays; forget the key after a failure so it can be retried."""
-    rows = IdempotencyKey.objects.filter(user=user, key=key, response_status=None)
-    if 200 <= status < 300:
-        rows.update(response_status=status, response_body=json.dumps(body, cls=DjangoJSONEncoder))
-    else:
-        rows.delete()
-
-
-def idempotency_keys_purge() -> int:
-    """Delete expired keys; returns how many went."""
-    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted

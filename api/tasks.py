@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import idempotency_keys_purge
+from api.keys import idempotency_keys_purge
 
 
 @shared_task

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 # Bookkeeping that changes on every touch and says nothing about what a person changed.
-IGNORED_FIELDS = {"id", "updated_by", "last_activity_at", "created_at", "updated_at", "request_key", "search_vector"}
+IGNORED_FIELDS = {"id", "updated_by", "last_activity_at", "created_at", "updated_at", "search_vector"}
 
 
 def _value(record: models.Model, field: models.Field):

@@ -6,7 +6,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casebook.choices import ChoiceLabels
 from core.links import record_url
 
 
@@ -48,7 +47,7 @@ class CaseStatus(models.TextChoices):
 OPEN_STATUSES = [CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.ESCALATED]
 
 
-class Client(ChoiceLabels, models.Model):
+class Client(models.Model):
     team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="clients")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
@@ -75,7 +74,6 @@ class Client(ChoiceLabels, models.Model):
     # Set by a manager after abuse: only email and letters from now on.
     written_contact_only = models.BooleanField(_("written contact only"), default=False)
     # The form token of the request that created the row: a resubmitted form finds it.
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("client")
@@ -93,7 +91,7 @@ class Client(ChoiceLabels, models.Model):
         return record_url("clients:detail", self.pk)
 
 
-class Case(ChoiceLabels, models.Model):
+class Case(models.Model):
     client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="cases")
     # Always the client's team (set by case_open); kept on the row so scoping needs no join.
     team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases")
@@ -119,7 +117,6 @@ class Case(ChoiceLabels, models.Model):
     # are kept on the row as [[start, end], ...] (ISO times) so the clock needs no query.
     waiting_on_client_since = models.DateTimeField(_("waiting on client since"), null=True, blank=True)
     waiting_periods = models.JSONField(_("waiting periods"), default=list, blank=True)
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -189,7 +186,7 @@ MANUAL_ESCALATION_REASONS = [
 ]
 
 
-class Escalation(ChoiceLabels, models.Model):
+class Escalation(models.Model):
     """A request for a manager to look at a case: raised by a person or by a rule.
 
     A rule passes a `cause_key` (e.g. "concession:12") so that one cause escalates a case

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from accounts.roles import is_manager
 from audit.services import audit_record, audit_snapshot
-from core.idempotency import create_once
+from api.keys import create_once
 
 from .models import (
     OPEN_STATUSES,
@@ -111,14 +111,15 @@ def client_create(
             temperament=temperament,
             notes=notes,
             created_by=actor,
-            request_key=request_key,
         )
         client.full_clean()
         client.save()
         audit_record(actor=actor, target=client, before={})
         return client
 
-    client, _created = create_once(Client.objects.filter(team=team), request_key, create)
+    client, _created = create_once(
+        actor=actor, model=Client, where={"team": team}, request_key=request_key, create=create
+    )
     return client
 
 
@@ -173,7 +174,6 @@ def case_open(
             opened_by=actor,
             opened_at=opened_at,
             last_activity_at=opened_at,
-            request_key=request_key,
         )
         case.full_clean()
         case.save()
@@ -183,7 +183,9 @@ def case_open(
         )
         return case
 
-    case, _created = create_once(Case.objects.filter(client=client), request_key, create)
+    case, _created = create_once(
+        actor=actor, model=Case, where={"client": client}, request_key=request_key, create=create
+    )
     return case
 
 

@@ -2,8 +2,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casebook.choices import ChoiceLabels
-
 
 class Channel(models.TextChoices):
     CALL = "call", _("Call")
@@ -29,7 +27,7 @@ class Mood(models.TextChoices):
 HOSTILE_MOODS = [Mood.ANGRY, Mood.ABUSIVE]
 
 
-class Interaction(ChoiceLabels, models.Model):
+class Interaction(models.Model):
     """One contact with a client (or a note about one), written once and never changed.
 
     A mistake is fixed by logging a correction that points at the entry it corrects;
@@ -48,7 +46,6 @@ class Interaction(ChoiceLabels, models.Model):
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     logged_at = models.DateTimeField(auto_now_add=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -142,7 +139,7 @@ class FollowUpStatus(models.TextChoices):
 AUTOMATIC_KINDS = [FollowUpKind.EMAIL_CLIENT, FollowUpKind.SATISFACTION_CHECK]
 
 
-class FollowUp(ChoiceLabels, models.Model):
+class FollowUp(models.Model):
     """A promise on a case with a due time and an owner: call back, email, check.
 
     For "email the client" the note is the text of the promised email; the sweep sends it
@@ -192,7 +189,6 @@ class FollowUp(ChoiceLabels, models.Model):
     )
     # Set by rules (the automatic satisfaction check) so one cause schedules one follow-up.
     cause_key = models.CharField(_("cause key"), max_length=200, blank=True)
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("follow-up")
@@ -236,7 +232,7 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class OutgoingEmail(ChoiceLabels, models.Model):
+class OutgoingEmail(models.Model):
     """One outgoing email (the outbox), written in the same transaction as its cause.
 
     Delivery is driven by this row, never by the broker: see interactions/outbox.py for

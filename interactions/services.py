@@ -29,7 +29,7 @@ from clients.services import (
     case_record_activity,
     case_wait_on_client,
 )
-from core.idempotency import create_once
+from api.keys import create_once
 
 from .attachments import CheckedFile, attachment_storage, attachments_validate
 from .models import (
@@ -121,14 +121,11 @@ def interaction_log(
             summary=summary,
             logged_by=actor,
             corrects=corrects,
-            request_key=request_key,
         )
-        # The related rows are the ones in hand, the request key was looked up by
-        # create_once and the constraints by _validate_contact: checking them again here
-        # would cost a query each on every contact logged.
-        interaction.full_clean(
-            exclude=["case", "client", "logged_by", "corrects", "request_key"], validate_constraints=False
-        )
+        # The related rows are the ones in hand and the constraints were checked by
+        # _validate_contact: checking them again here would cost a query each on every
+        # contact logged.
+        interaction.full_clean(exclude=["case", "client", "logged_by", "corrects"], validate_constraints=False)
         interaction.save()
         case_event_record(
             case=case,
@@ -158,7 +155,9 @@ def interaction_log(
         interaction.has_attachments = bool(checked)  # the entry shown back needs no query for none
         return interaction
 
-    interaction, _created = create_once(Interaction.objects.filter(case=case), request_key, create)
+    interaction, _created = create_once(
+        actor=actor, model=Interaction, where={"case": case}, request_key=request_key, create=create
+    )
     return interaction
 
 
@@ -262,9 +261,7 @@ def follow_up_schedule(
         raise ValidationError(errors)
 
     def create() -> FollowUp:
-        follow_up = FollowUp(
-            case=case, owner=owner, kind=kind, due_at=due_at, note=note, created_by=actor, request_key=request_key
-        )
+        follow_up = FollowUp(case=case, owner=owner, kind=kind, due_at=due_at, note=note, created_by=actor)
         follow_up.full_clean()
         follow_up.save()
         audit_record(actor=actor, target=follow_up, before={}, parent=case)
@@ -277,7 +274,9 @@ def follow_up_schedule(
         )
         return follow_up
 
-    follow_up, _created = create_once(FollowUp.objects.filter(case=case), request_key, create)
+    follow_up, _created = create_once(
+        actor=actor, model=FollowUp, where={"case": case}, request_key=request_key, create=create
+    )
     return follow_up
 
 

@@ -5,7 +5,6 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from casebook.choices import ChoiceLabels
 from clients.models import Temperament
 from interactions.models import FollowUpKind
 
@@ -85,7 +84,7 @@ class PlaybookVersion(models.Model):
         return f"{self.playbook} v{self.number}"
 
 
-class Step(ChoiceLabels, models.Model):
+class Step(models.Model):
     version = models.ForeignKey(PlaybookVersion, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20, choices=StepKind.choices)
@@ -128,7 +127,7 @@ class StepStatus(models.TextChoices):
     SKIPPED = "skipped", _("Skipped")
 
 
-class StepRecord(ChoiceLabels, models.Model):
+class StepRecord(models.Model):
     """What a step produced on a case: who finished (or skipped) it, when, and its outcome."""
 
     case_playbook = models.ForeignKey(CasePlaybook, on_delete=models.PROTECT, related_name="records")
@@ -159,7 +158,7 @@ class ProposedBy(models.TextChoices):
     STAFF = "staff", _("Us")
 
 
-class SolutionOption(ChoiceLabels, models.Model):
+class SolutionOption(models.Model):
     case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="solution_options")
     description = models.TextField()
     estimated_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -167,7 +166,6 @@ class SolutionOption(ChoiceLabels, models.Model):
     proposed_by = models.CharField(max_length=10, choices=ProposedBy.choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -201,7 +199,7 @@ class ConcessionStatus(models.TextChoices):
     REFUSED = "refused", _("Refused by a manager")
 
 
-class Concession(ChoiceLabels, models.Model):
+class Concession(models.Model):
     case = models.ForeignKey("clients.Case", on_delete=models.PROTECT, related_name="concessions")
     # The case's client, kept on the row: the client's earlier concessions are one query.
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="concessions")
@@ -217,7 +215,6 @@ class Concession(ChoiceLabels, models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
-    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -240,7 +237,7 @@ class Concession(ChoiceLabels, models.Model):
         return "hours" if self.kind == ConcessionKind.FREE_HOURS else self.currency
 
 
-class ConcessionLimit(ChoiceLabels, models.Model):
+class ConcessionLimit(models.Model):
     """The most an agent may concede of one kind without a manager. No row: no cap."""
 
     team = models.ForeignKey(
@@ -270,7 +267,7 @@ class AtFault(models.TextChoices):
     NO = "no", _("No")
 
 
-class FaultRecord(ChoiceLabels, models.Model):
+class FaultRecord(models.Model):
     """Whether the business was at fault on this case, and when it apologised."""
 
     case = models.OneToOneField("clients.Case", on_delete=models.PROTECT, related_name="fault_record")
@@ -284,7 +281,7 @@ class FaultRecord(ChoiceLabels, models.Model):
         return f"At fault: {self.get_at_fault_display()} (case {self.case_id})"
 
 
-class SavedReply(ChoiceLabels, models.Model):
+class SavedReply(models.Model):
     """A reply template a team's managers keep; placeholders are filled for the case."""
 
     team = models.ForeignKey(
@@ -312,7 +309,7 @@ class SavedReply(ChoiceLabels, models.Model):
         return reverse("playbooks:reply_edit", args=[self.pk])
 
 
-class CaseReview(ChoiceLabels, models.Model):
+class CaseReview(models.Model):
     """The short lessons-learned note written when a resolved case is closed.
 
     One per case: it is the outcome record the root-cause report and coaching read.

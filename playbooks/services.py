@@ -22,7 +22,7 @@ from clients.services import (
     client_update,
     escalation_decide,
 )
-from core.idempotency import create_once
+from api.keys import create_once
 from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
 
@@ -277,7 +277,6 @@ def option_add(
             currency=(currency or "EUR").upper(),
             proposed_by=proposed_by,
             created_by=actor,
-            request_key=request_key,
         )
         option.full_clean()
         option.save()
@@ -295,7 +294,9 @@ def option_add(
         )
         return option
 
-    option, _created = create_once(SolutionOption.objects.filter(case=case), request_key, create)
+    option, _created = create_once(
+        actor=actor, model=SolutionOption, where={"case": case}, request_key=request_key, create=create
+    )
     return option
 
 
@@ -338,7 +339,6 @@ def concession_offer(
             note=note.strip(),
             status=ConcessionStatus.PENDING if over else ConcessionStatus.GRANTED,
             created_by=actor,
-            request_key=request_key,
         )
         concession.full_clean()
         concession.save()
@@ -358,7 +358,9 @@ def concession_offer(
             )
         return concession
 
-    concession, _created = create_once(Concession.objects.filter(case=case), request_key, create)
+    concession, _created = create_once(
+        actor=actor, model=Concession, where={"case": case}, request_key=request_key, create=create
+    )
     return concession
 
 

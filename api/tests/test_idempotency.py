@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from api.models import IdempotencyKey
-from api.services import idempotency_keys_purge
 from api.tasks import idempotency_keys_purge_task
+from api.keys import idempotency_keys_purge
 from clients.models import Case, Escalation
 from interactions.models import Interaction
 
@@ -72,14 +72,16 @@ def test_an_unusable_key_is_400_naming_the_header(agent_api, case):
     assert not Interaction.objects.exists()
 
 
-def test_a_key_still_in_progress_answers_409(agent_api, agent, case):
-    from api.services import idempotency_begin, request_fingerprint
+def test_a_key_from_a_page_form_is_refused_on_another_request(agent_api, agent, customer):
+    """Pages and the API keep their keys in one place, by the same rules."""
+    import uuid
 
-    payload = {**CALL, "case": case.pk}
-    fingerprint = request_fingerprint(method="POST", path=INTERACTIONS, body=payload)
-    idempotency_begin(user=agent, key="slow", fingerprint=fingerprint)  # a first request still running
-    response = _log(agent_api, case, "slow")
-    assert response.status_code == 409
+    from clients.services import case_open
+
+    key = uuid.uuid4()
+    case_open(actor=agent, client=customer, title="From the page", owner=agent, request_key=key)
+    response = _log(agent_api, Case.objects.get(), f"clients.case:{key}")
+    assert response.status_code == 422
     assert not Interaction.objects.exists()
 
 
