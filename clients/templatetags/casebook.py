@@ -1,22 +1,19 @@
 """Presentation helpers: labels and badge styles. Never business rules."""
 
-import secrets
-
 from django import forms, template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.forms.models import ModelChoiceIteratorValue
-from django.template.base import token_kwargs
 from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
 from casebook import fragments
-from casebook.fragments import plain, remember, render_pure
+from casebook.fragments import plain, render_pure
 from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
 from interactions.models import FollowUp
 
@@ -249,67 +246,6 @@ def nav_section(path_info: str) -> str:
     if path_info == "/":
         return "dashboard"
     return _NAV_SECTIONS.get(path_info.split("/")[1], "")
-
-
-# What a pure section's {% csrf_token %} writes: the section is remembered with this, and
-# each page puts its own token in its place. Random per process, so no text can match it.
-CSRF_STAND_IN = secrets.token_hex(20)
-
-
-class PureNode(template.Node):
-    def __init__(self, nodelist, values: dict, name: str):
-        self.nodelist, self.values, self.name = nodelist, values, name
-
-    def render(self, context):
-        values = {name: plain(value.resolve(context)) for name, value in self.values.items()}
-        token = context.get("csrf_token")
-        if not token or str(token) == "NOTPROVIDED":  # no request: drawn as the page would be
-            return self.nodelist.render(context.new(values))
-        # context.new(): the section sees the named values and nothing else of the page.
-        has_form = any(isinstance(value, forms.BaseForm) for value in values.values())
-        try:
-            key = {name: _form_key(v) if isinstance(v, forms.BaseForm) else v for name, v in values.items()}
-            section = {**values, "csrf_token": CSRF_STAND_IN}
-            html = remember(self.name, key, lambda: self.nodelist.render(context.new(section)))
-        except fragments.NotPlain:
-            if not has_form:
-                raise
-            # A form filled in (with its errors), or a field that cannot be part of a key.
-            return self.nodelist.render(context.new({**values, "csrf_token": token}))
-        return SafeString(html.replace(CSRF_STAND_IN, str(token))) if CSRF_STAND_IN in html else html
-
-
-def _form_key(form) -> tuple:
-    """An empty form as part of a pure section's key: what each of its shown fields is drawn
-    from (`_unbound_field_values`). Hidden fields are left out: a section draws its form's
-    fields, not its one-time hidden key (the verification in the tests catches one that does)."""
-    if form.is_bound:
-        raise fragments.NotPlain(f"{type(form).__name__} is filled in")
-    return (
-        f"{type(form).__module__}.{type(form).__qualname__}",
-        form.prefix or "",
-        tuple(_frozen_field(field) for field in form if not field.is_hidden),
-    )
-
-
-def _frozen_field(field) -> tuple:
-    return tuple(sorted(_unbound_field_values(field).items()))
-
-
-@register.tag
-def pure(parser, token):
-    """{% pure name=value ... %}...{% endpure %}: a section drawn from the named values only,
-    and remembered per process under them (casebook/fragments.py). Anything else the section
-    needs (the user, a permission) is not there: name it, or leave it out. {% csrf_token %}
-    works: each page gets its own token in the remembered HTML. A value may be an empty form:
-    it counts as what its shown fields are drawn from; a filled-in one is drawn every time."""
-    bits = token.split_contents()[1:]
-    values = token_kwargs(bits, parser)
-    if bits:
-        raise template.TemplateSyntaxError("{% pure %} takes only name=value arguments.")
-    nodelist = parser.parse(("endpure",))
-    parser.delete_first_token()
-    return PureNode(nodelist, values, f"{parser.origin.template_name}:{token.lineno}:{id(nodelist)}")
 
 
 @register.filter
