@@ -1,19 +1,14 @@
 """Presentation helpers: labels and badge styles. Never business rules."""
 
-from django import forms, template
+from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
-from django.forms.models import ModelChoiceIteratorValue
 from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
-from django.utils.functional import Promise
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
-from casebook import fragments
-from casebook.fragments import plain, render_pure
+from casebook.fragments import render_pure
 from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
 from interactions.models import FollowUp
 
@@ -281,165 +276,3 @@ def field_value(value: str, name: str) -> str:
         by_source = {str(label): key for key, label in choices}
     key = by_source.get(value)
     return value if key is None else dict(choices)[key]
-
-
-# --- Form fields -----------------------------------------------------------------------
-# The case page shows a dozen forms; crispy-forms renders each field through about ten
-# nested templates (half of the page's rendering time). These two filters write the same
-# Bootstrap 5 markup in Python for the common widgets and hand anything else to crispy.
-
-_CONTROL_CLASS = {
-    forms.Select: "select form-select",
-    forms.Textarea: "textarea form-control",
-    forms.NumberInput: "numberinput form-control",
-    forms.DateTimeInput: "datetimeinput form-control",
-    forms.DateInput: "dateinput form-control",
-    forms.TimeInput: "timeinput form-control",
-    forms.EmailInput: "emailinput form-control",
-    forms.URLInput: "urlinput form-control",
-    forms.TextInput: "textinput form-control",
-    forms.FileInput: "form-control",  # as crispy-forms' file field, when no file is there yet
-}
-
-
-def _control_class(widget, value=None) -> str | None:
-    if type(widget) in (forms.SelectMultiple, forms.RadioSelect, forms.CheckboxSelectMultiple):
-        return None
-    if isinstance(widget, forms.FileInput) and value:  # a stored file: crispy shows it and a clear box
-        return None
-    for kind, css in _CONTROL_CLASS.items():
-        if isinstance(widget, kind):
-            return css
-    return None
-
-
-@register.filter
-def bs_field(field) -> str:
-    """A form field as crispy-forms' Bootstrap 5 field: label, control, errors, help.
-
-    A field of a form not filled in yet is drawn once per process for each set of what it
-    shows (see `_unbound_field_values`): the case page draws a dozen such forms on every
-    view, and they rarely change.
-    """
-    widget = field.field.widget
-    if widget.is_hidden:
-        return field.as_widget()
-    css = _control_class(widget, field.value())
-    if css is None:
-        from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
-
-        return as_crispy_field(field)
-    if not field.form.is_bound:
-        try:
-            values = _unbound_field_values(field)
-            return fragments.remember("bs_field", values, lambda: _draw_field(field, css))
-        except fragments.NotPlain:
-            pass  # something it shows cannot be part of a key: drawn every time
-    return _draw_field(field, css)
-
-
-def _unbound_field_values(field) -> dict:
-    """Everything an empty field's markup is drawn from, as plain values: the form and
-    widget classes, names and ids, label and help, required/disabled, the initial value,
-    the widget's own attributes and those the field adds, its options. A model field's
-    options are read once here and handed to the widget as a list."""
-    form, form_field, widget = field.form, field.field, field.field.widget
-    language = translation.get_language()
-    values = {
-        "form": f"{type(form).__module__}.{type(form).__qualname__}",
-        "widget": f"{type(widget).__module__}.{type(widget).__qualname__}",
-        "template": widget.template_name,
-        "names": (field.html_name, field.auto_id or "", field.id_for_label or ""),
-        "label": _plain_text(field.label, language),
-        "help": _plain_text(form_field.help_text, language),
-        "flags": (form_field.required, form_field.disabled, form.use_required_attribute, widget.is_localized),
-        "value": _plain_value(field.value()),
-        "attrs": _plain_value(widget.attrs),
-        "field_attrs": _plain_value(form_field.widget_attrs(widget)),
-        "input": (getattr(widget, "input_type", None) or "", _plain_value(getattr(widget, "format", None))),
-    }
-    if hasattr(widget, "choices"):
-        choices = list(iter(widget.choices))  # iter(): list() would ask a model field for a COUNT first
-        widget.choices = choices  # drawn from this list, so a model field's rows are read once
-        values["choices"] = tuple(
-            (str(value), fragments.translated(label, language) if isinstance(label, Promise) else _plain_value(label))
-            for value, label in choices
-        )
-    return values
-
-
-def _plain_text(text, language: str) -> tuple:
-    # Trusted markup is drawn unescaped, typed text escaped: the same words are two keys.
-    if isinstance(text, Promise):
-        return (False, fragments.translated(text, language))
-    return (isinstance(text, SafeData), str.__str__(str(text)) if text else "")
-
-
-def _plain_value(value):
-    value = plain(value)
-    if isinstance(value, Model):
-        return (type(value).__name__, value.pk, str(value))
-    if isinstance(value, dict):
-        return {str(name): _plain_value(item) for name, item in value.items()}
-    if isinstance(value, list | tuple):
-        return tuple(_plain_value(item) for item in value)
-    if isinstance(value, ModelChoiceIteratorValue):
-        return str(value)
-    return value  # anything else must be plain, or remember() refuses it
-
-
-def _draw_field(field, css: str) -> str:
-    widget = field.field.widget
-    extra = widget.attrs.get("class")
-    attrs = {"class": css + (f" {extra}" if extra else "") + (" is-invalid" if field.errors else "")}
-    described = []
-    if field.help_text:
-        described.append(f"{field.auto_id}_helptext")
-    if field.errors:
-        attrs["aria-invalid"] = "true"
-        described.append(f"{field.auto_id}_error")
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
-    parts = [format_html('<div id="div_{}" class="mb-3">', field.auto_id)]
-    if field.label:
-        required = field.field.required
-        parts.append(
-            format_html(
-                '<label for="{}" class="form-label{}">{}{}</label>',
-                field.id_for_label,
-                " requiredField" if required else "",
-                field.label,
-                mark_safe('<span class="asteriskField">*</span>') if required else "",
-            )
-        )
-    parts.append(field.as_widget(attrs=attrs))
-    if field.errors:
-        parts.append(format_html('<div id="{}_error" class="invalid-feedback">', field.auto_id))
-        parts.extend(
-            format_html('<p id="error_{}_{}"><strong>{}</strong></p>', number, field.auto_id, error)
-            for number, error in enumerate(field.errors, start=1)
-        )
-        parts.append(mark_safe("</div>"))
-    if field.help_text:
-        # Help texts are written by us, and crispy-forms shows them unescaped as well.
-        help_text = mark_safe(field.help_text)
-        parts.append(format_html('<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, help_text))
-    parts.append(mark_safe("</div>"))
-    return mark_safe("".join(parts))
-
-
-@register.filter
-def bs_form(form, shown: str = "") -> str:
-    """A whole form's fields as crispy-forms' `|crispy` renders them (without the <form> tag).
-    `|bs_form:"visible"` leaves the hidden fields out (a pure section draws its form's
-    one-time key outside itself)."""
-    parts = []
-    if form.non_field_errors():
-        parts.append(
-            format_html(
-                '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
-                format_html_join("", "<li>{}</li>", ((error,) for error in form.non_field_errors())),
-            )
-        )
-    parts.extend(bs_field(field) for field in (form.visible_fields() if shown == "visible" else form))
-    return mark_safe("".join(parts))
