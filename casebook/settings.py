@@ -385,11 +385,6 @@ LOGGING = {
 }
 
 CASEBOOK_PAGE_SIZE = 25
-# Partials drawn from plain values (contacts, case rows) kept per web process, by their
-# values: see casebook/fragments.py. About 2 KB each; 0 draws every one afresh.
-CASEBOOK_FRAGMENT_CACHE_SIZE = env.int("CASEBOOK_FRAGMENT_CACHE_SIZE", default=5000)
-# Draw every remembered piece again and compare (the tests turn it on; slow).
-CASEBOOK_FRAGMENT_VERIFY = env.bool("CASEBOOK_FRAGMENT_VERIFY", default=False)
 # Build each statement's queryset again on every call and compare its SQL with the compiled
 # one run (casebook/querysets.py; the tests turn it on).
 CASEBOOK_STATEMENT_VERIFY = env.bool("CASEBOOK_STATEMENT_VERIFY", default=False)

@@ -1,6 +1,7 @@
 """The pages' templates: what changes shows at once, each visitor's forms work, and form
 fields are drawn by crispy-forms (Bootstrap 5) with their labels, help and errors."""
 
+import datetime
 import re
 
 from django import forms
@@ -135,3 +136,11 @@ def test_an_owner_outside_the_team_is_refused(case, other_team):
 def test_the_log_form_starts_on_the_channel_it_is_given():
     assert 'value="email" selected' in drawn(_FORM, InteractionForm(initial={"channel": "email"}))
     assert 'value="email" selected' not in drawn(_FORM, InteractionForm())
+
+
+def test_a_case_row_escapes_what_was_typed_and_shows_times_in_the_readers_zone(case):
+    case.title = "Oven <visit>"
+    case.last_activity_at = datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC)
+    with timezone.override("America/New_York"):
+        html = Template("{% load casebook %}{% case_row case %}").render(Context({"case": case}))
+    assert "Oven &lt;visit&gt;" in html and 'datetime="2026-01-05T04:30:00-05:00"' in html and " ago" in html

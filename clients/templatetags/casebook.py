@@ -2,13 +2,12 @@
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.template.defaultfilters import floatformat
-from django.utils import timezone, translation
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
-from casebook.fragments import render_pure
 from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
 from interactions.models import FollowUp
 
@@ -68,14 +67,12 @@ def mood_badge(mood: str, label: str) -> str:
     return format_html('<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>', style, symbol, label)
 
 
-@register.simple_tag
-def interaction_card(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> str:
-    """A contact as a card (interactions/_interaction.html), drawn from its plain values so
-    that the same card is drawn once per process (casebook/fragments.py): contacts never
-    change, and only what can (who corrected it, the logger's name, the case's title) is
-    among the values. `logged_by` is passed in so a list of cards costs no query per card;
-    the files are read only for a contact that has some (see Interaction.files)."""
-    values = {
+@register.inclusion_tag("interactions/_interaction.html")
+def interaction_card(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> dict:
+    """A contact as a card (interactions/_interaction.html). `logged_by` is passed in so a
+    list of cards costs no query per card; the files are read only for a contact that has
+    some (see Interaction.files)."""
+    return {
         "pk": interaction.pk,
         "case_id": interaction.case_id,
         "channel": interaction.get_channel_display(),
@@ -86,62 +83,61 @@ def interaction_card(interaction, *, logged_by, show_case: bool = False, can_cor
         "occurred_at": interaction.occurred_at,
         "logged_at": interaction.logged_at,
         "summary": interaction.summary,
-        "logged_by": str(logged_by),
+        "logged_by": logged_by,
         "corrects_id": interaction.corrects_id,
-        "corrected_by": tuple(row.pk for row in getattr(interaction, "corrected_by", ())),
-        "files": tuple((f.pk, f.original_name, f.size, f.content_type) for f in interaction.files),
+        "corrected_by": [row.pk for row in getattr(interaction, "corrected_by", ())],
+        "files": [(f.pk, f.original_name, f.size, f.content_type) for f in interaction.files],
         "show_case": show_case,
         "case_title": interaction.case.title if show_case else "",
         "can_correct": can_correct,
     }
-    return render_pure("interactions/_interaction.html", values)
 
 
 @register.simple_tag
 def timeline_entry(event) -> str:
     """One entry of a case's timeline. A contact is its card; any other entry is its
-    timeline/<kind>.html drawn from plain values (casebook/fragments.py): `event` there is a
-    mapping of the kind, time, actor's name, the stored data and the few fields of the
-    target record the entry shows (a follow-up's kind, owner and due time, an escalation's
-    reason and decision), which are the parts of an entry that can still change."""
+    timeline/<kind>.html, where `event` has the kind, time, actor, the stored data and, as
+    `target`, the few fields of the target record the entry shows (a follow-up's kind,
+    owner and due time, an escalation's reason and decision)."""
     if event.kind == "interaction_logged":
-        return interaction_card(event.target, logged_by=event.actor, can_correct=True)
+        card = interaction_card(event.target, logged_by=event.actor, can_correct=True)
+        return render_to_string("interactions/_interaction.html", card)
     values = {
         "kind": event.kind,
         "occurred_at": event.occurred_at,
-        "actor": None if event.actor is None else str(event.actor),
+        "actor": event.actor,
         "data": event.data,
         "target": _target_values(event),
     }
-    return render_pure(event.template_name, {"event": values})
+    return render_to_string(event.template_name, {"event": values})
 
 
 def _target_values(event) -> dict:
     target = event.target
     if isinstance(target, FollowUp):
-        values = {"kind_label": str(target.get_kind_display()), "due_at": target.due_at}
+        values = {"kind_label": target.get_kind_display(), "due_at": target.due_at}
         # Only this entry names the owner: reading it for every follow-up entry would be a
         # query per entry where the follow-ups were not read with their owners.
         if event.kind == "follow_up_missed":
-            values["owner"] = str(target.owner)
+            values["owner"] = target.owner
         return values
     if isinstance(target, Escalation):
-        return {"reason_label": str(target.get_reason_display()), "decision_label": str(target.decision_label)}
+        return {"reason_label": target.get_reason_display(), "decision_label": target.decision_label}
     return {}
 
 
-@register.simple_tag
-def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> str:
-    """A follow-up as a row (interactions/_follow_up_row.html) of My day or the case page,
-    from its plain values (casebook/fragments.py); `back` is where its buttons come back to."""
-    values = {
+@register.inclusion_tag("interactions/_follow_up_row.html")
+def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> dict:
+    """A follow-up as a row (interactions/_follow_up_row.html) of My day or the case page;
+    `back` is where its buttons come back to."""
+    return {
         "pk": follow_up.pk,
         "kind": follow_up.get_kind_display(),
         "status": follow_up.status,
         "overdue": follow_up.is_overdue,
         "is_open": follow_up.is_open,
         "due_at": follow_up.due_at,
-        "owner": "" if show_case else str(follow_up.owner),
+        "owner": "" if show_case else follow_up.owner,
         "note": follow_up.note,
         "next": back,
         "show_case": show_case,
@@ -149,15 +145,12 @@ def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> str:
         "case_title": follow_up.case.title if show_case else "",
         "client_name": follow_up.case.client.name if show_case else "",
     }
-    return render_pure("interactions/_follow_up_row.html", values)
 
 
-@register.simple_tag
-def case_row(case) -> str:
-    """A case as a row of the case list (clients/_case_row.html), from its plain values
-    (casebook/fragments.py). "How long ago" is reckoned to the minute, so a row is drawn
-    afresh at most once a minute while nothing else about it changes."""
-    values = {
+@register.inclusion_tag("clients/_case_row.html")
+def case_row(case) -> dict:
+    """A case as a row of the case list (clients/_case_row.html)."""
+    return {
         "pk": case.pk,
         "title": case.title,
         "client_name": case.client.name,
@@ -166,62 +159,9 @@ def case_row(case) -> str:
         "status_label": case.get_status_display(),
         "priority": case.priority,
         "priority_label": case.get_priority_display(),
-        "owner": str(case.owner),
+        "owner": case.owner,
         "last_activity_at": case.last_activity_at,
-        "now": timezone.now().replace(second=0, microsecond=0),
     }
-    return render_pure("clients/_case_row.html", values)
-
-
-@register.simple_tag
-def case_badges(case, *, oob: bool = False) -> str:
-    """The case's status, priority, client, owner and team under its title
-    (clients/_case_badges.html), from plain values (casebook/fragments.py)."""
-    values = {
-        "status": case.status,
-        "status_label": case.get_status_display(),
-        "priority": case.priority,
-        "priority_label": case.get_priority_display(),
-        "client_url": case.client.get_absolute_url(),
-        "client_name": case.client.name,
-        "temperament": case.client.get_temperament_display(),
-        "owner": str(case.owner),
-        "team": str(case.team),
-        "oob": oob,
-    }
-    return render_pure("clients/_case_badges.html", values)
-
-
-def clock_values(clock) -> dict:
-    """A resolution clock as it is shown (clients/_case_clock.html): the hours as written,
-    so that it is drawn again only when what it shows changes."""
-    return {
-        "breached": clock.breached,
-        "elapsed": str.__str__(floatformat(clock.elapsed_hours, 1)),
-        "target": str.__str__(floatformat(clock.target_hours, -1)),
-        "breach_at": clock.breach_at,
-    }
-
-
-@register.simple_tag
-def case_clock_text(clock) -> str:
-    """A resolution clock in words (clients/_case_clock.html), from plain values."""
-    return render_pure("clients/_case_clock.html", clock_values(clock))
-
-
-@register.simple_tag
-def case_facts(case, clock) -> str:
-    """The case page's card about the problem: statement, root cause, opening, the
-    resolution clock, resolution, the client's preferences (clients/_case_facts.html)."""
-    values = {
-        "problem": case.problem_statement,
-        "root_cause": case.get_root_cause_display(),
-        "opened_at": case.opened_at,
-        "resolved_at": case.resolved_at,
-        "client_notes": case.client.notes,
-        **clock_values(clock),
-    }
-    return render_pure("clients/_case_facts.html", values)
 
 
 _NAV_SECTIONS = {
