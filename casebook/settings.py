@@ -98,8 +98,6 @@ TEMPLATES = [
         },
     },
 ]
-# Django's renderer with the plain widgets written in Python (casebook/form_renderer.py).
-FORM_RENDERER = "casebook.form_renderer.FastWidgetRenderer"
 
 # --- Database ---------------------------------------------------------------
 DATABASES = {
