@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from html.parser import HTMLParser
 from urllib.parse import urlparse
 
 import pytest
@@ -160,3 +161,73 @@ def wait_for(condition, *, timeout: float = 30, interval: float = 0.2):
             return result
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+def next_european_clock_change(month: int, *, after=None):
+    """The date of the next European clock change in `month` (3: forward, 10: back), the
+    last Sunday of the month, strictly after `after` (default: today). Tests use it instead
+    of a fixed date, which would stop being "in the future" one day."""
+    import datetime
+
+    after = after or datetime.date.today()
+    for year in (after.year, after.year + 1):
+        last = datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+        sunday = last - datetime.timedelta(days=(last.weekday() - 6) % 7)
+        if sunday > after:
+            return sunday
+    raise AssertionError("unreachable")
+
+
+class FormControls(HTMLParser):
+    """The controls of one <form> (by id) as a browser would submit them untouched: each
+    named input's value, a select's selected (else first) option, a textarea's text.
+    Checkboxes and radios count only when checked; file inputs and buttons are left out."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id, self.inside, self.data = form_id, False, {}
+        self._select = self._textarea = None
+        self._first_option = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("file", "submit", "button"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data[name] = attrs.get("value", "")
+        elif tag == "select" and name:
+            self._select, self._first_option = name, None
+        elif tag == "option" and self._select:
+            value = attrs.get("value", "")
+            if self._first_option is None:
+                self._first_option = value
+                self.data.setdefault(self._select, value)
+            if "selected" in attrs:
+                self.data[self._select] = value
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data.removeprefix("\n") if not self.data[self._textarea] else data
+
+
+def form_as_rendered(html: str, form_id: str) -> dict:
+    """What submitting the form `form_id` of `html` unchanged would post."""
+    parser = FormControls(form_id)
+    parser.feed(html)
+    return parser.data

@@ -6,12 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from casebook.accounts.models import User
 from casebook.accounts.selectors import staff_of_team, team_staff_choices
-from casebook.forms import RequestKeyForm, phrasing_checked
+from casebook.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
 
 from .attachments import EXTENSIONS, attachments_validate
 from .models import Channel, Direction, FollowUpKind, Interaction, Mood
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class MultipleFileInput(forms.FileInput):
@@ -59,10 +57,9 @@ class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
     field_order = ["channel", "direction", "occurred_at", "duration_minutes", "mood", "summary", "attachments"]
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.CALL)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.INBOUND)
-    occurred_at = forms.DateTimeField(
+    occurred_at = LocalDateTimeField(
         label=_("When"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text=_("Leave as it is for now; set an earlier time for a contact logged afterwards."),
     )
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60)
@@ -153,9 +150,8 @@ class QuickLogForm(InteractionForm):
 
 class FollowUpForm(RequestKeyForm):
     kind = forms.ChoiceField(label=_("What"), choices=FollowUpKind.choices, initial=FollowUpKind.CALL_BACK)
-    due_at = forms.DateTimeField(
+    due_at = LocalDateTimeField(
         label=_("Due"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text=_("In your own time zone."),
     )
     owner = forms.ModelChoiceField(
@@ -180,9 +176,8 @@ class FollowUpForm(RequestKeyForm):
 
 
 class RescheduleForm(forms.Form):
-    due_at = forms.DateTimeField(
+    due_at = LocalDateTimeField(
         label=_("New due time"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text=_("In your own time zone."),
     )
     note = forms.CharField(label=_("Why"), required=False, max_length=2000)

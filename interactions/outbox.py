@@ -6,12 +6,17 @@ Delivery design
   never produce two messages, however often it runs.
 - The sweep (Celery beat, every CASEBOOK_SWEEP_SECONDS) selects pending rows that are due
   with `select_for_update(skip_locked=True)`, stamps `enqueued_at` and, on commit, hands
-  batches of ids to `interactions.tasks.deliver_emails`. A row whose task was lost (Redis
-  flushed, worker gone) is handed again after CASEBOOK_OUTBOX_REQUEUE_SECONDS. Nothing
-  waits on the broker: retries set `next_attempt_at` on the row.
+  batches of ids to `interactions.tasks.deliver_emails`. Nothing waits on the broker:
+  retries set `next_attempt_at` on the row.
 - A task claims its rows with a conditional UPDATE that sets a lease (`claimed_until`,
-  longer than the task's hard time limit), so two tasks never send the same row and a
-  row claimed by a killed worker is taken again once its lease runs out.
+  longer than the task's hard time limit), so two tasks never send the same row.
+- Recovery. A row claimed by a killed worker is handed again by the first sweep after
+  its lease runs out (at most CASEBOOK_OUTBOX_LEASE_SECONDS + CASEBOOK_SWEEP_SECONDS
+  after the claim), whatever its `enqueued_at`. A row handed out but never claimed (its
+  task lost with Redis, or still queued behind others) cannot be told apart from one
+  whose task is merely waiting, so it is handed again only after
+  CASEBOOK_OUTBOX_REQUEUE_SECONDS (+ one sweep); a task handed twice is harmless (the
+  claim lets one of them send), it only costs a wasted task.
 - Before each send the row is stamped `handed_to_smtp_at`; after the server accepts it,
   the row is marked sent. Every message carries a Message-ID derived from its row.
 - SMTP errors: a 5xx answer is permanent (failed at once); anything else is retried with
@@ -190,21 +195,30 @@ def _hand_to_workers(batches: list[list[int]]) -> None:
 
 
 def outbox_dispatch_due(*, now: datetime | None = None, limit: int = 20000) -> list[list[int]]:
-    """Hand the due, unclaimed rows to workers (on commit); returns the batches of ids."""
+    """Hand the due rows nobody is working on to workers (on commit); returns the batches of ids.
+
+    Handed: rows never handed out, rows whose claim's lease has run out (their worker
+    died mid-batch: taken again at once, not after the requeue period), and rows handed
+    out longer than CASEBOOK_OUTBOX_REQUEUE_SECONDS ago without being claimed (a lost task).
+    """
     now = now or timezone.now()
     requeue_before = now - timedelta(seconds=settings.CASEBOOK_OUTBOX_REQUEUE_SECONDS)
+    unclaimed = Q(claimed_until__isnull=True) & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before))
+    lease_expired = Q(claimed_until__lt=now)
     with transaction.atomic():
         ids = list(
             OutgoingEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before))
+            .filter(unclaimed | lease_expired)
             .order_by("next_attempt_at", "id")
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)[:limit]
         )
         if not ids:
             return []
-        OutgoingEmail.objects.filter(pk__in=ids).update(enqueued_at=now)
+        # The expired claim is cleared as the row is handed again: otherwise every later sweep
+        # would hand it once more until a worker claims it. The dead holder's writes were
+        # conditioned on its lease value, so clearing it fences them out just as well.
+        OutgoingEmail.objects.filter(pk__in=ids).update(enqueued_at=now, claimed_until=None)
         size = settings.CASEBOOK_OUTBOX_BATCH
         batches = [ids[i : i + size] for i in range(0, len(ids), size)]
         transaction.on_commit(lambda: _hand_to_workers(batches))

@@ -4,17 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casebook.forms import RequestKeyForm, phrasing_checked
+from casebook.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
 from clients.models import RootCause, Temperament
 
 from .models import AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
 from .services import FOLLOW_UP_STEP_KINDS
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def _datetime_widget():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
 
 
 class ChoosePlaybookForm(forms.Form):
@@ -80,7 +74,7 @@ class FollowUpForm(forms.Form):
         max_length=2000,
         help_text=_("For “Email the client”, this is the email they receive at that time."),
     )
-    due_at = forms.DateTimeField(label=_("When"), widget=_datetime_widget())
+    due_at = LocalDateTimeField(label=_("When"))
 
 
 STEP_FORMS = {
@@ -134,7 +128,7 @@ class ConcessionForm(RequestKeyForm):
 
 class FaultForm(forms.Form):
     at_fault = forms.ChoiceField(label=_("Were we at fault?"), choices=AtFault.choices)
-    apology_given_at = forms.DateTimeField(label=_("Apology given at"), required=False, widget=_datetime_widget())
+    apology_given_at = LocalDateTimeField(label=_("Apology given at"), required=False)
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -3,7 +3,8 @@
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
@@ -162,6 +163,17 @@ def case_row(case) -> dict:
         "owner": case.owner,
         "last_activity_at": case.last_activity_at,
     }
+
+
+@register.filter
+def zoned(value, format_string: str = "DATETIME_FORMAT") -> str:
+    """A moment in the current time zone followed by the zone's abbreviation, always:
+    "Sunday 25 October 2026, 02:51 CET". Django's `e` and `T` print nothing for a time an
+    autumn clock change repeats, and "02:51" alone names two moments an hour apart."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{date_format(local, format_string)} {local.tzname()}"
 
 
 _NAV_SECTIONS = {

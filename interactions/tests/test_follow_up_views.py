@@ -1,6 +1,6 @@
 """Pages: the follow-up panel on the case, My day, the summary form, notices; scope and query counts."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -23,6 +23,11 @@ def _follow_up(agent, case, *, hours=2, kind=FollowUpKind.INTERNAL_CHECK, note="
     )
 
 
+def _next_january(day: int) -> date:
+    """A winter date (Paris is UTC+1) in the future on whatever day the tests run."""
+    return date(timezone.now().year + 1, 1, day)
+
+
 def test_the_case_page_shows_its_follow_ups_and_the_schedule_form(agent_client, agent, case):
     _follow_up(agent, case, note="Ring the depot")
     response = agent_client.get(case.get_absolute_url())
@@ -33,7 +38,7 @@ def test_the_case_page_shows_its_follow_ups_and_the_schedule_form(agent_client, 
 def test_scheduling_from_the_case_page_typed_in_the_agents_zone(agent_client, agent, case):
     response = agent_client.post(
         reverse("cases:follow_up_create", args=[case.pk]),
-        {"kind": "call_back", "due_at": "2031-01-15T10:00", "note": "Call back", "owner": ""},
+        {"kind": "call_back", "due_at": f"{_next_january(15)}T10:00", "note": "Call back", "owner": ""},
     )
     assert response.status_code == 302
     follow_up = FollowUp.objects.get()
@@ -70,7 +75,8 @@ def test_an_off_site_next_is_ignored(agent_client, agent, case):
 def test_reschedule_from_a_page(agent_client, agent, case):
     follow_up = _follow_up(agent, case)
     response = agent_client.post(
-        reverse("cases:follow_up_reschedule", args=[follow_up.pk]), {"due_at": "2031-02-01T08:00", "note": "Later"}
+        reverse("cases:follow_up_reschedule", args=[follow_up.pk]),
+        {"due_at": f"{_next_january(1) + timedelta(days=31)}T08:00", "note": "Later"},  # a 1 February: winter
     )
     assert response.status_code == 302
     follow_up.refresh_from_db()

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from casebook.testing import next_european_clock_change
 from clients.models import CaseEvent, CaseEventKind
 from interactions.forms import FollowUpForm
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus
@@ -112,24 +113,33 @@ def test_a_due_time_typed_in_paris_is_stored_in_utc(case):
 
 
 def test_a_local_time_skipped_by_the_spring_clock_change_is_refused(case):
-    with timezone.override(PARIS):  # 2030-03-31 02:00 -> 03:00 in Paris
-        form = _form(case, "2030-03-31T02:30")
+    spring = next_european_clock_change(3)  # 02:00 -> 03:00 in Paris
+    with timezone.override(PARIS):
+        form = _form(case, f"{spring}T02:30")
         assert not form.is_valid()
-    assert "due_at" in form.errors
+    assert form.errors["due_at"] == [
+        f"02:30 does not exist on {spring.day} March (clocks go forward from 02:00 to 03:00)."
+    ]
 
 
 def test_a_local_time_repeated_by_the_autumn_clock_change_is_refused(case):
-    with timezone.override(PARIS):  # 2030-10-27 03:00 -> 02:00 in Paris: 02:30 happens twice
-        form = _form(case, "2030-10-27T02:30")
+    autumn = next_european_clock_change(10)  # 03:00 -> 02:00 in Paris: 02:30 happens twice
+    with timezone.override(PARIS):
+        form = _form(case, f"{autumn}T02:30")
         assert not form.is_valid()
-    assert "due_at" in form.errors
+    assert form.errors["due_at"][0].startswith(
+        f"02:30 happens twice on {autumn.day} October: 02:30 CEST (UTC+02:00) or 02:30 CET (UTC+01:00)?"
+    )
 
 
 def test_the_day_after_a_clock_change_a_due_time_is_still_the_typed_local_time(agent, case):
+    # The next spring change, so the due time is in the future on whatever day this runs.
+    spring = next_european_clock_change(3)
     with timezone.override(PARIS):
-        form = _form(case, "2030-03-31T09:00")
+        form = _form(case, f"{spring}T09:00")
         assert form.is_valid()
     follow_up = _schedule(agent, case, due_at=form.cleaned_data["due_at"])
     follow_up.refresh_from_db()
-    assert follow_up.due_at == datetime(2030, 3, 31, 7, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))  # summer time: UTC+2
+    expected = datetime(spring.year, spring.month, spring.day, 7, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert follow_up.due_at == expected  # summer time: UTC+2
     assert timezone.localtime(follow_up.due_at, PARIS).hour == 9

@@ -85,6 +85,27 @@ def test_the_sweep_hands_a_row_again_only_after_the_requeue_period(agent, case, 
     assert outbox_dispatch_due(now=later) == []
 
 
+def test_the_sweep_hands_a_row_again_as_soon_as_its_claims_lease_runs_out(agent, case, settings):
+    """A worker killed mid-batch: its claimed rows go to another worker at the first sweep
+    after the lease, not after the (longer) requeue period; rows still under a live lease,
+    and rows handed out but never claimed, wait as before."""
+    settings.CASEBOOK_OUTBOX_REQUEUE_SECONDS = 300
+    dead, alive, queued = (_summary(agent, case, subject=f"Our call {n}") for n in range(3))
+    now = timezone.now()
+    OutgoingEmail.objects.filter(pk__in=[dead.pk, alive.pk, queued.pk]).update(enqueued_at=now - timedelta(seconds=10))
+    OutgoingEmail.objects.filter(pk=dead.pk).update(claimed_until=now - timedelta(seconds=1))
+    OutgoingEmail.objects.filter(pk=alive.pk).update(claimed_until=now + timedelta(seconds=400))
+    assert outbox_dispatch_due(now=now) == [[dead.pk]]
+    dead.refresh_from_db()
+    assert dead.enqueued_at == now and dead.claimed_until is None  # handed again, the dead claim cleared
+    assert outbox_dispatch_due(now=now + timedelta(seconds=30)) == []  # not handed again at every sweep
+    # A never-claimed row (its task lost with Redis) still waits for the requeue period.
+    assert outbox_dispatch_due(now=now + timedelta(seconds=289)) == []
+    assert outbox_dispatch_due(now=now + timedelta(seconds=291)) == [[queued.pk]]
+    alive.refresh_from_db()  # a live lease is never touched
+    assert alive.claimed_until == now + timedelta(seconds=400) and alive.enqueued_at == now - timedelta(seconds=10)
+
+
 def test_after_a_crash_between_smtp_and_commit_the_email_is_resent_with_the_same_message_id(agent, case, smtp):
     email = _summary(agent, case)
     # What a worker killed after the server accepted leaves behind: handed over, still pending,
