@@ -99,8 +99,6 @@ TEMPLATES = [
         },
     },
 ]
-# Django's renderer with the plain widgets written in Python (casebook/form_renderer.py).
-FORM_RENDERER = "casebook.form_renderer.FastWidgetRenderer"
 
 # --- Database ---------------------------------------------------------------
 DATABASES = {
@@ -386,11 +384,6 @@ LOGGING = {
 }
 
 CASEBOOK_PAGE_SIZE = 25
-# Partials drawn from plain values (contacts, case rows) kept per web process, by their
-# values: see casebook/fragments.py. About 2 KB each; 0 draws every one afresh.
-CASEBOOK_FRAGMENT_CACHE_SIZE = env.int("CASEBOOK_FRAGMENT_CACHE_SIZE", default=5000)
-# Draw every remembered piece again and compare (the tests turn it on; slow).
-CASEBOOK_FRAGMENT_VERIFY = env.bool("CASEBOOK_FRAGMENT_VERIFY", default=False)
 # The case page shows this many of the newest timeline entries, with a link to all of them.
 CASEBOOK_TIMELINE_LIMIT = env.int("CASEBOOK_TIMELINE_LIMIT", default=100)
 # Serves /bench/floor, a do-nothing page that `make bench` measures as its floor. Never in production.

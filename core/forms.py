@@ -204,8 +204,7 @@ class LocalDateTimeField(forms.DateTimeField):
     def prepare_value(self, value):
         # Django's turns a moment into a bare wall time, which loses which of a repeated
         # hour's two moments it was; the widget shows the wall time and keeps the moment.
-        # In UTC: two local times of one zone compare (and hash) equal across a repeated
-        # hour, and the remembered fields (casebook/fragments.py) are keyed by this value.
+        # In UTC: two local times of one zone compare (and hash) equal across a repeated hour.
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             return value.astimezone(datetime.UTC)
         return value

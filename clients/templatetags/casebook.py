@@ -1,23 +1,14 @@
 """Presentation helpers: labels and badge styles. Never business rules."""
 
-import secrets
-
-from django import forms, template
+from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
-from django.forms.models import ModelChoiceIteratorValue
-from django.template.base import token_kwargs
-from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.functional import Promise
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import ngettext
 
-from casebook import fragments
-from casebook.fragments import plain, remember, render_pure
 from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
 from interactions.models import FollowUp
 
@@ -77,14 +68,12 @@ def mood_badge(mood: str, label: str) -> str:
     return format_html('<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>', style, symbol, label)
 
 
-@register.simple_tag
-def interaction_card(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> str:
-    """A contact as a card (interactions/_interaction.html), drawn from its plain values so
-    that the same card is drawn once per process (casebook/fragments.py): contacts never
-    change, and only what can (who corrected it, the logger's name, the case's title) is
-    among the values. `logged_by` is passed in so a list of cards costs no query per card;
-    the files are read only for a contact that has some (see Interaction.files)."""
-    values = {
+@register.inclusion_tag("interactions/_interaction.html")
+def interaction_card(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> dict:
+    """A contact as a card (interactions/_interaction.html). `logged_by` is passed in so a
+    list of cards costs no query per card; the files are read only for a contact that has
+    some (see Interaction.files)."""
+    return {
         "pk": interaction.pk,
         "case_id": interaction.case_id,
         "channel": interaction.get_channel_display(),
@@ -95,62 +84,61 @@ def interaction_card(interaction, *, logged_by, show_case: bool = False, can_cor
         "occurred_at": interaction.occurred_at,
         "logged_at": interaction.logged_at,
         "summary": interaction.summary,
-        "logged_by": str(logged_by),
+        "logged_by": logged_by,
         "corrects_id": interaction.corrects_id,
-        "corrected_by": tuple(row.pk for row in getattr(interaction, "corrected_by", ())),
-        "files": tuple((f.pk, f.original_name, f.size, f.content_type) for f in interaction.files),
+        "corrected_by": [row.pk for row in getattr(interaction, "corrected_by", ())],
+        "files": [(f.pk, f.original_name, f.size, f.content_type) for f in interaction.files],
         "show_case": show_case,
         "case_title": interaction.case.title if show_case else "",
         "can_correct": can_correct,
     }
-    return render_pure("interactions/_interaction.html", values)
 
 
 @register.simple_tag
 def timeline_entry(event) -> str:
     """One entry of a case's timeline. A contact is its card; any other entry is its
-    timeline/<kind>.html drawn from plain values (casebook/fragments.py): `event` there is a
-    mapping of the kind, time, actor's name, the stored data and the few fields of the
-    target record the entry shows (a follow-up's kind, owner and due time, an escalation's
-    reason and decision), which are the parts of an entry that can still change."""
+    timeline/<kind>.html, where `event` has the kind, time, actor, the stored data and, as
+    `target`, the few fields of the target record the entry shows (a follow-up's kind,
+    owner and due time, an escalation's reason and decision)."""
     if event.kind == "interaction_logged":
-        return interaction_card(event.target, logged_by=event.actor, can_correct=True)
+        card = interaction_card(event.target, logged_by=event.actor, can_correct=True)
+        return render_to_string("interactions/_interaction.html", card)
     values = {
         "kind": event.kind,
         "occurred_at": event.occurred_at,
-        "actor": None if event.actor is None else str(event.actor),
+        "actor": event.actor,
         "data": event.data,
         "target": _target_values(event),
     }
-    return render_pure(event.template_name, {"event": values})
+    return render_to_string(event.template_name, {"event": values})
 
 
 def _target_values(event) -> dict:
     target = event.target
     if isinstance(target, FollowUp):
-        values = {"kind_label": str(target.get_kind_display()), "due_at": target.due_at}
+        values = {"kind_label": target.get_kind_display(), "due_at": target.due_at}
         # Only this entry names the owner: reading it for every follow-up entry would be a
         # query per entry where the follow-ups were not read with their owners.
         if event.kind == "follow_up_missed":
-            values["owner"] = str(target.owner)
+            values["owner"] = target.owner
         return values
     if isinstance(target, Escalation):
-        return {"reason_label": str(target.get_reason_display()), "decision_label": str(target.decision_label)}
+        return {"reason_label": target.get_reason_display(), "decision_label": target.decision_label}
     return {}
 
 
-@register.simple_tag
-def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> str:
-    """A follow-up as a row (interactions/_follow_up_row.html) of My day or the case page,
-    from its plain values (casebook/fragments.py); `back` is where its buttons come back to."""
-    values = {
+@register.inclusion_tag("interactions/_follow_up_row.html")
+def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> dict:
+    """A follow-up as a row (interactions/_follow_up_row.html) of My day or the case page;
+    `back` is where its buttons come back to."""
+    return {
         "pk": follow_up.pk,
         "kind": follow_up.get_kind_display(),
         "status": follow_up.status,
         "overdue": follow_up.is_overdue,
         "is_open": follow_up.is_open,
         "due_at": follow_up.due_at,
-        "owner": "" if show_case else str(follow_up.owner),
+        "owner": "" if show_case else follow_up.owner,
         "note": follow_up.note,
         "next": back,
         "show_case": show_case,
@@ -158,15 +146,12 @@ def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> str:
         "case_title": follow_up.case.title if show_case else "",
         "client_name": follow_up.case.client.name if show_case else "",
     }
-    return render_pure("interactions/_follow_up_row.html", values)
 
 
-@register.simple_tag
-def case_row(case) -> str:
-    """A case as a row of the case list (clients/_case_row.html), from its plain values
-    (casebook/fragments.py). "How long ago" is reckoned to the minute, so a row is drawn
-    afresh at most once a minute while nothing else about it changes."""
-    values = {
+@register.inclusion_tag("clients/_case_row.html")
+def case_row(case) -> dict:
+    """A case as a row of the case list (clients/_case_row.html)."""
+    return {
         "pk": case.pk,
         "title": case.title,
         "client_name": case.client.name,
@@ -175,62 +160,9 @@ def case_row(case) -> str:
         "status_label": case.get_status_display(),
         "priority": case.priority,
         "priority_label": case.get_priority_display(),
-        "owner": str(case.owner),
+        "owner": case.owner,
         "last_activity_at": case.last_activity_at,
-        "now": timezone.now().replace(second=0, microsecond=0),
     }
-    return render_pure("clients/_case_row.html", values)
-
-
-@register.simple_tag
-def case_badges(case, *, oob: bool = False) -> str:
-    """The case's status, priority, client, owner and team under its title
-    (clients/_case_badges.html), from plain values (casebook/fragments.py)."""
-    values = {
-        "status": case.status,
-        "status_label": case.get_status_display(),
-        "priority": case.priority,
-        "priority_label": case.get_priority_display(),
-        "client_url": case.client.get_absolute_url(),
-        "client_name": case.client.name,
-        "temperament": case.client.get_temperament_display(),
-        "owner": str(case.owner),
-        "team": str(case.team),
-        "oob": oob,
-    }
-    return render_pure("clients/_case_badges.html", values)
-
-
-def clock_values(clock) -> dict:
-    """A resolution clock as it is shown (clients/_case_clock.html): the hours as written,
-    so that it is drawn again only when what it shows changes."""
-    return {
-        "breached": clock.breached,
-        "elapsed": str.__str__(floatformat(clock.elapsed_hours, 1)),
-        "target": str.__str__(floatformat(clock.target_hours, -1)),
-        "breach_at": clock.breach_at,
-    }
-
-
-@register.simple_tag
-def case_clock_text(clock) -> str:
-    """A resolution clock in words (clients/_case_clock.html), from plain values."""
-    return render_pure("clients/_case_clock.html", clock_values(clock))
-
-
-@register.simple_tag
-def case_facts(case, clock) -> str:
-    """The case page's card about the problem: statement, root cause, opening, the
-    resolution clock, resolution, the client's preferences (clients/_case_facts.html)."""
-    values = {
-        "problem": case.problem_statement,
-        "root_cause": case.get_root_cause_display(),
-        "opened_at": case.opened_at,
-        "resolved_at": case.resolved_at,
-        "client_notes": case.client.notes,
-        **clock_values(clock),
-    }
-    return render_pure("clients/_case_facts.html", values)
 
 
 @register.filter
@@ -261,67 +193,6 @@ def nav_section(path_info: str) -> str:
     if path_info == "/":
         return "dashboard"
     return _NAV_SECTIONS.get(path_info.split("/")[1], "")
-
-
-# What a pure section's {% csrf_token %} writes: the section is remembered with this, and
-# each page puts its own token in its place. Random per process, so no text can match it.
-CSRF_STAND_IN = secrets.token_hex(20)
-
-
-class PureNode(template.Node):
-    def __init__(self, nodelist, values: dict, name: str):
-        self.nodelist, self.values, self.name = nodelist, values, name
-
-    def render(self, context):
-        values = {name: plain(value.resolve(context)) for name, value in self.values.items()}
-        token = context.get("csrf_token")
-        if not token or str(token) == "NOTPROVIDED":  # no request: drawn as the page would be
-            return self.nodelist.render(context.new(values))
-        # context.new(): the section sees the named values and nothing else of the page.
-        has_form = any(isinstance(value, forms.BaseForm) for value in values.values())
-        try:
-            key = {name: _form_key(v) if isinstance(v, forms.BaseForm) else v for name, v in values.items()}
-            section = {**values, "csrf_token": CSRF_STAND_IN}
-            html = remember(self.name, key, lambda: self.nodelist.render(context.new(section)))
-        except fragments.NotPlain:
-            if not has_form:
-                raise
-            # A form filled in (with its errors), or a field that cannot be part of a key.
-            return self.nodelist.render(context.new({**values, "csrf_token": token}))
-        return SafeString(html.replace(CSRF_STAND_IN, str(token))) if CSRF_STAND_IN in html else html
-
-
-def _form_key(form) -> tuple:
-    """An empty form as part of a pure section's key: what each of its shown fields is drawn
-    from (`_unbound_field_values`). Hidden fields are left out: a section draws its form's
-    fields, not its one-time hidden key (the verification in the tests catches one that does)."""
-    if form.is_bound:
-        raise fragments.NotPlain(f"{type(form).__name__} is filled in")
-    return (
-        f"{type(form).__module__}.{type(form).__qualname__}",
-        form.prefix or "",
-        tuple(_frozen_field(field) for field in form if not field.is_hidden),
-    )
-
-
-def _frozen_field(field) -> tuple:
-    return tuple(sorted(_unbound_field_values(field).items()))
-
-
-@register.tag
-def pure(parser, token):
-    """{% pure name=value ... %}...{% endpure %}: a section drawn from the named values only,
-    and remembered per process under them (casebook/fragments.py). Anything else the section
-    needs (the user, a permission) is not there: name it, or leave it out. {% csrf_token %}
-    works: each page gets its own token in the remembered HTML. A value may be an empty form:
-    it counts as what its shown fields are drawn from; a filled-in one is drawn every time."""
-    bits = token.split_contents()[1:]
-    values = token_kwargs(bits, parser)
-    if bits:
-        raise template.TemplateSyntaxError("{% pure %} takes only name=value arguments.")
-    nodelist = parser.parse(("endpure",))
-    parser.delete_first_token()
-    return PureNode(nodelist, values, f"{parser.origin.template_name}:{token.lineno}:{id(nodelist)}")
 
 
 @register.filter
@@ -357,165 +228,3 @@ def field_value(value: str, name: str) -> str:
         by_source = {str(label): key for key, label in choices}
     key = by_source.get(value)
     return value if key is None else dict(choices)[key]
-
-
-# --- Form fields -----------------------------------------------------------------------
-# The case page shows a dozen forms; crispy-forms renders each field through about ten
-# nested templates (half of the page's rendering time). These two filters write the same
-# Bootstrap 5 markup in Python for the common widgets and hand anything else to crispy.
-
-_CONTROL_CLASS = {
-    forms.Select: "select form-select",
-    forms.Textarea: "textarea form-control",
-    forms.NumberInput: "numberinput form-control",
-    forms.DateTimeInput: "datetimeinput form-control",
-    forms.DateInput: "dateinput form-control",
-    forms.TimeInput: "timeinput form-control",
-    forms.EmailInput: "emailinput form-control",
-    forms.URLInput: "urlinput form-control",
-    forms.TextInput: "textinput form-control",
-    forms.FileInput: "form-control",  # as crispy-forms' file field, when no file is there yet
-}
-
-
-def _control_class(widget, value=None) -> str | None:
-    if type(widget) in (forms.SelectMultiple, forms.RadioSelect, forms.CheckboxSelectMultiple):
-        return None
-    if isinstance(widget, forms.FileInput) and value:  # a stored file: crispy shows it and a clear box
-        return None
-    for kind, css in _CONTROL_CLASS.items():
-        if isinstance(widget, kind):
-            return css
-    return None
-
-
-@register.filter
-def bs_field(field) -> str:
-    """A form field as crispy-forms' Bootstrap 5 field: label, control, errors, help.
-
-    A field of a form not filled in yet is drawn once per process for each set of what it
-    shows (see `_unbound_field_values`): the case page draws a dozen such forms on every
-    view, and they rarely change.
-    """
-    widget = field.field.widget
-    if widget.is_hidden:
-        return field.as_widget()
-    css = _control_class(widget, field.value())
-    if css is None:
-        from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
-
-        return as_crispy_field(field)
-    if not field.form.is_bound:
-        try:
-            values = _unbound_field_values(field)
-            return fragments.remember("bs_field", values, lambda: _draw_field(field, css))
-        except fragments.NotPlain:
-            pass  # something it shows cannot be part of a key: drawn every time
-    return _draw_field(field, css)
-
-
-def _unbound_field_values(field) -> dict:
-    """Everything an empty field's markup is drawn from, as plain values: the form and
-    widget classes, names and ids, label and help, required/disabled, the initial value,
-    the widget's own attributes and those the field adds, its options. A model field's
-    options are read once here and handed to the widget as a list."""
-    form, form_field, widget = field.form, field.field, field.field.widget
-    language = translation.get_language()
-    values = {
-        "form": f"{type(form).__module__}.{type(form).__qualname__}",
-        "widget": f"{type(widget).__module__}.{type(widget).__qualname__}",
-        "template": widget.template_name,
-        "names": (field.html_name, field.auto_id or "", field.id_for_label or ""),
-        "label": _plain_text(field.label, language),
-        "help": _plain_text(form_field.help_text, language),
-        "flags": (form_field.required, form_field.disabled, form.use_required_attribute, widget.is_localized),
-        "value": _plain_value(field.value()),
-        "attrs": _plain_value(widget.attrs),
-        "field_attrs": _plain_value(form_field.widget_attrs(widget)),
-        "input": (getattr(widget, "input_type", None) or "", _plain_value(getattr(widget, "format", None))),
-    }
-    if hasattr(widget, "choices"):
-        choices = list(iter(widget.choices))  # iter(): list() would ask a model field for a COUNT first
-        widget.choices = choices  # drawn from this list, so a model field's rows are read once
-        values["choices"] = tuple(
-            (str(value), fragments.translated(label, language) if isinstance(label, Promise) else _plain_value(label))
-            for value, label in choices
-        )
-    return values
-
-
-def _plain_text(text, language: str) -> tuple:
-    # Trusted markup is drawn unescaped, typed text escaped: the same words are two keys.
-    if isinstance(text, Promise):
-        return (False, fragments.translated(text, language))
-    return (isinstance(text, SafeData), str.__str__(str(text)) if text else "")
-
-
-def _plain_value(value):
-    value = plain(value)
-    if isinstance(value, Model):
-        return (type(value).__name__, value.pk, str(value))
-    if isinstance(value, dict):
-        return {str(name): _plain_value(item) for name, item in value.items()}
-    if isinstance(value, list | tuple):
-        return tuple(_plain_value(item) for item in value)
-    if isinstance(value, ModelChoiceIteratorValue):
-        return str(value)
-    return value  # anything else must be plain, or remember() refuses it
-
-
-def _draw_field(field, css: str) -> str:
-    widget = field.field.widget
-    extra = widget.attrs.get("class")
-    attrs = {"class": css + (f" {extra}" if extra else "") + (" is-invalid" if field.errors else "")}
-    described = []
-    if field.help_text:
-        described.append(f"{field.auto_id}_helptext")
-    if field.errors:
-        attrs["aria-invalid"] = "true"
-        described.append(f"{field.auto_id}_error")
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
-    parts = [format_html('<div id="div_{}" class="mb-3">', field.auto_id)]
-    if field.label:
-        required = field.field.required
-        parts.append(
-            format_html(
-                '<label for="{}" class="form-label{}">{}{}</label>',
-                field.id_for_label,
-                " requiredField" if required else "",
-                field.label,
-                mark_safe('<span class="asteriskField">*</span>') if required else "",
-            )
-        )
-    parts.append(field.as_widget(attrs=attrs))
-    if field.errors:
-        parts.append(format_html('<div id="{}_error" class="invalid-feedback">', field.auto_id))
-        parts.extend(
-            format_html('<p id="error_{}_{}"><strong>{}</strong></p>', number, field.auto_id, error)
-            for number, error in enumerate(field.errors, start=1)
-        )
-        parts.append(mark_safe("</div>"))
-    if field.help_text:
-        # Help texts are written by us, and crispy-forms shows them unescaped as well.
-        help_text = mark_safe(field.help_text)
-        parts.append(format_html('<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, help_text))
-    parts.append(mark_safe("</div>"))
-    return mark_safe("".join(parts))
-
-
-@register.filter
-def bs_form(form, shown: str = "") -> str:
-    """A whole form's fields as crispy-forms' `|crispy` renders them (without the <form> tag).
-    `|bs_form:"visible"` leaves the hidden fields out (a pure section draws its form's
-    one-time key outside itself)."""
-    parts = []
-    if form.non_field_errors():
-        parts.append(
-            format_html(
-                '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
-                format_html_join("", "<li>{}</li>", ((error,) for error in form.non_field_errors())),
-            )
-        )
-    parts.extend(bs_field(field) for field in (form.visible_fields() if shown == "visible" else form))
-    return mark_safe("".join(parts))

@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django import template
 
-from casebook.fragments import render_pure
 from clients.models import RootCause
 
 from ..models import StepStatus
@@ -31,19 +30,17 @@ def root_cause_label(outcome: dict) -> str:
         return outcome.get("root_cause_label", "")
 
 
-@register.simple_tag
-def done_step(step, number: int) -> str:
-    """A step done or skipped on the case, as the playbook panel lists it, drawn from its plain
-    values (casebook/fragments.py): a record is written once, so each is drawn once per process."""
+@register.inclusion_tag("playbooks/_done_step.html")
+def done_step(step, number: int) -> dict:
+    """A step done or skipped on the case, as the playbook panel lists it."""
     record = step.record
-    values = {
+    return {
         "number": number,
         "pk": step.pk,
         "title": step.title,
         "skipped": record.status == StepStatus.SKIPPED,
         "skip_reason": record.skip_reason,
         "outcome": record.outcome,
-        "by": str(record.completed_by),
+        "by": record.completed_by,
         "at": record.completed_at,
     }
-    return render_pure("playbooks/_done_step.html", values)
