@@ -7,6 +7,7 @@ from api.urls import token_patterns
 from casebook.health.views import healthz
 from clients.urls import case_patterns, client_patterns
 from core.views import favicon
+from desk import urls as desk_urls
 from interactions import views as interaction_views
 from interactions.urls import urlpatterns as interaction_patterns
 from playbooks.urls import case_patterns as playbook_case_patterns
@@ -25,12 +26,15 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("accounts/", include("accounts.urls")),
     path("accounts/profile/tokens/", include(token_patterns)),
-    path("clients/", include((client_patterns, "clients"))),
-    path("cases/", include((case_patterns + interaction_patterns + playbook_case_patterns, "cases"))),
+    path("clients/", include((desk_urls.client_patterns + client_patterns, "clients"))),
+    path(
+        "cases/",
+        include((desk_urls.case_patterns + case_patterns + interaction_patterns + playbook_case_patterns, "cases")),
+    ),
     path("playbooks/", include("playbooks.urls")),
     path("search/", search_view, name="search"),
     path("escalations/", include("playbooks.escalation_urls")),
-    path("contacts/log/", include("interactions.quick_log_urls")),
+    path("contacts/log/", include("desk.quick_log_urls")),
     path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", phrasing_check, name="phrasing_check"),

@@ -125,7 +125,7 @@ def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def get_case_for_user(user: User, pk: int) -> Case:
     """The case with its client, owner and team, or 404 when it does not exist or lies
-    outside the user's teams. (The case page reads more with it: clients.views.get_case_for_page.)"""
+    outside the user's teams. (The case page reads more with it: desk.workspace.get_case_for_page.)"""
     return get_object_or_404(scope_to_user_teams(Case.objects.select_related("client", "owner", "team"), user), pk=pk)
 
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.roles import is_manager
-from audit.services import audit_record, audit_snapshot
 from api.keys import create_once
+from audit.services import audit_record, audit_snapshot
 
 from .models import (
     OPEN_STATUSES,

@@ -6,7 +6,6 @@ from . import views
 client_patterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create_view, name="create"),
-    path("<id:pk>/", views.client_detail, name="detail"),
     path("<id:pk>/edit/", views.client_edit, name="edit"),
     path("<id:pk>/history/", views.client_history, name="history"),
     path("<id:client_pk>/cases/new/", views.case_create, name="open_case"),
@@ -14,13 +13,9 @@ client_patterns = [
 ]
 
 case_patterns = [
-    path("", views.case_list, name="list"),
     path("export.csv", views.case_export, name="export"),
-    path("<id:pk>/", views.case_detail, name="detail"),
     path("<id:pk>/edit/", views.case_edit, name="edit"),
     path("<id:pk>/history/", views.case_history, name="history"),
-    path("<id:pk>/status/", views.case_status, name="status"),
-    path("<id:pk>/escalate/", views.case_escalate_view, name="escalate"),
     path("<id:pk>/waiting/", views.case_waiting, name="waiting"),
     path("<id:pk>/boundary-warning/", views.case_boundary_warning, name="boundary_warning"),
 ]

@@ -9,8 +9,23 @@ import base64
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+
+
+def query_without_page(request) -> str:
+    """The request's query string without its page or cursor: for the links to other pages."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("cursor", None)
+    return params.urlencode()
+
+
+def page_of(request, queryset, per_page: int | None = None) -> Page:
+    """The numbered page (?page=) of a short list; a bad or too-high number gives a page."""
+    return Paginator(queryset, per_page or settings.CASEBOOK_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,8 +11,19 @@ from django.utils import timezone
 
 from accounts.roles import is_manager
 from accounts.selectors import scope_to_user_teams, staff_of_user_teams, teams_for_user
+from clients.forms import CaseFilterForm
 from clients.models import Case
-from interactions.selectors import wellbeing
+from clients.selectors import (
+    DEFAULT_CASE_SORT,
+    as_case_rows,
+    case_ordering,
+    cases_for_user,
+)
+from core.pagination import keyset_page, query_without_page
+from interactions.selectors import (
+    promises_kept,
+    wellbeing,
+)
 
 from .forms import DashboardFilterForm
 from .reports import (
@@ -94,3 +106,28 @@ def team_outcomes(request, user_id: int):
     cases = scope_to_user_teams(Case.objects.all(), request.user)
     rows = outcomes_by_temperament(agent=person, cases=cases)
     return render(request, "outcomes.html", {"person": person, "rows": rows, "own": person == request.user})
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def case_list(request):
+    filters = CaseFilterForm(request.GET or None, user=request.user)
+    chosen = filters.filters() if filters.is_bound else {}
+    cases = as_case_rows(cases_for_user(request.user, **chosen))
+    # Keyset pages: the list never counts or skips over the whole case table.
+    page = keyset_page(
+        cases,
+        case_ordering(chosen.get("sort", DEFAULT_CASE_SORT)),
+        request.GET.get("cursor"),
+        settings.CASEBOOK_PAGE_SIZE,
+    )
+    return render(
+        request,
+        "clients/case_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query_without_page(request),
+            "kept": promises_kept(request.user),
+        },
+    )

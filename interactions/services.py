@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import managers_of_team, team_ids_of
 from accounts.services import notice_send
+from api.keys import create_once
 from audit.services import audit_record, audit_snapshot
 from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, EscalationReason
 from clients.services import (
@@ -29,7 +30,6 @@ from clients.services import (
     case_record_activity,
     case_wait_on_client,
 )
-from api.keys import create_once
 
 from .attachments import CheckedFile, attachment_storage, attachments_validate
 from .models import (

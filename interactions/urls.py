@@ -4,9 +4,7 @@ from . import views
 
 # Mounted under /cases/<case_pk>/interactions/ by casebook/urls.py, in the "cases" namespace.
 urlpatterns = [
-    path("<id:case_pk>/interactions/", views.log_interaction, name="log_interaction"),
     path("<id:case_pk>/interactions.csv", views.interactions_export, name="export_interactions"),
-    path("<id:case_pk>/interactions/<id:pk>/correct/", views.correct_interaction, name="correct_interaction"),
     path("attachments/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("<id:case_pk>/follow-ups/", views.follow_up_create, name="follow_up_create"),
     path("<id:case_pk>/summary/", views.client_summary_view, name="client_summary"),

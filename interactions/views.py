@@ -6,19 +6,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from clients.selectors import case_has_events_after, get_case_for_user
-from clients.views import case_panel_context, render_case_page, timeline_context
+from clients.selectors import get_case_for_user
 from core.export import CHUNK_SIZE, csv_response
 from core.forms import add_service_errors
 
 from .attachments import attachment_storage
-from .forms import CancelForm, ClientSummaryForm, CompleteForm, FollowUpForm, InteractionForm, RescheduleForm
+from .forms import CancelForm, ClientSummaryForm, CompleteForm, FollowUpForm, RescheduleForm
 from .selectors import (
     get_attachment_for_user,
     get_follow_up_for_user,
-    get_interaction_on_case,
     interactions_for_case,
     my_day,
     promises_kept,
@@ -30,86 +27,8 @@ from .services import (
     follow_up_complete,
     follow_up_reschedule,
     follow_up_schedule,
-    interaction_log,
     satisfaction_rate,
 )
-
-
-def _log(request, case, form, corrects=None):
-    """Validate and log; returns the interaction, or None with the errors on the form."""
-    if not form.is_valid():
-        return None
-    data = form.cleaned_data
-    try:
-        return interaction_log(
-            actor=request.user,
-            case=case,
-            channel=data["channel"],
-            direction=data["direction"],
-            mood=data["mood"],
-            summary=data["summary"],
-            occurred_at=data["occurred_at"],
-            duration_minutes=data["duration_minutes"],
-            corrects=corrects,
-            request_key=data["request_key"],
-            attachments=data["attachments"],
-        )
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-
-
-@login_required
-@permission_required("interactions.add_interaction", raise_exception=True)
-@require_POST
-def log_interaction(request, case_pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    form = InteractionForm(request.POST, request.FILES)
-    before = (case.status, case.waiting_on_client_since)
-    interaction = _log(request, case, form)
-    if request.htmx:
-        context = {"case": case, "form": form, "logged": interaction}
-        if interaction is not None:
-            context["form"] = InteractionForm()
-            # Usually only the new entry is sent, to go on top of the timeline. When the
-            # contact moved the case on (a new case starts work, a wait on the client ends)
-            # the timeline has more new entries and the status panel changed, and a contact
-            # dated before the latest entry belongs further down: then both are sent whole.
-            # (A contact logged for now goes on top even if a colleague logged one on the
-            # same case meanwhile: this page does not show theirs yet.)
-            moved = (case.status, case.waiting_on_client_since) != before
-            dated = form.cleaned_data["occurred_at"] is not None
-            if moved or (dated and case_has_events_after(case, interaction.occurred_at)):
-                context.update(**timeline_context(request, case), **case_panel_context(case))
-        return render(
-            request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
-        )
-    if interaction is None:
-        messages.error(request, _("The contact was not logged: please correct the fields below."))
-        return render_case_page(request, case, log_form=form, status=422)
-    messages.success(request, _("%(channel)s logged.") % {"channel": interaction.get_channel_display()})
-    return redirect(f"{case.get_absolute_url()}#interaction-{interaction.pk}")
-
-
-@login_required
-@permission_required("interactions.add_interaction", raise_exception=True)
-def correct_interaction(request, case_pk: int, pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    original = get_interaction_on_case(case, pk)
-    if request.method == "POST":
-        form = InteractionForm(request.POST, request.FILES)
-        correction = _log(request, case, form, corrects=original)
-        if correction is not None:
-            messages.success(request, _("Correction logged. The original entry stays on the record."))
-            return redirect(f"{case.get_absolute_url()}#interaction-{correction.pk}")
-        status = 422
-    else:
-        form = InteractionForm.correcting(original)
-        status = 200
-    return render(
-        request, "interactions/correct.html", {"case": case, "original": original, "form": form}, status=status
-    )
-
 
 # A downloaded file is never a page: nothing in it may run, load or be framed, even if a
 # browser were to open it.

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import RootCause, Temperament
 from core.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
+from interactions.forms import ClientSummaryForm
 
 from .models import FOLLOW_UP_STEP_KINDS, AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
 
@@ -139,6 +140,27 @@ class FaultForm(forms.Form):
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
     note = forms.CharField(max_length=2000, required=False, label=_("Note for the agent"))
+
+
+def playbook_panel_forms(case, playbook: dict, *, bound: dict | None = None) -> dict:
+    """The playbook panel's forms, for the data `selectors.case_playbook_context` read;
+    `bound` replaces some of them with submitted ones that carry errors."""
+    if playbook.get("pb_version") is None:
+        return {}
+    summary = playbook["pb_summary"]
+    current = playbook["pb_current"]
+    return {
+        "pb_forms": step_forms_for(
+            case,
+            current,
+            options=playbook["pb_options"],
+            fault=playbook["pb_fault"],
+            draft=playbook["pb_draft"],
+            bound=bound,
+        ),
+        # The documented summary, ready to send to the client after a last read.
+        "pb_summary_form": ClientSummaryForm(initial={"body": summary}) if summary and case.client.email else None,
+    }
 
 
 def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dict | None = None) -> "LazyForms":

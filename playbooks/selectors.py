@@ -11,7 +11,6 @@ from accounts.models import Team, User
 from accounts.roles import is_manager
 from accounts.selectors import scope_to_user_teams, team_cached
 from clients.models import Case, RootCause
-from interactions.forms import ClientSummaryForm
 from interactions.models import HOSTILE_MOODS, Interaction
 
 from .coaching import BOUNDARIES, DE_ESCALATION, TEMPERAMENT_COACHING
@@ -31,7 +30,7 @@ from .models import (
     StepStatus,
 )
 
-# What the case page loads with the case itself (see clients.views.get_case_for_page): the
+# What the case page loads with the case itself (see desk.workspace.get_case_for_page): the
 # pinned playbook with its version, and the fault record. The selectors below use them
 # when loaded and query otherwise.
 CASE_RELATED = ("playbook__version__playbook", "fault_record")
@@ -243,14 +242,12 @@ def _coaching(case: Case, last_mood: str | None = None) -> dict:
     }
 
 
-def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, full: bool = False) -> dict:
-    """Everything the case page shows of the playbook, in a fixed number of queries.
+def case_playbook_context(case: Case, user: User, *, full: bool = False) -> dict:
+    """Everything the case page shows of the playbook, in a fixed number of queries: data
+    only (the panel's forms are `forms.playbook_panel_forms`).
 
-    `forms` replaces some of the panel's forms with submitted ones that carry errors;
     `full` loads every part (the case file) instead of only what the open step shows.
     """
-    from .forms import step_forms_for
-
     # Read only when needed: to pick the version of a case not pinned yet, or to offer a
     # switch while no step is done.
     read: list[list[Playbook]] = []
@@ -298,8 +295,7 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
         "pb_current": current,
         "pb_done": sum(1 for step in steps if step.record),
         "pb_summary": summary,
-        # The documented summary, ready to send to the client after a last read.
-        "pb_summary_form": ClientSummaryForm(initial={"body": summary}) if summary and case.client.email else None,
+        "pb_draft": draft,
         "pb_options": options,
         "pb_concessions": concessions,
         "pb_earlier_concessions": earlier,
@@ -308,7 +304,6 @@ def case_playbook_context(case: Case, user: User, *, forms: dict | None = None, 
         "pb_log_replies": [r for r in replies if r.step_kind in ("", kind or "")],
         "pb_switchable": switchable,
         "pb_can_decide": is_manager(user),
-        "pb_forms": step_forms_for(case, current, options=options, fault=fault, draft=draft, bound=forms),
         "pb_root_causes": RootCause.choices,
         "pb_skipped": StepStatus.SKIPPED,
         "coaching": _coaching(case, last_mood),

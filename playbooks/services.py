@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.roles import is_manager
+from api.keys import create_once
 from audit.services import audit_record, audit_snapshot
 from clients.models import Case, CaseEventKind, CaseStatus, Escalation, EscalationDecision, EscalationReason, RootCause
 from clients.services import (
@@ -22,7 +23,6 @@ from clients.services import (
     client_update,
     escalation_decide,
 )
-from api.keys import create_once
 from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
 

@@ -10,191 +10,31 @@ from accounts.roles import is_manager
 from accounts.selectors import teams_for_user
 from clients.models import Temperament
 from clients.selectors import get_case_for_user
-from clients.views import render_case_page
 from core.forms import add_service_errors
 from interactions.selectors import case_timeline
 
 from . import services
 from .forms import (
     CaseReviewForm,
-    ChoosePlaybookForm,
-    ConcessionForm,
-    DecideForm,
-    FaultForm,
     LimitsForm,
-    OptionForm,
     PhrasingCheckForm,
     PlaybookForm,
     SavedReplyForm,
-    SkipForm,
     StepFormSet,
     ordered_steps,
-    step_form,
-    step_outcome,
 )
-from .models import SolutionOption
 from .phrasing import check_phrasing
 from .selectors import (
     case_playbook_context,
-    case_playbook_version,
-    get_concession_on_case,
     get_playbook_for_user,
     get_saved_reply_for_user,
-    get_step_of_case,
     limits_for_team,
     playbooks_for_team,
     render_saved_reply,
     saved_replies_for_user,
 )
 
-PANEL = "#playbook"
-
-
-def _back(case):
-    return redirect(f"{case.get_absolute_url()}{PANEL}")
-
-
-def _failed(request, case, name: str, form):
-    messages.error(request, _("Nothing was saved: see the playbook panel below."))
-    return render_case_page(request, case, playbook_forms={name: form}, status=422)
-
-
-def _run(request, case, name, form, call, success: str):
-    """Validate `form`, call the service; on error re-render the case page with the form."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return _back(case)
-    return _failed(request, case, name, form)
-
-
 # --- Working a case ------------------------------------------------------------------
-
-
-@login_required
-@permission_required("clients.change_case", raise_exception=True)
-@require_POST
-def choose(request, case_pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    available = {p.pk: p for p in playbooks_for_team(case.team_id)}
-    form = ChoosePlaybookForm(request.POST, playbooks=available.values())
-    return _run(
-        request,
-        case,
-        "choose",
-        form,
-        lambda data: services.case_playbook_choose(actor=request.user, case=case, playbook=available[data["playbook"]]),
-        _("Playbook chosen."),
-    )
-
-
-@login_required
-@permission_required("clients.change_case", raise_exception=True)
-@require_POST
-def step_complete(request, case_pk: int, step_pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    _pinned, version = case_playbook_version(case)
-    step = get_step_of_case(version, step_pk)
-    form = step_form(step.kind, request.POST, options=SolutionOption.objects.filter(case=case))
-    return _run(
-        request,
-        case,
-        "step",
-        form,
-        lambda data: services.step_complete(actor=request.user, case=case, step=step, outcome=step_outcome(form)),
-        _("“%(step)s” done.") % {"step": step.title},
-    )
-
-
-@login_required
-@permission_required("clients.change_case", raise_exception=True)
-@require_POST
-def step_skip(request, case_pk: int, step_pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    _pinned, version = case_playbook_version(case)
-    step = get_step_of_case(version, step_pk)
-    form = SkipForm(request.POST, prefix="skip")
-    return _run(
-        request,
-        case,
-        "skip",
-        form,
-        lambda data: services.step_skip(actor=request.user, case=case, step=step, reason=data["reason"]),
-        _("“%(step)s” skipped.") % {"step": step.title},
-    )
-
-
-@login_required
-@permission_required("clients.change_case", raise_exception=True)
-@require_POST
-def option_add(request, case_pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    form = OptionForm(request.POST, prefix="option")
-    return _run(
-        request,
-        case,
-        "option",
-        form,
-        lambda data: services.option_add(actor=request.user, case=case, **data),
-        _("Option added."),
-    )
-
-
-@login_required
-@permission_required("clients.change_case", raise_exception=True)
-@require_POST
-def concession_add(request, case_pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    form = ConcessionForm(request.POST, prefix="concession")
-    return _run(
-        request,
-        case,
-        "concession",
-        form,
-        lambda data: services.concession_offer(actor=request.user, case=case, **data),
-        _("Concession recorded."),
-    )
-
-
-@login_required
-@permission_required("clients.change_case", raise_exception=True)
-@require_POST
-def concession_decide(request, case_pk: int, pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    if not is_manager(request.user):
-        raise Http404
-    concession = get_concession_on_case(case, pk)
-    form = DecideForm(request.POST, prefix="decide")
-    return _run(
-        request,
-        case,
-        "decide",
-        form,
-        lambda data: services.concession_decide(
-            actor=request.user, concession=concession, approve=data["decision"] == "approve", note=data["note"]
-        ),
-        _("Decision recorded."),
-    )
-
-
-@login_required
-@permission_required("clients.change_case", raise_exception=True)
-@require_POST
-def fault_record(request, case_pk: int):
-    case = get_case_for_user(request.user, case_pk)
-    form = FaultForm(request.POST, prefix="fault")
-    return _run(
-        request,
-        case,
-        "fault",
-        form,
-        lambda data: services.fault_record(actor=request.user, case=case, **data),
-        _("Fault and apology recorded."),
-    )
 
 
 @login_required

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from api.keys import idempotency_keys_purge
 from api.models import IdempotencyKey
 from api.tasks import idempotency_keys_purge_task
-from api.keys import idempotency_keys_purge
 from clients.models import Case, Escalation
 from interactions.models import Interaction
 

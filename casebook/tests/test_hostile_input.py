@@ -434,6 +434,7 @@ NOT_YET = {
     "clients.forms.ClientForm.phone": "validated as a phone number: hostile text is refused, not stored",
     "clients.forms.ClientFilterForm.q": "a search box, never stored (its escaping: test_query_parameters)",
     "playbooks.forms.ConcessionForm.currency": "a 3-letter code",
+    "playbooks.forms.PhrasingCheckForm.text": "the live phrasing check: read for warnings, never stored",
     "playbooks.forms.OptionForm.currency": "a 3-letter code",
 }
 

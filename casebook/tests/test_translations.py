@@ -399,7 +399,7 @@ def test_page_text_is_translated(page, translated_world, in_pseudo_language, cli
 
 
 def test_presentation_filters_are_translated(in_pseudo_language):
-    from clients.templatetags.casebook import field_label, field_value, minutes_in_words
+    from desk.templatetags.casebook import field_label, field_value, minutes_in_words
 
     with translation.override(PSEUDO):
         assert minutes_in_words(timedelta(minutes=5)) == "[[5 minutes]]"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import quick_log_views as views
+from . import quick_log as views
 
 app_name = "quick_log"
 

@@ -21,11 +21,11 @@ from django_htmx.http import trigger_client_event
 
 from accounts.selectors import teams_for_user
 from clients.selectors import clients_for_quick_pick, get_case_for_user, get_client_for_user, open_cases_of_client
-from clients.views import case_panel_context, timeline_context
 from core.forms import add_service_errors
+from interactions.forms import QuickLogForm
+from interactions.services import interaction_log, interaction_log_on_new_case
 
-from .forms import QuickLogForm
-from .services import interaction_log, interaction_log_on_new_case
+from .workspace import case_panel_context, timeline_context
 
 CONTACT_FIELDS = ("channel", "direction", "mood", "summary", "occurred_at", "duration_minutes", "attachments")
 

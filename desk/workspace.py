@@ -1,0 +1,433 @@
+"""The case workspace: the case page and the actions that work a case from it.
+
+The page combines every app (the case, its contacts and follow-ups, the playbook); an action
+whose form is refused draws the whole page again with that form's errors. Reads go through
+the apps' selectors, changes through their services.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import is_manager
+from accounts.selectors import scope_to_user_teams
+from clients.forms import (
+    CaseStatusForm,
+    EscalationForm,
+)
+from clients.models import Case
+from clients.selectors import (
+    boundary_warning_summary,
+    case_clock,
+    case_has_events_after,
+    cases_of_client,
+    get_case_for_user,
+    get_client_for_user,
+)
+from clients.services import (
+    case_change_status,
+    case_escalate,
+)
+from core.forms import add_service_errors
+from core.pagination import page_of
+from interactions.forms import (
+    FollowUpForm,
+    InteractionForm,
+)
+from interactions.selectors import (
+    case_timeline,
+    follow_ups_for_case,
+    get_interaction_on_case,
+    interactions_for_client,
+    last_mood,
+    mood_over_time,
+    with_files,
+)
+from interactions.services import (
+    interaction_log,
+)
+from playbooks import services
+from playbooks.forms import (
+    ChoosePlaybookForm,
+    ConcessionForm,
+    DecideForm,
+    FaultForm,
+    OptionForm,
+    SkipForm,
+    playbook_panel_forms,
+    step_form,
+    step_outcome,
+)
+from playbooks.models import SolutionOption
+from playbooks.selectors import CASE_RELATED as PLAYBOOK_CASE_RELATED
+from playbooks.selectors import (
+    case_playbook_context,
+    case_playbook_version,
+    get_concession_on_case,
+    get_step_of_case,
+    playbooks_for_team,
+)
+
+# --- from clients ---
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def client_detail(request, pk: int):
+    client = get_client_for_user(request.user, pk)
+    cases = cases_of_client(request.user, client)
+    page = page_of(request, interactions_for_client(client), per_page=20)
+    page.object_list = with_files(page.object_list)
+    return render(
+        request,
+        "clients/client_detail.html",
+        {
+            "client": client,
+            "cases": cases,
+            "page": page,
+            "mood": mood_over_time(client),
+        },
+    )
+
+
+def case_panel_context(case, *, status_form=None, escalation_form=None) -> dict:
+    """The forms beside the case's work: its status, and asking a manager for help."""
+    return {
+        "status_form": status_form or CaseStatusForm(case=case),
+        "escalation_form": escalation_form or EscalationForm(),
+    }
+
+
+def timeline_context(request, case, known=()) -> dict:
+    """The newest part of the timeline, or all of it when asked for (?timeline=all)."""
+    if request.GET.get("timeline") == "all":
+        return {"timeline": case_timeline(case, known=known), "timeline_truncated": False}
+    limit = settings.CASEBOOK_TIMELINE_LIMIT
+    timeline = case_timeline(case, limit=limit + 1, known=known)
+    return {"timeline": timeline[:limit], "timeline_truncated": len(timeline) > limit}
+
+
+def render_case_page(
+    request, case, *, log_form=None, status_form=None, escalation_form=None, playbook_forms=None, status=200
+):
+    """The case page: details, timeline, the playbook and the forms to work the case."""
+    if not hasattr(case, "warnings_given"):  # read by a form's view: read it as the page does
+        case = get_case_for_page(request.user, case.pk)
+    # A client limited to written contact: the log form starts on email.
+    log_initial = {"channel": "email"} if case.client.written_contact_only else None
+    playbook = case_playbook_context(case, request.user)
+    playbook.update(playbook_panel_forms(case, playbook, bound=playbook_forms))
+    follow_ups = follow_ups_for_case(case)
+    # Rows the page has read already are not read again for the timeline entries about them.
+    known = [
+        *(step.record for step in playbook.get("pb_steps", ()) if step.record),
+        *playbook.get("pb_options", ()),
+        *playbook.get("pb_concessions", ()),
+        *(row for row in (playbook.get("pb_pinned"), playbook.get("pb_fault")) if row is not None),
+        *follow_ups,
+    ]
+    return render(
+        request,
+        "clients/case_detail.html",
+        {
+            "case": case,
+            **timeline_context(request, case, known),
+            "form": log_form or InteractionForm(initial=log_initial),
+            "case_clock": case_clock(case),
+            "follow_ups": follow_ups,
+            "follow_up_form": FollowUpForm(case=case),
+            **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
+            **playbook,
+        },
+        status=status,
+    )
+
+
+def get_case_for_page(user, pk: int):
+    """The case with what its page shows of it in one query: the team's settings (the
+    resolution clock), the pinned playbook and fault record, the mood of the latest contact
+    (coaching) and the boundary warnings given."""
+    cases = Case.objects.select_related("client", "owner", "team", "team__settings", *PLAYBOOK_CASE_RELATED)
+    cases = cases.annotate(last_mood=last_mood(), **boundary_warning_summary())
+    return get_object_or_404(scope_to_user_teams(cases, user), pk=pk)
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def case_detail(request, pk: int):
+    return render_case_page(request, get_case_for_page(request.user, pk))
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def case_status(request, pk: int):
+    case = get_case_for_user(request.user, pk)
+    form = CaseStatusForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            case = case_change_status(
+                actor=request.user, case=case, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The case is now %(status)s.") % {"status": case.get_status_display().lower()})
+            return redirect(case)
+    messages.error(request, _("The status was not changed: see the reason below."))
+    return render_case_page(request, case, status_form=form, status=422)
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def case_escalate_view(request, pk: int):
+    case = get_case_for_user(request.user, pk)
+    form = EscalationForm(request.POST)
+    if form.is_valid():
+        try:
+            case_escalate(
+                actor=request.user, case=case, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Escalated. The team's managers will review the case; keep working it meanwhile.")
+            )
+            return redirect(case)
+    messages.error(request, _("The case was not escalated: see the form below."))
+    return render_case_page(request, case, escalation_form=form, status=422)
+
+
+# --- from interactions ---
+
+
+def _log(request, case, form, corrects=None):
+    """Validate and log; returns the interaction, or None with the errors on the form."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return interaction_log(
+            actor=request.user,
+            case=case,
+            channel=data["channel"],
+            direction=data["direction"],
+            mood=data["mood"],
+            summary=data["summary"],
+            occurred_at=data["occurred_at"],
+            duration_minutes=data["duration_minutes"],
+            corrects=corrects,
+            request_key=data["request_key"],
+            attachments=data["attachments"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+@login_required
+@permission_required("interactions.add_interaction", raise_exception=True)
+@require_POST
+def log_interaction(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = InteractionForm(request.POST, request.FILES)
+    before = (case.status, case.waiting_on_client_since)
+    interaction = _log(request, case, form)
+    if request.htmx:
+        context = {"case": case, "form": form, "logged": interaction}
+        if interaction is not None:
+            context["form"] = InteractionForm()
+            # Usually only the new entry is sent, to go on top of the timeline. When the
+            # contact moved the case on (a new case starts work, a wait on the client ends)
+            # the timeline has more new entries and the status panel changed, and a contact
+            # dated before the latest entry belongs further down: then both are sent whole.
+            # (A contact logged for now goes on top even if a colleague logged one on the
+            # same case meanwhile: this page does not show theirs yet.)
+            moved = (case.status, case.waiting_on_client_since) != before
+            dated = form.cleaned_data["occurred_at"] is not None
+            if moved or (dated and case_has_events_after(case, interaction.occurred_at)):
+                context.update(**timeline_context(request, case), **case_panel_context(case))
+        return render(
+            request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
+        )
+    if interaction is None:
+        messages.error(request, _("The contact was not logged: please correct the fields below."))
+        return render_case_page(request, case, log_form=form, status=422)
+    messages.success(request, _("%(channel)s logged.") % {"channel": interaction.get_channel_display()})
+    return redirect(f"{case.get_absolute_url()}#interaction-{interaction.pk}")
+
+
+@login_required
+@permission_required("interactions.add_interaction", raise_exception=True)
+def correct_interaction(request, case_pk: int, pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    original = get_interaction_on_case(case, pk)
+    if request.method == "POST":
+        form = InteractionForm(request.POST, request.FILES)
+        correction = _log(request, case, form, corrects=original)
+        if correction is not None:
+            messages.success(request, _("Correction logged. The original entry stays on the record."))
+            return redirect(f"{case.get_absolute_url()}#interaction-{correction.pk}")
+        status = 422
+    else:
+        form = InteractionForm.correcting(original)
+        status = 200
+    return render(
+        request, "interactions/correct.html", {"case": case, "original": original, "form": form}, status=status
+    )
+
+
+# --- from playbooks ---
+
+PANEL = "#playbook"
+
+
+def _back(case):
+    return redirect(f"{case.get_absolute_url()}{PANEL}")
+
+
+def _failed(request, case, name: str, form):
+    messages.error(request, _("Nothing was saved: see the playbook panel below."))
+    return render_case_page(request, case, playbook_forms={name: form}, status=422)
+
+
+def _run(request, case, name, form, call, success: str):
+    """Validate `form`, call the service; on error re-render the case page with the form."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return _back(case)
+    return _failed(request, case, name, form)
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def choose(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    available = {p.pk: p for p in playbooks_for_team(case.team_id)}
+    form = ChoosePlaybookForm(request.POST, playbooks=available.values())
+    return _run(
+        request,
+        case,
+        "choose",
+        form,
+        lambda data: services.case_playbook_choose(actor=request.user, case=case, playbook=available[data["playbook"]]),
+        _("Playbook chosen."),
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def step_complete(request, case_pk: int, step_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    _pinned, version = case_playbook_version(case)
+    step = get_step_of_case(version, step_pk)
+    form = step_form(step.kind, request.POST, options=SolutionOption.objects.filter(case=case))
+    return _run(
+        request,
+        case,
+        "step",
+        form,
+        lambda data: services.step_complete(actor=request.user, case=case, step=step, outcome=step_outcome(form)),
+        _("“%(step)s” done.") % {"step": step.title},
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def step_skip(request, case_pk: int, step_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    _pinned, version = case_playbook_version(case)
+    step = get_step_of_case(version, step_pk)
+    form = SkipForm(request.POST, prefix="skip")
+    return _run(
+        request,
+        case,
+        "skip",
+        form,
+        lambda data: services.step_skip(actor=request.user, case=case, step=step, reason=data["reason"]),
+        _("“%(step)s” skipped.") % {"step": step.title},
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def option_add(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = OptionForm(request.POST, prefix="option")
+    return _run(
+        request,
+        case,
+        "option",
+        form,
+        lambda data: services.option_add(actor=request.user, case=case, **data),
+        _("Option added."),
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def concession_add(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = ConcessionForm(request.POST, prefix="concession")
+    return _run(
+        request,
+        case,
+        "concession",
+        form,
+        lambda data: services.concession_offer(actor=request.user, case=case, **data),
+        _("Concession recorded."),
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def concession_decide(request, case_pk: int, pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    if not is_manager(request.user):
+        raise Http404
+    concession = get_concession_on_case(case, pk)
+    form = DecideForm(request.POST, prefix="decide")
+    return _run(
+        request,
+        case,
+        "decide",
+        form,
+        lambda data: services.concession_decide(
+            actor=request.user, concession=concession, approve=data["decision"] == "approve", note=data["note"]
+        ),
+        _("Decision recorded."),
+    )
+
+
+@login_required
+@permission_required("clients.change_case", raise_exception=True)
+@require_POST
+def fault_record(request, case_pk: int):
+    case = get_case_for_user(request.user, case_pk)
+    form = FaultForm(request.POST, prefix="fault")
+    return _run(
+        request,
+        case,
+        "fault",
+        form,
+        lambda data: services.fault_record(actor=request.user, case=case, **data),
+        _("Fault and apology recorded."),
+    )
