@@ -34,6 +34,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check: setup
 	$(BIN)/python manage.py check

@@ -22,8 +22,17 @@ from core.testing import database_url_for_subprocess
 
 OLD_LAYOUT = "03f318e"
 ROOT = Path(settings.BASE_DIR)
+FORM_KEY = "a form's one-time key against double submits (now kept a day in api_idempotencykey)"
 # Columns the redesign removed, each with why (none of them held what a person wrote).
-DROPPED: dict[str, str] = {}
+DROPPED: dict[str, str] = {
+    "clients_case.request_key": FORM_KEY,
+    "clients_client.request_key": FORM_KEY,
+    "interactions_followup.request_key": FORM_KEY,
+    "interactions_interaction.request_key": FORM_KEY,
+    "playbooks_concession.request_key": FORM_KEY,
+    "playbooks_solutionoption.request_key": FORM_KEY,
+    "api_idempotencykey.response_status": "an API answer's status, now kept with its body",
+}
 # Django's own bookkeeping gains rows with new migrations and models; it keeps the old ones.
 GROWS = {"django_migrations", "django_content_type", "auth_permission"}
 
