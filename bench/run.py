@@ -131,6 +131,8 @@ def probe(server: servers.Gunicorn, path: str, cookie: str, *, post: bool = Fals
     status, location = response.status, response.getheader("Location", "")
     if 200 <= status < 300 or (post and 300 <= status < 400 and "login" not in location):
         return None
+    if "login" in location:
+        return f"HTTP {status} to {location} (the session made here is not accepted there)"
     return f"HTTP {status}" + (f" to {location}" if location else "")
 
 
@@ -431,9 +433,9 @@ def main() -> None:
         current.stop()
         if baseline:
             baseline.stop()
-    if not baseline:
+    if not baseline:  # the line under the table's title says why
         for outcome in results.values():
-            outcome["baseline"] = {"failed": "no baseline server"}
+            outcome["baseline"] = {"failed": ""}
 
     queries, plans = {}, {}
     for name, path in pages.items():
@@ -527,7 +529,9 @@ def results_table(results: dict, queries: dict) -> list[str]:
 
 
 def _rps(result: dict) -> str:
-    return f"{result['rps']:.0f}" if "rps" in result else f"NOT MEASURED: {result['failed']}"
+    if "rps" in result:
+        return f"{result['rps']:.0f}"
+    return f"NOT MEASURED: {result['failed']}" if result["failed"] else "-"
 
 
 def _both(base: dict, cur: dict, key: str) -> str:
