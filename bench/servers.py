@@ -103,7 +103,8 @@ class Gunicorn:
     def _log_tail(self) -> str:
         if not self.log or not self.log.exists():
             return ""
-        return f" ({self.log.relative_to(ROOT)}):\n" + _tail(self.log.read_text())
+        shown = self.log.relative_to(ROOT) if self.log.is_relative_to(ROOT) else self.log
+        return f" ({shown}):\n" + _tail(self.log.read_text())
 
     def workers(self) -> list[int]:
         found = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
