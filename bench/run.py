@@ -201,7 +201,9 @@ def measure(name: str, path: str, cookie: str, live: dict, post_paths: list[str]
             "rounds": [run["rps"] for run in runs],
         }
     shown = "  ".join(
-        f"{label} {r['rps']:7.0f} req/s" if "rps" in r else f"{label}: {r['failed']}"
+        f"{label} {r['rps']:7.0f} req/s ({' '.join(f'{x:.0f}' for x in r['rounds'])})"
+        if "rps" in r
+        else f"{label}: {r['failed']}"
         for label, r in sorted(outcome.items())
     )
     print(f"  {name:<24} {shown}", flush=True)
