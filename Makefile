@@ -46,6 +46,9 @@ clean:
 ## Benchmarks at realistic size on PostgreSQL (not part of `make test`): the pages under
 ## load (needs wrk), then 10,000 due follow-up emails through one worker vs plain smtplib
 ## (bench/email_dispatch.py, run by bench/run.py; BENCH_EMAIL=0 skips it). Seeds if needed.
+## Each page alternates the work tree's code with BENCH_BASELINE's (a git ref, default 03f318e,
+## checked out under var/bench-baseline/; "none" skips it) and prints current/baseline
+## (BENCH_ROUNDS rounds of BENCH_SECONDS s each, default 3 x 5; BENCH_CASES sizes a first seed).
 bench: setup
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casebook_bench} \
