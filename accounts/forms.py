@@ -1,7 +1,5 @@
 import zoneinfo
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,11 +16,6 @@ class ProfileForm(forms.Form):
         choices=_time_zone_choices,
         help_text=_("Every time in Casebook is shown in this zone, and times you type are read in it."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("save", _("Save preferences")))
 
 
 class TeamSettingsForm(forms.ModelForm):

@@ -43,8 +43,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "crispy_forms",
-    "crispy_bootstrap5",
+    # Django's own form and widget templates, found by FORM_RENDERER's TemplatesSetting.
+    "django.forms",
     "django_htmx",
     "axes",
     "rest_framework",
@@ -200,8 +200,8 @@ STORAGES = {
 CASEBOOK_ATTACHMENT_MAX_MB = env.float("CASEBOOK_ATTACHMENT_MAX_MB", default=10)
 CASEBOOK_ATTACHMENT_MAX_COUNT = env.int("CASEBOOK_ATTACHMENT_MAX_COUNT", default=5)
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Forms and fields are drawn in Bootstrap 5 markup by templates/forms/ (core/forms.py).
+FORM_RENDERER = "core.forms.BootstrapRenderer"
 
 # --- Email --------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

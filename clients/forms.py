@@ -1,5 +1,3 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,12 +8,6 @@ from core.forms import RequestKeyForm
 from .models import MANUAL_ESCALATION_REASONS, Case, CaseStatus, Client, Priority, Temperament
 from .selectors import DEFAULT_CASE_SORT
 from .services import allowed_transitions
-
-
-def _helper(submit_label: str) -> FormHelper:
-    helper = FormHelper()
-    helper.add_input(Submit("save", submit_label))
-    return helper
 
 
 class ClientForm(RequestKeyForm, forms.ModelForm):
@@ -36,7 +28,6 @@ class ClientForm(RequestKeyForm, forms.ModelForm):
             if len(teams) == 1:
                 self.fields["team"].widget = forms.HiddenInput()
                 self.initial.setdefault("team", teams[0].pk)
-        self.helper = _helper(_("Save client") if self.instance.pk else _("Add client"))
 
 
 class CaseForm(RequestKeyForm, forms.ModelForm):
@@ -56,7 +47,6 @@ class CaseForm(RequestKeyForm, forms.ModelForm):
         self.initial.setdefault("owner", user.pk)
         if self.instance.pk:
             del self.fields["request_key"]
-        self.helper = _helper(_("Save changes") if self.instance.pk else _("Open case"))
 
 
 class NoteForm(forms.Form):

@@ -5,11 +5,64 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+# --- Drawing fields: Django's form rendering with Bootstrap 5 markup ----------------------
+
+
+class BootstrapBoundField(BoundField):
+    """A field that gives its widget Bootstrap 5's class (form-control, form-select or
+    form-check-input, with is-invalid while it has errors), wherever it is drawn:
+    `{{ form }}`, `{{ field.as_field_group }}` (templates/forms/) or `{{ field }}` alone.
+    A class the form already set (form-select-sm, ...) is kept."""
+
+    @property
+    def bootstrap_kind(self) -> str:
+        """How templates/forms/field.html lays the field out: "choices" (radio buttons or
+        checkboxes, one per option), "check" (one checkbox), "select" or "control"."""
+        widget = self.field.widget
+        if isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
+            return "choices"
+        if isinstance(widget, forms.CheckboxInput):
+            return "check"
+        if isinstance(widget, forms.Select):
+            return "select"
+        return "control"
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if widget.is_hidden:
+            return attrs
+        classes = (attrs.get("class") or widget.attrs.get("class") or "").split()
+        wanted = [_BOOTSTRAP_CLASS[self.bootstrap_kind]]
+        if self.errors:
+            wanted.append("is-invalid")
+        attrs["class"] = " ".join(classes + [name for name in wanted if name not in classes])
+        return attrs
+
+
+_BOOTSTRAP_CLASS = {
+    "choices": "form-check-input",
+    "check": "form-check-input",
+    "select": "form-select",
+    "control": "form-control",
+}
+
+
+class BootstrapRenderer(TemplatesSetting):
+    """The project's form renderer (FORM_RENDERER): `{{ form }}` and
+    `{{ field.as_field_group }}` are drawn by templates/forms/ in Bootstrap 5 markup."""
+
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+    bound_field_class = BootstrapBoundField
 
 
 class RequestKeyForm(forms.Form):

@@ -1,5 +1,6 @@
 """The pages' templates: what changes shows at once, each visitor's forms work, and form
-fields are drawn by crispy-forms (Bootstrap 5) with their labels, help and errors."""
+fields are drawn by Django's form rendering in Bootstrap 5 markup (templates/forms/) with
+their labels, help and errors."""
 
 import datetime
 import re
@@ -64,10 +65,10 @@ def test_two_visitors_of_a_case_page_each_get_their_own_working_token(agent, tea
     assert case.boundary_warnings.count() == 2
 
 
-# --- Form fields: crispy-forms' Bootstrap 5 pack draws every one ----------------------------
+# --- Form fields: Django's form renderer draws every one in Bootstrap 5 markup ---------------
 
-_FORM = Template("{% load crispy_forms_tags %}{{ form|crispy }}")
-_FIELD = Template("{% load crispy_forms_tags %}{{ form.kind|as_crispy_field }}")
+_FORM = Template("{{ form }}")
+_FIELD = Template("{{ form.kind.as_field_group }}")
 
 
 def drawn(template: Template, form) -> str:
@@ -82,10 +83,11 @@ class Sample(forms.Form):
 
 def test_a_field_shows_its_label_control_and_help():
     html = drawn(_FORM, Sample())
-    assert '<label for="id_title" class="form-label requiredField"> Heading<span class="asteriskField">*</span>' in html
-    assert 'maxlength="80" class="textinput form-control"' in html and 'id="id_title"' in html
+    assert '<label for="id_title" class="form-label requiredField">Heading<span class="asteriskField">*</span>' in html
+    assert 'class="form-control"' in html and 'maxlength="80"' in html and 'id="id_title"' in html
+    assert 'aria-describedby="id_title_helptext"' in html
     assert '<div id="id_title_helptext" class="form-text">Short</div>' in html
-    assert '<select name="kind" class="select form-select" id="id_kind"> <option value="a">A</option>' in html
+    assert '<select name="kind" class="form-select" id="id_kind"> <option value="a">A</option>' in html
 
 
 def test_a_filled_in_form_shows_each_fields_errors_next_to_it():
@@ -94,11 +96,32 @@ def test_a_filled_in_form_shows_each_fields_errors_next_to_it():
     html = drawn(_FORM, bound)
     assert html.count("is-invalid") == 2 and html.count('aria-invalid="true"') == 2
     assert (
-        '<div id="id_title_error" class="invalid-feedback"> '
-        '<p id="error_1_id_title"><strong>This field is required.</strong></p> </div>'
+        '<div id="id_title_error" class="invalid-feedback">'
+        '<p id="error_1_id_title"><strong>This field is required.</strong></p></div>'
     ) in html
     field = drawn(_FIELD, bound)
     assert field.startswith('<div id="div_id_kind" class="mb-3">') and "Select a valid choice" in field
+
+
+class Choices(forms.Form):
+    agree = forms.BooleanField(label="Agree")
+    colour = forms.ChoiceField(label="Colour", choices=[("r", "Red"), ("g", "Green")], widget=forms.RadioSelect)
+    size = forms.ChoiceField(choices=[("s", "S")], widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+
+
+def test_checkboxes_and_radio_buttons_are_drawn_as_bootstrap_checks():
+    html = drawn(_FORM, Choices(data={}))
+    assert '<div class="mb-3"><div id="div_id_agree" class="form-check">' in html
+    assert 'class="form-check-input is-invalid"' in html and 'id="id_agree"' in html
+    star = '<span class="asteriskField">*</span>'
+    assert f'<label for="id_agree" class="form-check-label requiredField">Agree{star}' in html
+    assert f'<legend class="form-label requiredField fs-6">Colour{star}</legend>' in html
+    assert html.count('type="radio" name="colour"') == 2
+    assert '<label for="id_colour_1" class="form-check-label">Green' in html
+    assert '<div id="id_colour_error" class="invalid-feedback">' in html
+    # A class the form set is kept, and not doubled.
+    assert 'class="form-select form-select-sm is-invalid"' in html
+    assert 'class="form-select form-select-sm"' in " ".join(str(Choices()["size"]).split())
 
 
 def test_a_forms_own_errors_and_hidden_key_are_drawn_with_it(case):
@@ -106,7 +129,7 @@ def test_a_forms_own_errors_and_hidden_key_are_drawn_with_it(case):
     form.is_valid()
     form.add_error(None, "Not now")
     html = drawn(_FORM, form)
-    assert '<div class="alert alert-block alert-danger"> <ul class="m-0"> <li>Not now</li>' in html
+    assert '<div class="alert alert-block alert-danger"> <ul class="m-0"><li>Not now</li>' in html
     assert 'type="hidden" name="request_key"' in html
 
 
