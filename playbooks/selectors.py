@@ -268,10 +268,11 @@ def case_playbook_context(case: Case, user: User, *, full: bool = False) -> dict
     if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
         options = solution_options_for_case(case)
     # Every concession made to the client, newest first: this case's and the earlier ones.
-    concessions_all = list(
-        Concession.objects.filter(client_id=case.client_id).select_related("case").order_by("-created_at", "-id")
-    )
+    # (The earlier ones show only their case's number.)
+    concessions_all = list(Concession.objects.filter(client_id=case.client_id).order_by("-created_at", "-id"))
     concessions = [c for c in concessions_all if c.case_id == case.pk]
+    for concession in concessions:
+        concession.case = case
     earlier = [c for c in concessions_all if c.case_id != case.pk]
     fault = fault_record_for_case(case)
     temperament = case.client.temperament
