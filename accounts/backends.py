@@ -10,7 +10,8 @@ class ModelBackend(DjangoModelBackend):
 
     Django's backend runs two queries (user permissions, then group permissions) the first
     time a request checks a permission, and the team scope a third; every page needs both,
-    so this saves two queries per page. Kept on the user object for the request, as Django does.
+    so this saves two queries per page. Kept on the user object (`User.access`), as Django
+    keeps its own.
     """
 
     def get_all_permissions(self, user_obj, obj=None):

@@ -1,9 +1,13 @@
 import zoneinfo
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,6 +32,12 @@ class Team(models.Model):
         return self.name
 
 
+@dataclass(frozen=True)
+class Access:
+    permissions: frozenset[str]
+    team_ids: list[int]
+
+
 class User(AbstractUser):
     time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
     teams = models.ManyToManyField(Team, related_name="members", blank=True)
@@ -37,6 +47,40 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @cached_property
+    def access(self) -> Access:
+        """What the user may do and in which teams: one query, kept on this user object.
+
+        Every page checks a permission and applies the team scope; reading both together (a
+        UNION of the permission rows and the team rows) saves a query on each. The
+        authentication backend (`accounts.backends`) and the team scope read it from here.
+        Like Django's own permission cache it lasts as long as the object: code that changes
+        a user's permissions or teams and checks them again reads the user again (or runs
+        `del user.access`).
+        """
+        permissions, team_ids = set(), []
+        for kind, first, second in access_rows(self):
+            if kind == "perm":
+                permissions.add(f"{first}.{second}")
+            else:
+                team_ids.append(int(first))
+        return Access(permissions=frozenset(permissions), team_ids=sorted(team_ids))
+
+
+def access_rows(user: User):
+    """("perm", app label, codename) for each permission the user has (as Django's
+    ModelBackend reads them: their own and their groups', all for a superuser, none when
+    inactive) and ("team", team id, "") for each of their teams, in one query."""
+    teams = User.teams.through.objects.filter(user_id=user.pk).values_list(
+        Value("team"), Cast("team_id", CharField()), Value("")
+    )
+    if not user.is_active:
+        return teams
+    permissions = Permission.objects.order_by()
+    if not user.is_superuser:
+        permissions = permissions.filter(Q(user=user) | Q(group__user=user)).distinct()
+    return permissions.values_list(Value("perm"), "content_type__app_label", "codename").union(teams, all=True)
 
 
 class Notice(models.Model):

@@ -1,58 +1,19 @@
 """Reads for accounts: team scope lives here, in one place."""
 
-from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from .models import Notice, Team, TeamClosedDay, TeamSettings, User
+from .models import Access, Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
 
 
-@dataclass(frozen=True)
-class Access:
-    permissions: set[str]
-    team_ids: list[int]
-
-
 def load_access(user: User) -> Access:
-    """What the user may do and in which teams: one query, kept on the user object.
-
-    Every page checks a permission and applies the team scope; reading both together (a
-    UNION of the permission rows and the team rows) saves a query on each. The
-    authentication backend and `team_ids_of` both read it from here.
-    """
-    # Code that changes permissions drops Django's `_perm_cache` to have them read again.
-    if not hasattr(user, "_casebook_access") or not hasattr(user, "_perm_cache"):
-        permissions, team_ids = set(), []
-        for kind, first, second in _access_rows(user):
-            if kind == "perm":
-                permissions.add(f"{first}.{second}")
-            else:
-                team_ids.append(int(first))
-        user._casebook_access = Access(permissions=permissions, team_ids=sorted(team_ids))
-        # Django's backend keeps permissions here; code that clears it expects it.
-        user._perm_cache = permissions
-    return user._casebook_access
-
-
-def _access_rows(user: User) -> QuerySet:
-    """("perm", app label, codename) for each permission the user has (as Django's
-    ModelBackend reads them: their own and their groups', all for a superuser, none when
-    inactive) and ("team", team id, "") for each of their teams, in one query."""
-    teams = User.teams.through.objects.filter(user_id=user.pk).values_list(
-        Value("team"), Cast("team_id", CharField()), Value("")
-    )
-    if not user.is_active:
-        return teams
-    permissions = Permission.objects.order_by()
-    if not user.is_superuser:
-        permissions = permissions.filter(Q(user=user) | Q(group__user=user)).distinct()
-    return permissions.values_list(Value("perm"), "content_type__app_label", "codename").union(teams, all=True)
+    """What the user may do and in which teams (`User.access`: one query, kept on the user)."""
+    return user.access
 
 
 def teams_for_user(user: User) -> QuerySet[Team]:

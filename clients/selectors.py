@@ -123,10 +123,12 @@ def as_case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def get_case_for_user(user: User, pk: int) -> Case:
-    """The case with its client, owner and team, or 404 when it does not exist or lies
-    outside the user's teams. (The case page reads more with it: desk.workspace.get_case_for_page.)"""
-    return get_object_or_404(scope_to_user_teams(Case.objects.select_related("client", "owner", "team"), user), pk=pk)
+def get_case_for_user(user: User, pk: int, *related: str) -> Case:
+    """The case with its client, owner and team (and the `related` relations, as named to
+    `select_related`), or 404 when it does not exist or lies outside the user's teams.
+    (The case page reads more with it: desk.workspace.get_case_for_page.)"""
+    cases = Case.objects.select_related("client", "owner", "team", *related)
+    return get_object_or_404(scope_to_user_teams(cases, user), pk=pk)
 
 
 def boundary_warning_summary() -> dict:

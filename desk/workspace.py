@@ -332,7 +332,7 @@ def choose(request, case_pk: int):
 @permission_required("clients.change_case", raise_exception=True)
 @require_POST
 def step_complete(request, case_pk: int, step_pk: int):
-    case = get_case_for_user(request.user, case_pk)
+    case = get_case_for_user(request.user, case_pk, *PLAYBOOK_CASE_RELATED)
     _pinned, version = case_playbook_version(case)
     step = get_step_of_case(version, step_pk)
     form = step_form(step.kind, request.POST, options=SolutionOption.objects.filter(case=case))
@@ -350,7 +350,7 @@ def step_complete(request, case_pk: int, step_pk: int):
 @permission_required("clients.change_case", raise_exception=True)
 @require_POST
 def step_skip(request, case_pk: int, step_pk: int):
-    case = get_case_for_user(request.user, case_pk)
+    case = get_case_for_user(request.user, case_pk, *PLAYBOOK_CASE_RELATED)
     _pinned, version = case_playbook_version(case)
     step = get_step_of_case(version, step_pk)
     form = SkipForm(request.POST, prefix="skip")

@@ -18,7 +18,7 @@ from clients.models import Case, Escalation, EscalationDecision
 from clients.selectors import cases_for_user, escalations_for_user, get_case_for_user, get_escalation_for_user
 
 from .models import Concession, ConcessionKind, ConcessionStatus, ProposedBy, StepKind, StepStatus
-from .selectors import case_playbook_progress, concessions_for_case, solution_options_for_case
+from .selectors import CASE_RELATED, case_playbook_progress, concessions_for_case, solution_options_for_case
 from .services import escalation_decision_make
 
 CURRENT = "current"
@@ -178,7 +178,7 @@ class PlaybookProgressViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         return cases_for_user(user)
 
     def get_for_user(self, user, pk):
-        return get_case_for_user(user, pk)
+        return get_case_for_user(user, pk, *CASE_RELATED)
 
     def retrieve(self, request, pk=None):
         case = self.get_object()

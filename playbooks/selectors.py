@@ -3,6 +3,8 @@
 import copy
 import functools
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import router
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -16,7 +18,6 @@ from interactions.models import HOSTILE_MOODS, Interaction
 from .coaching import BOUNDARIES, DE_ESCALATION, TEMPERAMENT_COACHING
 from .models import (
     GENERAL_TEMPERAMENT,
-    CasePlaybook,
     Concession,
     ConcessionLimit,
     FaultRecord,
@@ -31,16 +32,17 @@ from .models import (
 )
 
 # What the case page loads with the case itself (see desk.workspace.get_case_for_page): the
-# pinned playbook with its version, and the fault record. The selectors below use them
-# when loaded and query otherwise.
+# pinned playbook with its version, and the fault record. The selectors below read them
+# through the case's relations: free when loaded so, a query each otherwise.
 CASE_RELATED = ("playbook__version__playbook", "fault_record")
 
 
-def _loaded(case: Case, accessor: str, query):
-    """The case's one-to-one row `accessor` if it was loaded with the case, else `query()`."""
-    if Case._meta.get_field(accessor).is_cached(case):
-        return getattr(case, accessor, None)
-    return query()
+def _one_to_one(case: Case, accessor: str):
+    """The case's one-to-one row `accessor` (a reverse relation), or None when it has none."""
+    try:
+        return getattr(case, accessor)
+    except ObjectDoesNotExist:
+        return None
 
 
 def playbooks_for_team(team_id: int) -> list[Playbook]:
@@ -81,13 +83,13 @@ def default_playbook_for_case(case: Case) -> Playbook:
 
 def latest_version(playbook: Playbook) -> PlaybookVersion:
     if getattr(playbook, "latest_version_id", None) is not None:  # read by playbooks_for_team
-        version = PlaybookVersion(
-            pk=playbook.latest_version_id,
-            playbook=playbook,
-            number=playbook.latest_number,
-            published_at=playbook.latest_published_at,
+        # The row as read from the database (`Model.from_db`); its other fields load if asked for.
+        version = PlaybookVersion.from_db(
+            router.db_for_read(PlaybookVersion, instance=playbook),
+            ["id", "playbook_id", "number", "published_at"],
+            [playbook.latest_version_id, playbook.pk, playbook.latest_number, playbook.latest_published_at],
         )
-        version._state.adding, version._state.db = False, playbook._state.db  # a row that exists
+        version.playbook = playbook
         return version
     return playbook.versions.select_related("playbook").order_by("-number").first()
 
@@ -127,9 +129,7 @@ def case_playbook_version(case: Case, team_playbooks=None):
     `team_playbooks`: the team's playbooks if already read, or a function reading them
     (called only when the case is not pinned).
     """
-    pinned = _loaded(
-        case, "playbook", lambda: CasePlaybook.objects.select_related("version__playbook").filter(case=case).first()
-    )
+    pinned = _one_to_one(case, "playbook")
     if pinned is not None:
         return pinned, pinned.version
     if callable(team_playbooks):
@@ -178,7 +178,7 @@ def _published_steps(version_id: int, published_at: float) -> tuple[Step, ...]:
 
 
 def fault_record_for_case(case: Case) -> FaultRecord | None:
-    return _loaded(case, "fault_record", lambda: FaultRecord.objects.filter(case=case).first())
+    return _one_to_one(case, "fault_record")
 
 
 def solution_options_for_case(case: Case) -> list[SolutionOption]:
@@ -268,10 +268,11 @@ def case_playbook_context(case: Case, user: User, *, full: bool = False) -> dict
     if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
         options = solution_options_for_case(case)
     # Every concession made to the client, newest first: this case's and the earlier ones.
-    concessions_all = list(
-        Concession.objects.filter(client_id=case.client_id).select_related("case").order_by("-created_at", "-id")
-    )
+    # (The earlier ones show only their case's number.)
+    concessions_all = list(Concession.objects.filter(client_id=case.client_id).order_by("-created_at", "-id"))
     concessions = [c for c in concessions_all if c.case_id == case.pk]
+    for concession in concessions:
+        concession.case = case
     earlier = [c for c in concessions_all if c.case_id != case.pk]
     fault = fault_record_for_case(case)
     temperament = case.client.temperament

@@ -25,6 +25,7 @@ from .forms import (
 )
 from .phrasing import check_phrasing
 from .selectors import (
+    CASE_RELATED,
     case_playbook_context,
     get_playbook_for_user,
     get_saved_reply_for_user,
@@ -57,7 +58,7 @@ def reply_render(request, case_pk: int, pk: int):
 @login_required
 @permission_required("clients.view_case", raise_exception=True)
 def case_file(request, case_pk: int):
-    case = get_case_for_user(request.user, case_pk)
+    case = get_case_for_user(request.user, case_pk, *CASE_RELATED)
     context = {"case": case, "timeline": case_timeline(case), **case_playbook_context(case, request.user, full=True)}
     return render(request, "playbooks/case_file.html", context)
 
