@@ -29,14 +29,14 @@ def configure(*, base_url: str, default_database: str, **extra: str) -> None:
     )
 
 
-def ensure_database() -> None:
-    """Create the PostgreSQL database DATABASE_URL names when it does not exist yet (a new
-    machine), so `make bench` and `make load` work from a fresh clone."""
+def ensure_database(url: str | None = None) -> None:
+    """Create the PostgreSQL database `url` (default: DATABASE_URL) names when it does not
+    exist yet (a new machine), so `make bench` and `make load` work from a fresh clone."""
     import environ
     import psycopg2
     from psycopg2 import sql
 
-    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    config = environ.Env.db_url_config(url or os.environ["DATABASE_URL"])
     if "postgresql" not in config["ENGINE"]:
         return
     params = {

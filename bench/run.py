@@ -59,6 +59,7 @@ import django  # noqa: E402
 django.setup()
 
 import servers  # noqa: E402 (bench/servers.py)
+from django.conf import settings as django_settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -100,18 +101,13 @@ POST_BODY = (
 )
 
 
-def login_backend(server: servers.Gunicorn) -> str:
-    """The dotted path of the login backend in the settings of the code `server` runs: a
-    session names it, and each server accepts only a backend its own settings list."""
-    settings_text = (server.path / "casebook" / "settings.py").read_text()
-    found = re.search(r'"([\w.]*backends\.ModelBackend)"', settings_text)
-    return found[1] if found else "django.contrib.auth.backends.ModelBackend"
-
-
-def session_cookie(user: User, backend: str) -> str:
+def session_cookie(user: User) -> str:
+    """A signed-in session of `user` for the current code's server."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = backend
+    session[BACKEND_SESSION_KEY] = next(
+        b for b in django_settings.AUTHENTICATION_BACKENDS if b.endswith("ModelBackend")
+    )
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}; csrftoken={CSRF}"
@@ -364,13 +360,56 @@ def machine_load_line(before: tuple[float, float, float]) -> str:
     )
 
 
+# Run by the baseline's own code, in its own database: a signed-in session, its key printed.
+BASELINE_SESSION = """
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+user = get_user_model().objects.get(username={username!r})
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = next(b for b in settings.AUTHENTICATION_BACKENDS if b.endswith("ModelBackend"))
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
+
+def baseline_manage(server: servers.Gunicorn, *args: str) -> str:
+    """manage.py of the baseline's code, in its environment (its own database); its output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=server.path, env=server.env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise servers.Unavailable(f"manage.py {args[0]} failed: {result.stderr[-800:]}")
+    return result.stdout
+
+
+def baseline_cookie(server: servers.Gunicorn, user: User) -> str:
+    key = baseline_manage(server, "shell", "-c", BASELINE_SESSION.format(username=user.username)).split()[-1]
+    return f"sessionid={key}; csrftoken={CSRF}"
+
+
+def baseline_database_url(url: str) -> str:
+    """The baseline's own database beside the current one (its schema is its own)."""
+    return f"{url}_baseline"
+
+
 def baseline_redis_url(url: str) -> str:
     """The next Redis database number after the current code's (e.g. /0 -> /1)."""
     base, _, number = url.rpartition("/")
     return f"{base}/{int(number or 0) + 1}" if base and number.isdigit() else url
 
 
-def start_baseline(env: dict) -> tuple[servers.Gunicorn | None, str]:
+# Whether the baseline's database holds the benchmark data (by app label: any layout).
+BASELINE_HAS_DATA = (
+    "from django.apps import apps\n"
+    "Team = apps.get_model('accounts', 'Team')\n"
+    "print(' '.join(Team.objects.filter(name__startswith='Bench team').values_list('name', flat=True)[:1]))"
+)
+
+
+def start_baseline(env: dict, cases: int) -> tuple[servers.Gunicorn | None, str]:
     """The baseline's gunicorn, started, and a line naming it; None and why when there is
     none (BENCH_BASELINE=none, a ref git does not know, a server that does not start)."""
     ref = servers.baseline_ref()
@@ -381,11 +420,21 @@ def start_baseline(env: dict) -> tuple[servers.Gunicorn | None, str]:
         subject = subprocess.run(
             ["git", "log", "-1", "--format=%s", sha], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
-        # A Redis database of its own: the two versions' cached objects need not read alike.
-        env = {**env, "REDIS_URL": baseline_redis_url(env.get("REDIS_URL", ""))}
+        # A database and a Redis database of its own: each version has its own schema, and
+        # their cached objects need not read alike. The same seed gives the same rows.
+        env = {
+            **env,
+            "DATABASE_URL": baseline_database_url(env["DATABASE_URL"]),
+            "REDIS_URL": baseline_redis_url(env.get("REDIS_URL", "")),
+        }
+        ensure_database(env["DATABASE_URL"])
         servers.collectstatic(path, env)
         log = ROOT / "var" / "bench-baseline" / f"{sha}-gunicorn.log"
         server = servers.Gunicorn("baseline", path, BASELINE_PORT, env, log=log)
+        baseline_manage(server, "migrate", "--noinput")
+        if "Bench team" not in baseline_manage(server, "shell", "-c", BASELINE_HAS_DATA):
+            print("Seeding the baseline's database with its own code (the same seed)...", flush=True)
+            baseline_manage(server, "seed_bench", "--cases", str(cases), "--clients", str(max(100, cases // 10)))
         server.start()
     except servers.Unavailable as error:
         message = f"Baseline {ref}: NOT MEASURED, {error}"
@@ -432,14 +481,17 @@ def main() -> None:
 
     env = dict(os.environ)
     current = servers.Gunicorn("current", ROOT, PORT, env)
-    baseline, baseline_line = start_baseline(env)
+    baseline, baseline_line = start_baseline(env, args.cases)
     live = {"baseline": baseline} if baseline else {}
     results, baseline_rss = {}, None
     try:
         current.start()
         live["current"] = current
-        agent_cookies = {label: session_cookie(agent, login_backend(server)) for label, server in live.items()}
-        manager_cookies = {label: session_cookie(manager, login_backend(server)) for label, server in live.items()}
+        agent_cookies = {"current": session_cookie(agent)}
+        manager_cookies = {"current": session_cookie(manager)}
+        if baseline:
+            agent_cookies["baseline"] = baseline_cookie(baseline, agent)
+            manager_cookies["baseline"] = baseline_cookie(baseline, manager)
         for name, path in pages.items():
             cookies = manager_cookies if "manager" in name else agent_cookies
             results[name] = measure(name, path, cookies, live, None)
