@@ -78,11 +78,17 @@ def _get(url: str, token: str = "") -> tuple[int, dict]:
         return 0, {}
 
 
+# The server under test names its connections, so that only they are cut (not those of
+# this test process's other threads, such as a live server's).
+SERVER_APPLICATION = "casebook-fault-test"
+
+
 def _terminate_other_backends() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [SERVER_APPLICATION],
         )
         return cursor.fetchone()[0]
 
@@ -110,7 +116,8 @@ def test_a_dropped_database_connection_heals_without_a_restart(agent, customer):
     redis_url = require_redis()
     case = CaseFactory(client=customer, owner=agent)
     _, token = api_token_create(user=agent, name="fault test")
-    with gunicorn(database_url=database_url_for_subprocess(), redis_url=redis_url) as (base, server):
+    database_url = f"{database_url_for_subprocess()}?application_name={SERVER_APPLICATION}"
+    with gunicorn(database_url=database_url, redis_url=redis_url) as (base, server):
         cases = f"{base}/api/v1/cases/"
         status, body = _get(cases, token)
         assert status == 200 and [row["id"] for row in body["results"]] == [case.pk]
