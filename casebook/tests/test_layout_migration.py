@@ -66,14 +66,26 @@ def scratch_database(tmp_path):
         yield f"sqlite:///{tmp_path / 'layout.sqlite3'}", _sqlite_reader(tmp_path / "layout.sqlite3")
         return
     name = f"casebook_layout_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    _on_server(f'CREATE DATABASE "{name}"')
     base = database_url_for_subprocess().rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}", _postgres_reader(name)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _on_server(sql: str) -> None:
+    """Run `sql` from the server's maintenance database (not the test database)."""
+    import psycopg2
+
+    params = {**connection.get_connection_params(), "dbname": "postgres"}
+    admin = psycopg2.connect(**params)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        admin.close()
 
 
 def _sqlite_reader(path):
