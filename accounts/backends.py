@@ -2,7 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
-from .selectors import load_access, user_with_unread_notice_count
+from .selectors import load_access, signed_in_user
 
 
 class ModelBackend(DjangoModelBackend):
@@ -20,6 +20,6 @@ class ModelBackend(DjangoModelBackend):
         return load_access(user_obj).permissions
 
     def get_user(self, user_id):
-        # The signed-in user of every request, with the navigation's unread badge.
-        user = user_with_unread_notice_count(user_id).first()
+        # The signed-in user of every request, with the navigation's unread badge (cached).
+        user = signed_in_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -4,8 +4,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from .models import Access, Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
@@ -48,16 +47,57 @@ def staff_of_user_teams(user: User) -> QuerySet[User]:
     return scope_to_user_teams(User.objects.filter(is_active=True), user, team_field="teams").distinct()
 
 
-def user_with_unread_notice_count(user_id) -> QuerySet[User]:
-    """The user with `unread_notice_count`: every page's badge, read with the signed-in user
-    (one query instead of two on each page)."""
-    unread = Notice.objects.filter(user=OuterRef("pk"), read_at=None).order_by().values("user")
-    unread = Coalesce(Subquery(unread.annotate(n=Count("pk")).values("n")), 0)
-    return User.objects.annotate(unread_notice_count=unread).filter(pk=user_id)
+# The signed-in user of every request, with what they may do (`User.access`) and the unread
+# badge, is kept in the cache: reading them from the database costs more than the rest of a
+# small page. Forgotten whenever a row that shapes them changes (the receivers in apps.py),
+# and at the latest after SIGNED_IN_SECONDS, which bounds what a change made outside the ORM's
+# signals (a raw UPDATE) can leave behind.
+SIGNED_IN_SECONDS = 60
+
+
+def signed_in_key(user_id) -> str:
+    return f"user:{user_id}:signed-in"
+
+
+def unread_key(user_id) -> str:
+    return f"user:{user_id}:unread"
+
+
+def signed_in_user(user_id) -> User | None:
+    """The user a session names, with `access` and `unread_notice_count` filled in: one cache
+    read when both are cached, otherwise the user and their access (two queries) and the
+    unread count (one), which are then cached."""
+    keys = [signed_in_key(user_id), unread_key(user_id)]
+    cached = cache.get_many(keys)
+    user = cached.get(keys[0])
+    if user is None:
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            return None
+        load_access(user)  # kept on the object, so cached with it
+        cache.set(keys[0], user, SIGNED_IN_SECONDS)
+    count = cached.get(keys[1])
+    if count is None:
+        count = Notice.objects.filter(user_id=user_id, read_at=None).count()
+        cache.set(keys[1], count, SIGNED_IN_SECONDS)
+    user.unread_notice_count = count
+    return user
+
+
+def signed_in_forget(*user_ids, unread_only: bool = False) -> None:
+    """Forget the cached signed-in user (or only their unread count) now and again when the
+    current transaction commits, so that a request that read the old rows meanwhile does not
+    keep them."""
+    keys = [unread_key(pk) for pk in user_ids]
+    if not unread_only:
+        keys += [signed_in_key(pk) for pk in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def unread_notice_count(user: User) -> int:
-    """The badge's number: as read with the user when it was, otherwise counted now."""
+    """The badge's number: as read with the signed-in user when it was, otherwise counted now."""
     count = getattr(user, "unread_notice_count", None)
     return user.notices.filter(read_at=None).count() if count is None else count
 

@@ -10,6 +10,7 @@ from audit.services import audit_record, audit_snapshot
 
 from .models import Notice, Team, TeamClosedDay, TeamSettings, User, default_time_zone
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
+from .selectors import signed_in_forget
 
 
 @transaction.atomic
@@ -77,8 +78,10 @@ def notice_send(*, user: User, message: str, url: str = "") -> Notice:
 
 def notices_mark_read(*, user: User) -> int:
     """Mark every unread notice of the user read; returns how many there were."""
-    user.__dict__.pop("unread_notice_count", None)  # the count read with the user is stale now
-    return Notice.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+    marked = Notice.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+    user.unread_notice_count = 0
+    signed_in_forget(user.pk, unread_only=True)  # an UPDATE sends no signal
+    return marked
 
 
 TEAM_SETTINGS_FIELDS = [
