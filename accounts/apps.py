@@ -1,5 +1,4 @@
-from django.apps import AppConfig
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 
 
@@ -98,7 +97,8 @@ class AccountsConfig(AppConfig):
         for through in (user.teams.through, user.groups.through, user.user_permissions.through):
             m2m_changed.connect(_forget_signed_in_members, sender=through, dispatch_uid=f"accounts.signed_in_{through}")
         group = apps.get_model("auth", "Group")
-        m2m_changed.connect(_forget_group_members, sender=group.permissions.through, dispatch_uid="accounts.group_perms")
+        group_perms = group.permissions.through
+        m2m_changed.connect(_forget_group_members, sender=group_perms, dispatch_uid="accounts.group_perms")
         pre_delete.connect(_forget_group_members, sender=group, dispatch_uid="accounts.group_deleted")
         notice = self.get_model("Notice")
         post_save.connect(_forget_unread, sender=notice, dispatch_uid="accounts.notice_saved")
