@@ -260,7 +260,7 @@ class BoundaryWarning(models.Model):
 
 class CaseEventKind(models.TextChoices):
     """Every kind of timeline entry. Apps add theirs here; each has timeline/<kind>.html (a
-    contact is shown as its card instead: see the timeline_entry tag)."""
+    contact is shown as its card instead: see timeline_values in desk/templatetags/casebook.py)."""
 
     OPENED = "opened", _("Case opened")
     UPDATED = "updated", _("Case details changed")

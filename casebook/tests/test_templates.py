@@ -165,5 +165,9 @@ def test_a_case_row_escapes_what_was_typed_and_shows_times_in_the_readers_zone(c
     case.title = "Oven <visit>"
     case.last_activity_at = datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC)
     with timezone.override("America/New_York"):
-        html = Template("{% load casebook %}{% case_row case %}").render(Context({"case": case}))
+        html = Template("{% load casebook %}{% case_rows cases %}").render(Context({"cases": [case]}))
     assert "Oven &lt;visit&gt;" in html and 'datetime="2026-01-05T04:30:00-05:00"' in html and " ago" in html
+    # The same row read by someone in another zone is drawn for that zone, not taken from the cache.
+    with timezone.override("Asia/Tokyo"):
+        html = Template("{% load casebook %}{% case_rows cases %}").render(Context({"cases": [case]}))
+    assert 'datetime="2026-01-05T18:30:00+09:00"' in html

@@ -112,6 +112,12 @@ def in_pseudo_language(pseudo_po, settings):
     """The site as a deployment with LANGUAGES=en,xx and the xx catalog would run it."""
     settings.LOCALE_PATHS = [str(pseudo_po.parents[2])]
     settings.LANGUAGES = [("en", "English"), (PSEUDO, "Pseudo")]
+    # As settings.py sets it when LANGUAGES names more than English. Django picks its
+    # translation functions on first use; its advice for tests that change USE_I18N is to
+    # forget them (django.utils.translation.Trans).
+    use_i18n = settings.USE_I18N
+    settings.USE_I18N = True
+    translation._trans.__dict__.clear()
     middleware = list(settings.MIDDLEWARE)
     if "django.middleware.locale.LocaleMiddleware" not in middleware:
         middleware.insert(
@@ -121,6 +127,8 @@ def in_pseudo_language(pseudo_po, settings):
     settings.MIDDLEWARE = middleware
     yield
     translation.deactivate()
+    settings.USE_I18N = use_i18n
+    translation._trans.__dict__.clear()
 
 
 # --- The checker ----------------------------------------------------------------------

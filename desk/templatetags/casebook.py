@@ -6,10 +6,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.timesince import timesince
 from django.utils.translation import ngettext
 
 from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
+from core.rows import render_rows
 from interactions.models import FollowUp
 
 register = template.Library()
@@ -38,7 +41,7 @@ _PRIORITY_STYLE = {
 @register.filter
 def status_label(value: str) -> str:
     try:
-        return CaseStatus(value).label
+        return str(CaseStatus(value).label)
     except ValueError:
         return value
 
@@ -56,7 +59,7 @@ def priority_style(value: int) -> str:
 @register.filter
 def temperament_label(value: str) -> str:
     try:
-        return Temperament(value).label
+        return str(Temperament(value).label)
     except ValueError:
         return value
 
@@ -68,8 +71,15 @@ def mood_badge(mood: str, label: str) -> str:
     return format_html('<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>', style, symbol, label)
 
 
-@register.inclusion_tag("interactions/_interaction.html")
-def interaction_card(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> dict:
+# The rows of lists are drawn by core.rows from dicts of plain values, cached by those values:
+# the functions below make each row's dict; the tags draw one row or a whole list.
+
+
+def _name(user) -> str:
+    return "" if user is None else str(user)
+
+
+def interaction_values(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> dict:
     """A contact as a card (interactions/_interaction.html). `logged_by` is passed in so a
     list of cards costs no query per card; the files are read only for a contact that has
     some (see Interaction.files)."""
@@ -84,7 +94,7 @@ def interaction_card(interaction, *, logged_by, show_case: bool = False, can_cor
         "occurred_at": interaction.occurred_at,
         "logged_at": interaction.logged_at,
         "summary": interaction.summary,
-        "logged_by": logged_by,
+        "logged_by": _name(logged_by),
         "corrects_id": interaction.corrects_id,
         "corrected_by": [row.pk for row in getattr(interaction, "corrected_by", ())],
         "files": [(f.pk, f.original_name, f.size, f.content_type) for f in interaction.files],
@@ -95,22 +105,46 @@ def interaction_card(interaction, *, logged_by, show_case: bool = False, can_cor
 
 
 @register.simple_tag
-def timeline_entry(event) -> str:
-    """One entry of a case's timeline. A contact is its card; any other entry is its
-    timeline/<kind>.html, where `event` has the kind, time, actor, the stored data and, as
-    `target`, the few fields of the target record the entry shows (a follow-up's kind,
-    owner and due time, an escalation's reason and decision)."""
+def interaction_card(interaction, *, logged_by, show_case: bool = False, can_correct: bool = False) -> str:
+    """One contact's card."""
+    values = interaction_values(interaction, logged_by=logged_by, show_case=show_case, can_correct=can_correct)
+    return render_rows([("interactions/_interaction.html", values)])[0]
+
+
+@register.simple_tag
+def interaction_cards(interactions, *, show_case: bool = False) -> str:
+    """The cards of a list of contacts (read with `logged_by`)."""
+    rows = (
+        ("interactions/_interaction.html", interaction_values(i, logged_by=i.logged_by, show_case=show_case))
+        for i in interactions
+    )
+    return mark_safe("".join(render_rows(rows)))
+
+
+def timeline_values(event) -> tuple[str, dict]:
+    """One entry of a case's timeline as (template, values). A contact is its card; any other
+    entry is its timeline/<kind>.html, where `event` has the kind, time, actor, the stored
+    data and, as `target`, the few fields of the target record the entry shows (a
+    follow-up's kind, owner and due time, an escalation's reason and decision)."""
     if event.kind == "interaction_logged":
-        card = interaction_card(event.target, logged_by=event.actor, can_correct=True)
-        return render_to_string("interactions/_interaction.html", card)
+        return "interactions/_interaction.html", interaction_values(
+            event.target, logged_by=event.actor, can_correct=True
+        )
     values = {
         "kind": event.kind,
         "occurred_at": event.occurred_at,
-        "actor": event.actor,
+        "actor": _name(event.actor),
         "data": event.data,
         "target": _target_values(event),
     }
-    return render_to_string(event.template_name, {"event": values})
+    return event.template_name, {"event": values}
+
+
+@register.simple_tag
+def timeline_entries(events) -> list[tuple[str, str]]:
+    """(kind, HTML) of each entry of a timeline, for `{% timeline_entries timeline as entries %}`."""
+    events = list(events)
+    return list(zip([event.kind for event in events], render_rows(timeline_values(event) for event in events)))
 
 
 def _target_values(event) -> dict:
@@ -120,15 +154,14 @@ def _target_values(event) -> dict:
         # Only this entry names the owner: reading it for every follow-up entry would be a
         # query per entry where the follow-ups were not read with their owners.
         if event.kind == "follow_up_missed":
-            values["owner"] = target.owner
+            values["owner"] = _name(target.owner)
         return values
     if isinstance(target, Escalation):
-        return {"reason_label": target.get_reason_display(), "decision_label": target.decision_label}
+        return {"reason_label": target.get_reason_display(), "decision_label": str(target.decision_label)}
     return {}
 
 
-@register.inclusion_tag("interactions/_follow_up_row.html")
-def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> dict:
+def follow_up_values(follow_up, *, back: str, show_case: bool = False) -> dict:
     """A follow-up as a row (interactions/_follow_up_row.html) of My day or the case page;
     `back` is where its buttons come back to."""
     return {
@@ -138,7 +171,7 @@ def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> dict:
         "overdue": follow_up.is_overdue,
         "is_open": follow_up.is_open,
         "due_at": follow_up.due_at,
-        "owner": "" if show_case else follow_up.owner,
+        "owner": "" if show_case else _name(follow_up.owner),
         "note": follow_up.note,
         "next": back,
         "show_case": show_case,
@@ -148,21 +181,36 @@ def follow_up_row(follow_up, *, back: str, show_case: bool = False) -> dict:
     }
 
 
-@register.inclusion_tag("clients/_case_row.html")
-def case_row(case) -> dict:
+@register.simple_tag
+def follow_up_rows(follow_ups, *, back: str, show_case: bool = False) -> str:
+    """The rows of a list of follow-ups."""
+    rows = (
+        ("interactions/_follow_up_row.html", follow_up_values(f, back=back, show_case=show_case)) for f in follow_ups
+    )
+    return mark_safe("".join(render_rows(rows)))
+
+
+def case_values(case) -> dict:
     """A case as a row of the case list (clients/_case_row.html)."""
     return {
         "pk": case.pk,
         "title": case.title,
         "client_name": case.client.name,
-        "temperament": case.client.get_temperament_display(),
+        "temperament": temperament_label(case.client.temperament),
         "status": case.status,
-        "status_label": case.get_status_display(),
+        "status_label": status_label(case.status),
         "priority": case.priority,
-        "priority_label": case.get_priority_display(),
-        "owner": case.owner,
+        "priority_label": str(Priority(case.priority).label),
+        "owner": _name(case.owner),
         "last_activity_at": case.last_activity_at,
+        "age": timesince(case.last_activity_at),
     }
+
+
+@register.simple_tag
+def case_rows(cases) -> str:
+    """The rows of a list of cases."""
+    return mark_safe("".join(render_rows(("clients/_case_row.html", case_values(case)) for case in cases)))
 
 
 @register.filter
