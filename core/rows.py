@@ -31,7 +31,7 @@ def render_rows(rows: Iterable[tuple[str, dict]]) -> list[SafeString]:
     keys = [f"row:{_source_digest(name)}:{context}:{_values_digest(values, name)}" for name, values in rows]
     cached = cache.get_many(keys) if keys else {}
     drawn = {}
-    for key, (name, values) in zip(keys, rows):
+    for key, (name, values) in zip(keys, rows, strict=True):
         if key not in cached:
             cached[key] = drawn[key] = get_template(name).render(values)
     if drawn:

@@ -2,7 +2,6 @@
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -144,7 +143,8 @@ def timeline_values(event) -> tuple[str, dict]:
 def timeline_entries(events) -> list[tuple[str, str]]:
     """(kind, HTML) of each entry of a timeline, for `{% timeline_entries timeline as entries %}`."""
     events = list(events)
-    return list(zip([event.kind for event in events], render_rows(timeline_values(event) for event in events)))
+    entries = render_rows(timeline_values(event) for event in events)
+    return list(zip([event.kind for event in events], entries, strict=True))
 
 
 def _target_values(event) -> dict:
