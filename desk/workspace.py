@@ -36,7 +36,6 @@ from clients.services import (
 from core.forms import add_service_errors
 from core.pagination import page_of
 from interactions.forms import (
-    FollowUpForm,
     InteractionForm,
 )
 from interactions.selectors import (
@@ -140,7 +139,6 @@ def render_case_page(
             "form": log_form or InteractionForm(initial=log_initial),
             "case_clock": case_clock(case),
             "follow_ups": follow_ups,
-            "follow_up_form": FollowUpForm(case=case),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
             **playbook,
         },

@@ -92,8 +92,13 @@ def follow_up_create(request, case_pk: int):
         else:
             messages.success(request, _("Follow-up scheduled. Its owner will be reminded before it is due."))
             return redirect(f"{case.get_absolute_url()}#follow-ups")
+    # htmx asks for the form alone when the case page's folded part is opened.
+    template = "interactions/_follow_up_form.html" if request.htmx and request.method == "GET" else None
     return render(
-        request, "interactions/follow_up_form.html", {"case": case, "form": form}, status=422 if form.errors else 200
+        request,
+        template or "interactions/follow_up_form.html",
+        {"case": case, "form": form},
+        status=422 if form.errors else 200,
     )
 
 

@@ -4,6 +4,7 @@ form would go: the same check for both, so no address from a link becomes ours."
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,3 +52,18 @@ def test_a_next_on_this_site_is_the_back_link_and_the_redirect(agent_client, fol
     response = agent_client.get(reverse(action, args=[follow_up.pk]), {"next": "/my-day/"})
     assert _back_href(response) == "/my-day/"
     assert 'name="next" value="/my-day/"' in response.content.decode()
+
+
+def test_the_case_page_loads_the_follow_up_form_only_when_it_is_opened(agent_client, case, outsider):
+    url = reverse("cases:follow_up_create", args=[case.pk])
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}"' in page and 'name="due_at"' not in page
+    folded = agent_client.get(url, headers={"HX-Request": "true"})
+    html = folded.content.decode()
+    assert folded.status_code == 200 and "<html" not in html
+    assert 'name="due_at"' in html and 'name="csrfmiddlewaretoken"' in html and f'action="{url}"' in html
+    # Without htmx (the link inside the folded part) the same form is a page of its own.
+    assert "<html" in agent_client.get(url).content.decode()
+    stranger = Client()
+    stranger.force_login(outsider)
+    assert stranger.get(url, headers={"HX-Request": "true"}).status_code == 404
