@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_manager
 from accounts.selectors import scope_to_user_teams
@@ -95,10 +95,11 @@ def client_detail(request, pk: int):
 
 
 def case_panel_context(case, *, status_form=None, escalation_form=None) -> dict:
-    """The forms beside the case's work: its status, and asking a manager for help."""
+    """The forms beside the case's work: its status, and asking a manager for help. They are
+    folded, and drawn when opened (`case_panel_form`), unless they come back with errors."""
     return {
         "status_form": status_form or CaseStatusForm(case=case),
-        "escalation_form": escalation_form or EscalationForm(),
+        "escalation_form": escalation_form,
     }
 
 
@@ -161,11 +162,29 @@ def case_detail(request, pk: int):
     return render_case_page(request, get_case_for_page(request.user, pk))
 
 
+_PANEL_FORMS = {
+    "status": ("clients/_status_form.html", _("Change the status")),
+    "escalation": ("clients/_escalation_form.html", _("Ask a manager")),
+}
+
+
+def case_panel_form(request, case, name: str):
+    """A folded form of the case page, unbound: alone when htmx asks for it as the fold
+    opens, otherwise as a page of its own (the link inside the fold, without JavaScript)."""
+    template, title = _PANEL_FORMS[name]
+    context = {"case": case, "status_form": CaseStatusForm(case=case), "escalation_form": EscalationForm()}
+    if request.htmx:
+        return render(request, template, context)
+    return render(request, "clients/case_panel_form.html", {**context, "form_template": template, "title": title})
+
+
 @login_required
 @permission_required("clients.change_case", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_status(request, pk: int):
     case = get_case_for_user(request.user, pk)
+    if request.method == "GET":
+        return case_panel_form(request, case, "status")
     form = CaseStatusForm(request.POST, case=case)
     if form.is_valid():
         try:
@@ -183,9 +202,11 @@ def case_status(request, pk: int):
 
 @login_required
 @permission_required("clients.change_case", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_escalate_view(request, pk: int):
     case = get_case_for_user(request.user, pk)
+    if request.method == "GET":
+        return case_panel_form(request, case, "escalation")
     form = EscalationForm(request.POST)
     if form.is_valid():
         try:

@@ -321,6 +321,7 @@ def test_irreversible_actions_ask_before_going_ahead(browser_page, case, agent):
 
     # Closing the case from the status panel.
     page.goto(case.get_absolute_url())
+    page.locator("#case-status-panel summary", has_text="Change the status").click()  # drawn as it opens
     page.locator("#case-status-panel").get_by_label("Move to").select_option("resolved")
     page.get_by_role("button", name="Change status").click()
     expect(confirm).to_be_visible()

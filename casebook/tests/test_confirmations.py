@@ -58,6 +58,9 @@ def test_every_irreversible_action_asks_for_confirmation_first(client, data, man
         (manager, reverse("accounts:team_settings", args=[case.team_id])),
         (agent, reverse("cases:follow_up_cancel", args=[data.follow_up.pk])),
         (agent, reverse("cases:client_summary", args=[case.pk])),
+        # The case page's folded forms, as their folds load them (and as pages of their own).
+        (agent, reverse("cases:status", args=[case.pk])),
+        (agent, reverse("cases:escalate", args=[case.pk])),
     ]
     seen = {}
     for user, page in pages:
@@ -80,9 +83,10 @@ def test_every_irreversible_action_asks_for_confirmation_first(client, data, man
 
 def test_reversible_everyday_actions_do_not_ask(agent_client, case):
     """Asking before everything would teach people to click "yes" without reading."""
-    page = case.get_absolute_url()
+    pages = [case.get_absolute_url(), reverse("cases:follow_up_create", args=[case.pk])]  # the second: folded
     names = {
         name
+        for page in pages
         for name, attrs in _posting_forms(agent_client.get(page).content.decode(), page)
         if not attrs.get("data-confirm")
     }

@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.test import Client as WebClient
 from django.urls import reverse
 
 from clients.models import Case, CaseStatus, Client, Temperament
@@ -298,3 +299,22 @@ def test_a_resolved_case_is_closed_through_the_review_not_the_status_form(agent_
     assert response.status_code == 422
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED
+
+
+@pytest.mark.parametrize("name, field", [("cases:status", 'name="status"'), ("cases:escalate", 'name="reason"')])
+def test_the_folded_status_and_escalation_forms_are_drawn_when_opened(agent_client, case, outsider, name, field):
+    url = reverse(name, args=[case.pk])
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}"' in page and field not in page
+    folded = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in folded and field in folded and f'action="{url}"' in folded and "csrfmiddlewaretoken" in folded
+    whole = agent_client.get(url)  # the link inside the fold, without JavaScript
+    assert whole.status_code == 200 and field in whole.content.decode() and "<html" in whole.content.decode()
+    stranger = WebClient()
+    stranger.force_login(outsider)
+    assert stranger.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_a_refused_status_change_comes_back_open_with_its_errors(agent_client, case):
+    page = agent_client.post(reverse("cases:status", args=[case.pk]), {"status": "new"}).content.decode()
+    assert "<details open>" in page and 'name="status"' in page
