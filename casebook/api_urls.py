@@ -9,12 +9,13 @@ from rest_framework.routers import DefaultRouter
 
 from api import views
 from clients import api as clients_api
+from escalations import api as escalations_api
 from interactions import api as interactions_api
 from playbooks import api as playbooks_api
 
-# playbooks first: it adds the decide action under clients' /escalations/ prefix, and the API
+# escalations first: it adds the escalate action under clients' /cases/ prefix, and the API
 # root lists each prefix by the last viewset registered for it (clients', which has the list).
-ROUTES = [*playbooks_api.routes, *clients_api.routes, *interactions_api.routes]
+ROUTES = [*escalations_api.routes, *playbooks_api.routes, *clients_api.routes, *interactions_api.routes]
 
 # No ".json" suffix routes: every client sends Accept, and the suffix broke custom actions.
 router = DefaultRouter()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "clients",
     "interactions",
     "playbooks",
+    "escalations",
     "desk",
 ]
 
@@ -259,7 +260,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Automatic escalations (abuse, stalls, overdue cases, missed follow-ups, concessions).
     "escalation-rules": {
-        "task": "playbooks.tasks.escalation_rules",
+        "task": "escalations.tasks.escalation_rules",
         "schedule": env.float("CASEBOOK_ESCALATION_RULES_SECONDS", default=60.0),
     },
 }

@@ -33,7 +33,7 @@ urlpatterns = [
     ),
     path("playbooks/", include("playbooks.urls")),
     path("search/", search_view, name="search"),
-    path("escalations/", include("playbooks.escalation_urls")),
+    path("escalations/", include("escalations.urls")),
     path("contacts/log/", include("desk.quick_log_urls")),
     path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin_views import ReadOnlyAdmin
 
-from .models import BoundaryWarning, Case, CaseEvent, Client, Escalation
+from .models import BoundaryWarning, Case, CaseEvent, Client
 
 
 @admin.register(Client)
@@ -31,15 +31,6 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "case", "kind", "actor"]
     list_filter = ["kind"]
     list_select_related = ["case", "actor"]
-
-
-@admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
-    list_display = ["raised_at", "case", "reason", "raised_by", "decided_at", "decision"]
-    list_filter = ["reason", "decision"]
-    list_select_related = ["case", "raised_by"]
-    raw_id_fields = ["case", "raised_by", "decided_by"]
-    readonly_fields = ["raised_at", "raised_by", "cause_key"]
 
 
 @admin.register(BoundaryWarning)

@@ -15,13 +15,10 @@ from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.viewsets import ScopedViewSet
 
 from .models import (
-    MANUAL_ESCALATION_REASONS,
     OPEN_STATUSES,
     Case,
     CaseStatus,
     Client,
-    Escalation,
-    EscalationReason,
     Priority,
     Temperament,
 )
@@ -29,15 +26,12 @@ from .selectors import (
     cases_for_user,
     clients_for_user,
     clients_matching,
-    escalations_for_user,
     get_case_for_user,
     get_client_for_user,
-    get_escalation_for_user,
 )
 from .services import (
     CLIENT_FIELDS,
     case_change_status,
-    case_escalate,
     case_open,
     case_update,
     client_create,
@@ -237,29 +231,6 @@ class CaseStatusSerializer(serializers.Serializer):
     )
 
 
-class EscalateSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
-    note = serializers.CharField(max_length=5000, allow_blank=True, help_text="What happened and what you need.")
-
-
-class EscalationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Escalation
-        fields = [
-            "id",
-            "case",
-            "reason",
-            "note",
-            "raised_by",
-            "raised_at",
-            "decided_at",
-            "decided_by",
-            "decision",
-            "decision_note",
-        ]
-        read_only_fields = fields
-
-
 class CaseFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=CaseStatus.choices)
     priority = filters.TypedChoiceFilter(choices=Priority.choices, coerce=int)
@@ -374,79 +345,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         case = case_change_status(actor=request.user, case=case, **data.validated_data)
         return Response(CaseSerializer(case).data)
 
-    @extend_schema(
-        summary="Ask a manager to step in",
-        description="Escalates an open case: the client became abusive, you cannot resolve it, a concession "
-        "is over your limit, or the client asks for a manager. The case becomes escalated and you keep working "
-        "it until a manager decides. A resolved or closed case must be reopened first. Send an "
-        "`Idempotency-Key` so a retry escalates only once.",
-        request=EscalateSerializer,
-        responses={201: EscalationSerializer, 400: ERRORS_400, 404: NOT_FOUND},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        examples=[
-            OpenApiExample(
-                "Abuse",
-                value={"reason": "abusive_client", "note": "Insults on the phone after the refund was refused."},
-                request_only=True,
-            )
-        ],
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def escalate(self, request, pk=None):
-        case = self.get_object()
-        data = EscalateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        escalation = case_escalate(
-            actor=request.user,
-            case=case,
-            reason=EscalationReason(data.validated_data["reason"]),
-            note=data.validated_data["note"],
-        )
-        return Response(EscalationSerializer(escalation).data, status=status.HTTP_201_CREATED)
-
-
-# --- Escalations ---------------------------------------------------------------------
-
-
-class EscalationFilter(filters.FilterSet):
-    case = IdFilter(field_name="case_id", help_text="The case's id.")
-    reason = filters.ChoiceFilter(choices=EscalationReason.choices)
-    open = filters.BooleanFilter(field_name="decided_at", lookup_expr="isnull", help_text="true: not decided yet.")
-
-    class Meta:
-        model = Escalation
-        fields = ["case", "reason", "open"]
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List escalations",
-        description="Requests for a manager on your teams' cases, newest first; `open=true` for those not decided yet.",
-    ),
-    retrieve=extend_schema(
-        summary="Get an escalation",
-        responses={200: EscalationSerializer, 404: NOT_FOUND},
-        description="One escalation on a case of your teams, with the manager's decision once made.",
-    ),
-)
-class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    model = Escalation
-    serializer_class = EscalationSerializer
-    filterset_class = EscalationFilter
-    ordering_fields = ["raised_at", "id"]
-    action_permissions = {"list": "clients.view_case", "retrieve": "clients.view_case"}
-
-    def list_for_user(self, user):
-        return escalations_for_user(user)
-
-    def get_for_user(self, user, pk):
-        return get_escalation_for_user(user, pk)
-
 
 # Mounted by casebook/api_urls.py: (prefix, viewset, basename).
 routes = [
     ("clients", ClientViewSet, "client"),
     ("cases", CaseViewSet, "case"),
-    ("escalations", EscalationViewSet, "escalation"),
 ]

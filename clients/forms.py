@@ -5,7 +5,7 @@ from accounts.models import User
 from accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_user
 from core.forms import RequestKeyForm
 
-from .models import MANUAL_ESCALATION_REASONS, Case, CaseStatus, Client, Priority, Temperament
+from .models import Case, CaseStatus, Client, Priority, Temperament
 from .selectors import DEFAULT_CASE_SORT
 from .services import allowed_transitions
 
@@ -137,17 +137,3 @@ class CaseFilterForm(forms.Form):
             "temperament": data.get("temperament") or "",
             "sort": data.get("sort") or DEFAULT_CASE_SORT,
         }
-
-
-class EscalationForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What happened, and what you need from the manager."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "id_escalation_%s")  # see CaseStatusForm
-        super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.selectors import scope_to_user_teams, team_settings
 
 from .business_hours import Calendar, calendar_for_team
-from .models import OPEN_STATUSES, BoundaryWarning, Case, CaseEvent, Client, Escalation
+from .models import OPEN_STATUSES, BoundaryWarning, Case, CaseEvent, Client
 
 CASE_SORTS = {
     "-last_activity": ("-last_activity_at", "-id"),
@@ -156,17 +156,6 @@ def case_counts_by_status(user: User) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def escalations_for_user(user: User) -> QuerySet[Escalation]:
-    return scope_to_user_teams(
-        Escalation.objects.select_related("case", "raised_by", "decided_by"), user, team_field="case__team"
-    ).order_by("-raised_at", "-id")
-
-
-def get_escalation_for_user(user: User, pk: int) -> Escalation:
-    """The escalation, or 404 when its case lies outside the user's teams."""
-    return get_object_or_404(escalations_for_user(user), pk=pk)
-
-
 @dataclass(frozen=True)
 class Clock:
     """A business-hours clock: time used so far against a target, and when it is (or was) breached."""
@@ -203,58 +192,3 @@ def case_clock(
         target_hours=float(target_hours),
         breach_at=calendar.breach_at(case.opened_at, target_hours, pauses),
     )
-
-
-QUEUE_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    escalation: Escalation
-    clock: Clock
-
-    @property
-    def overdue(self) -> bool:
-        return self.clock.breached
-
-
-def escalation_queue(
-    user: User, *, reason: str = "", team_id: int | None = None, overdue: bool = False, now: datetime | None = None
-) -> tuple[list[QueueRow], bool]:
-    """Open escalations of the user's teams, oldest first, each with its response clock.
-
-    Bounded: the oldest QUEUE_LIMIT rows (the second value says whether there are more).
-    Overdue is measured in each team's business hours, so that filter runs on the rows.
-    """
-    now = now or timezone.now()
-    rows = scope_to_user_teams(
-        Escalation.objects.filter(decided_at__isnull=True).select_related(
-            "case__client", "case__team", "case__owner", "raised_by"
-        ),
-        user,
-        team_field="case__team",
-    ).order_by("raised_at", "id")
-    if reason:
-        rows = rows.filter(reason=reason)
-    if team_id:
-        rows = rows.filter(case__team_id=team_id)
-    rows = list(rows[: QUEUE_LIMIT + 1])
-    more = len(rows) > QUEUE_LIMIT
-    calendars, targets = {}, {}
-    result = []
-    for escalation in rows[:QUEUE_LIMIT]:
-        team = escalation.case.team
-        if team.pk not in calendars:
-            settings = team_settings(team)
-            calendars[team.pk] = calendar_for_team(team, settings)
-            targets[team.pk] = float(settings.response_target_hours)
-        calendar = calendars[team.pk]
-        clock = Clock(
-            elapsed=calendar.elapsed(escalation.raised_at, now),
-            target_hours=targets[team.pk],
-            breach_at=calendar.breach_at(escalation.raised_at, targets[team.pk]),
-        )
-        if overdue and not clock.breached:
-            continue
-        result.append(QueueRow(escalation=escalation, clock=clock))
-    return result, more

@@ -5,9 +5,8 @@ from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
@@ -23,14 +22,10 @@ from .models import (
     CaseEventKind,
     CaseStatus,
     Client,
-    Escalation,
-    EscalationDecision,
-    EscalationReason,
     Priority,
     RootCause,
     Temperament,
 )
-from .signals import escalation_decided, escalation_raised
 
 # Where a case may go from each status. Anything else is refused by case_change_status.
 # Escalating is not a plain status move: case_escalate records why and for whom.
@@ -54,12 +49,20 @@ CASE_TRACKED_FIELDS = ["title", "problem_statement", "root_cause", "priority", "
 CLIENT_FIELDS = ["name", "email", "phone", "company", "temperament", "notes"]
 
 
-def _require_member(user: User, team: Team, message: str) -> None:
+def require_manager_of(actor: User, team_id: int) -> None:
+    """Refuse anyone but a manager of the team (or an admin)."""
+    if not is_manager(actor) or (not actor.is_superuser and not actor.teams.filter(pk=team_id).exists()):
+        raise PermissionDenied(_("Only a manager of the case's team can decide its escalations."))
+
+
+def require_member(user: User, team: Team, message: str) -> None:
+    """Refuse (with `message`) a user who is not a member of the team (admins may act anywhere)."""
     if not user.is_superuser and not user.teams.filter(pk=team.pk).exists():
         raise ValidationError(message)
 
 
-def _require_owner_in_team(owner: User, team_id: int) -> None:
+def require_owner_in_team(owner: User, team_id: int) -> None:
+    """Refuse an owner who is not an active member of the case's team."""
     if not owner.is_active or not owner.teams.filter(pk=team_id).exists():
         raise ValidationError({"owner": _("%(owner)s is not an active member of the case's team.") % {"owner": owner}})
 
@@ -99,7 +102,7 @@ def client_create(
     request_key: UUID | None = None,
 ) -> Client:
     """Add a client to one of the actor's teams."""
-    _require_member(actor, team, _("You can only add clients to your own teams."))
+    require_member(actor, team, _("You can only add clients to your own teams."))
 
     def create() -> Client:
         client = Client(
@@ -155,12 +158,12 @@ def case_open(
 
     `opened_at` lets an import or the demo data record a case that began earlier.
     """
-    _require_member(actor, client.team, _("You can only open cases for clients of your own teams."))
+    require_member(actor, client.team, _("You can only open cases for clients of your own teams."))
     now = timezone.now()
     opened_at = opened_at or now
     if opened_at > now:
         raise ValidationError({"opened_at": _("A case cannot be opened in the future.")})
-    _require_owner_in_team(owner, client.team_id)
+    require_owner_in_team(owner, client.team_id)
 
     def create() -> Case:
         case = Case(
@@ -205,7 +208,7 @@ def case_update(*, actor: User, case: Case, **changes) -> Case:
         raise TypeError(f"case_update() got unexpected fields: {', '.join(sorted(unknown))}")
     new_owner = changes.get("owner")
     if new_owner is not None and new_owner != case.owner:
-        _require_owner_in_team(new_owner, case.team_id)
+        require_owner_in_team(new_owner, case.team_id)
     snapshot = audit_snapshot(case)
     before = {field: _display(case, field) for field in changes}
     for field, value in changes.items():
@@ -290,152 +293,9 @@ def case_record_activity(*, case: Case, at) -> None:
 
 
 @transaction.atomic
-def case_escalate(
-    *,
-    case: Case,
-    reason: EscalationReason,
-    note: str = "",
-    actor: User | None = None,
-    cause_key: str = "",
-) -> Escalation:
-    """Ask a manager to step in on an open case; the case becomes escalated.
-
-    `actor` is the person escalating (None for a rule, which passes a `cause_key` so one
-    cause escalates the case once however often it runs: the first escalation is returned).
-    The agent keeps working the case until a manager decides.
-    """
-    if cause_key:
-        existing = Escalation.objects.filter(case=case, cause_key=cause_key).first()
-        if existing is not None:
-            return existing
-    note = note.strip()
-    if actor is not None:
-        _require_member(actor, case.team, _("You can only escalate cases of your own teams."))
-        if not note:
-            raise ValidationError({"note": _("Tell the manager what happened and what you need from them.")})
-    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
-    case.refresh_from_db(fields=["status", "last_activity_at"])
-    if not case.is_open:
-        raise ValidationError(
-            {
-                "reason": _("The case is %(status)s: reopen it before escalating.")
-                % {"status": case.get_status_display().lower()}
-            }
-        )
-    now = timezone.now()
-    escalation = Escalation(case=case, reason=reason, note=note, raised_by=actor, raised_at=now, cause_key=cause_key)
-    escalation.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            escalation.save()
-    except IntegrityError:
-        # The same cause escalated the case a moment ago, from another process.
-        return Escalation.objects.get(case=case, cause_key=cause_key)
-    previous = case.status
-    before = audit_snapshot(case)
-    case.status = CaseStatus.ESCALATED
-    case.last_activity_at = max(case.last_activity_at, now)
-    case.save(update_fields=["status", "last_activity_at"])
-    audit_record(actor=actor, target=case, before=before, action="escalated")
-    case_event_record(
-        case=case,
-        kind=CaseEventKind.ESCALATED,
-        actor=actor,
-        occurred_at=now,
-        data={"reason": reason, "note": note, "from": previous},
-        target=escalation,
-    )
-    escalation_raised.send(sender=Escalation, escalation=escalation)
-    return escalation
-
-
-def _require_manager_of(actor: User, team_id: int) -> None:
-    if not is_manager(actor) or (not actor.is_superuser and not actor.teams.filter(pk=team_id).exists()):
-        raise PermissionDenied(_("Only a manager of the case's team can decide its escalations."))
-
-
-CONCESSION_DECISIONS = {EscalationDecision.CONCESSION_APPROVED, EscalationDecision.CONCESSION_REFUSED}
-
-
-@transaction.atomic
-def escalation_decide(
-    *,
-    actor: User,
-    escalation: Escalation,
-    decision: str,
-    note: str = "",
-    new_owner: User | None = None,
-    concession: models.Model | None = None,
-) -> Escalation:
-    """A manager's decision on an open escalation: take over, reassign, hand back, or a concession.
-
-    The escalation row is locked first, so of two managers deciding at once one wins and the
-    other gets a ValidationError saying it was already decided. A concession decision is made
-    by `playbooks.services.escalation_decide_concession`, which decides the concession and then
-    calls this with it. When no other escalation of the case is open, the case goes back to in
-    progress (with the new owner after a take-over or reassignment).
-    """
-    escalation = Escalation.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=escalation.pk)
-    case = Case.objects.select_for_update().select_related("owner").get(pk=escalation.case_id)
-    _require_manager_of(actor, case.team_id)
-    if escalation.decided_at is not None:
-        when = date_format(timezone.localtime(escalation.decided_at), "j M Y H:i")
-        raise ValidationError(
-            _("%(manager)s already decided this escalation (%(when)s).")
-            % {"manager": escalation.decided_by, "when": when}
-        )
-    if decision not in EscalationDecision.values:
-        raise ValidationError({"decision": _("Choose what to do with the escalation.")})
-    note = note.strip()
-    if decision in CONCESSION_DECISIONS and concession is None:
-        raise ValidationError({"concession": _("Choose the concession to decide.")})
-    if decision == EscalationDecision.HAND_BACK and not note:
-        raise ValidationError({"note": _("Give the agent your guidance.")})
-    previous_owner = case.owner
-    owner = case.owner
-    if decision == EscalationDecision.TAKE_OVER:
-        owner = actor
-    elif decision == EscalationDecision.REASSIGN:
-        if new_owner is None:
-            raise ValidationError({"new_owner": _("Choose the agent who takes the case.")})
-        if new_owner == case.owner:
-            raise ValidationError({"new_owner": _("%(owner)s already owns the case.") % {"owner": new_owner}})
-        _require_owner_in_team(new_owner, case.team_id)
-        owner = new_owner
-    now = timezone.now()
-    escalation.decision = decision
-    escalation.decision_note = note
-    escalation.decided_by = actor
-    escalation.decided_at = now
-    escalation.save(update_fields=["decision", "decision_note", "decided_by", "decided_at"])
-    case.owner = owner
-    case.last_activity_at = max(case.last_activity_at, now)
-    case.save(update_fields=["owner", "last_activity_at"])
-    data = {"decision": decision, "note": note, "reason": escalation.reason}
-    if owner != previous_owner:
-        data["owner"] = [str(previous_owner), str(owner)]
-    if concession is not None:
-        data["concession"] = str(concession)
-    case_event_record(
-        case=case, kind=CaseEventKind.ESCALATION_DECIDED, actor=actor, occurred_at=now, data=data, target=escalation
-    )
-    still_open = Escalation.objects.filter(case=case, decided_at__isnull=True).exists()
-    if case.status == CaseStatus.ESCALATED and not still_open:
-        case_change_status(
-            actor=actor,
-            case=case,
-            status=CaseStatus.IN_PROGRESS,
-            note=f"{EscalationDecision(decision).label}." + (f" {note}" if note else ""),
-        )
-    recipients = {user.pk: user for user in (previous_owner, owner) if user != actor}
-    escalation_decided.send(sender=Escalation, escalation=escalation, recipients=list(recipients.values()))
-    return escalation
-
-
-@transaction.atomic
 def boundary_warning_give(*, actor: User, case: Case, note: str = "") -> BoundaryWarning:
     """Record that the agent warned an abusive client; a later abusive contact escalates the case."""
-    _require_member(actor, case.team, _("You can only record warnings on cases of your own teams."))
+    require_member(actor, case.team, _("You can only record warnings on cases of your own teams."))
     if not case.is_open:
         raise ValidationError(_("The case is not open."))
     now = timezone.now()
@@ -457,7 +317,7 @@ def boundary_warning_give(*, actor: User, case: Case, note: str = "") -> Boundar
 @transaction.atomic
 def client_set_written_contact_only(*, actor: User, client: Client, on: bool, note: str = "") -> Client:
     """A manager limits (or stops limiting) a client to written contact; each open case records it."""
-    _require_manager_of(actor, client.team_id)
+    require_manager_of(actor, client.team_id)
     if client.written_contact_only == on:
         return client
     client.written_contact_only = on
@@ -478,7 +338,7 @@ def case_wait_on_client(*, actor: User | None, case: Case, waiting: bool, note: 
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
     case.refresh_from_db(fields=["status", "waiting_on_client_since", "waiting_periods", "last_activity_at"])
     if actor is not None:
-        _require_member(actor, case.team, _("You can only change cases of your own teams."))
+        require_member(actor, case.team, _("You can only change cases of your own teams."))
     now = timezone.now()
     if waiting:
         if not case.is_open:

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, TeamSettings, User
-from clients.models import OPEN_STATUSES, Case, CaseStatus, Escalation, EscalationReason, RootCause, Temperament
+from clients.models import OPEN_STATUSES, Case, CaseStatus, RootCause, Temperament
+from escalations.models import Escalation, EscalationReason
 from interactions.models import HOSTILE_MOODS, FollowUp, FollowUpStatus, Interaction, SatisfactionSurvey
 from playbooks.models import Concession, ConcessionKind, ConcessionStatus
 

@@ -16,10 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_manager
 from accounts.selectors import scope_to_user_teams
-from clients.forms import (
-    CaseStatusForm,
-    EscalationForm,
-)
+from clients.forms import CaseStatusForm
 from clients.models import Case
 from clients.selectors import (
     boundary_warning_summary,
@@ -29,12 +26,11 @@ from clients.selectors import (
     get_case_for_user,
     get_client_for_user,
 )
-from clients.services import (
-    case_change_status,
-    case_escalate,
-)
+from clients.services import case_change_status
 from core.forms import add_service_errors
 from core.pagination import page_of
+from escalations.forms import EscalationForm
+from escalations.services import case_escalate
 from interactions.forms import (
     InteractionForm,
 )

@@ -21,10 +21,9 @@ from accounts.selectors import managers_of_team, team_ids_of
 from accounts.services import notice_send
 from api.keys import create_once
 from audit.services import audit_record, audit_snapshot
-from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, EscalationReason
+from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client
 from clients.services import (
     case_change_status,
-    case_escalate,
     case_event_record,
     case_open,
     case_record_activity,
@@ -46,6 +45,7 @@ from .models import (
 )
 from .outbox import outbox_enqueue, outbox_enqueue_many
 from .selectors import forget_promises_kept
+from .signals import poor_rating
 
 
 def _validate_contact(
@@ -227,7 +227,8 @@ def _require_team(actor: User, case: Case) -> None:
         raise ValidationError(_("You can only work on cases of your own teams."))
 
 
-def _absolute(path: str) -> str:
+def absolute_url(path: str) -> str:
+    """A path of this site as a full address (for emails), from CASEBOOK_BASE_URL."""
     return settings.CASEBOOK_BASE_URL.rstrip("/") + path
 
 
@@ -404,7 +405,7 @@ def staff_email_queue(
 def _remind(follow_up: FollowUp, now: datetime) -> None:
     case = follow_up.case
     url = case.get_absolute_url()
-    context = {"follow_up": follow_up, "case": case, "case_url": _absolute(url)}
+    context = {"follow_up": follow_up, "case": case, "case_url": absolute_url(url)}
     staff_email_queue(
         cause_key=f"followup:{follow_up.pk}:reminder:{follow_up.due_at.isoformat()}",
         user=follow_up.owner,
@@ -420,7 +421,7 @@ def _remind(follow_up: FollowUp, now: datetime) -> None:
 def _warn_overdue(follow_up: FollowUp, now: datetime) -> None:
     case = follow_up.case
     url = case.get_absolute_url()
-    context = {"follow_up": follow_up, "case": case, "case_url": _absolute(url)}
+    context = {"follow_up": follow_up, "case": case, "case_url": absolute_url(url)}
     recipients = {follow_up.owner.pk: follow_up.owner}
     recipients.update({manager.pk: manager for manager in managers_of_team(case.team)})
     for user in recipients.values():
@@ -479,7 +480,7 @@ def _carry_out(follow_up: FollowUp, now: datetime) -> None:
         data = {"template": "follow_up_client", "to": client.email}
     else:
         survey = SatisfactionSurvey.objects.create(case=case, follow_up=follow_up, sent_at=now)
-        links = [(n, _absolute(reverse("rating", args=[rating_token(survey, n)]))) for n in range(1, 6)]
+        links = [(n, absolute_url(reverse("rating", args=[rating_token(survey, n)]))) for n in range(1, 6)]
         outbox_enqueue(
             cause_key=f"followup:{follow_up.pk}:satisfaction",
             to_email=client.email,
@@ -719,5 +720,5 @@ def satisfaction_rate(*, token: str) -> SatisfactionSurvey:
         note = f"The client rated the outcome {rating} out of 5."
         if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
             case_change_status(actor=None, case=case, status=CaseStatus.IN_PROGRESS, note=note)
-        case_escalate(case=case, reason=EscalationReason.LOW_SATISFACTION, note=note, cause_key=f"rating:{survey.pk}")
+        poor_rating.send(sender=SatisfactionSurvey, survey=survey, note=note)  # escalations/receivers.py
     return survey

@@ -8,18 +8,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.selectors import staff_of_team
 from api.viewsets import ScopedViewSet
-from clients.api import EscalationSerializer
-from clients.models import Case, Escalation, EscalationDecision
-from clients.selectors import cases_for_user, escalations_for_user, get_case_for_user, get_escalation_for_user
+from clients.models import Case
+from clients.selectors import cases_for_user, get_case_for_user
 
-from .models import Concession, ConcessionKind, ConcessionStatus, ProposedBy, StepKind, StepStatus
+from .models import ConcessionKind, ConcessionStatus, ProposedBy, StepKind, StepStatus
 from .selectors import CASE_RELATED, case_playbook_progress, concessions_for_case, solution_options_for_case
-from .services import escalation_decision_make
 
 CURRENT = "current"
 TO_DO = "to_do"
@@ -197,83 +193,8 @@ class PlaybookProgressViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         return Response(PlaybookProgressSerializer(progress, context=context).data)
 
 
-# --- Escalation decisions -----------------------------------------------------------
-
-
-class EscalationDecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=EscalationDecision.choices)
-    note = serializers.CharField(
-        max_length=5000,
-        allow_blank=True,
-        required=False,
-        default="",
-        help_text="Guidance for the agent; needed to hand back or to refuse a concession.",
-    )
-    new_owner = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text="For reassign: the user id of the agent who takes it."
-    )
-    concession = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text="To approve or refuse: the pending concession's id."
-    )
-
-
-class EscalationDecisionViewSet(ScopedViewSet):
-    model = Escalation
-    action_permissions = {"decide": "clients.review_case"}
-
-    def list_for_user(self, user):
-        return escalations_for_user(user)
-
-    def get_for_user(self, user, pk):
-        return get_escalation_for_user(user, pk)
-
-    @extend_schema(
-        summary="Decide an escalation (managers)",
-        description="A manager of the case's team takes the case over, reassigns it to another agent of the "
-        "team (`new_owner`), approves or refuses a pending concession (`concession`), or hands it back to "
-        "the agent with guidance (`note`). The decision, who and when go on the timeline and the agent is "
-        "told. An escalation is decided once: a second decision is refused with a 400 saying who decided it. "
-        "Agents get 403; another team's escalation is a 404.",
-        request=EscalationDecisionSerializer,
-        responses={200: EscalationSerializer, 400: OpenApiResponse(description="Errors by field.")},
-        examples=[
-            OpenApiExample(
-                "Hand back", value={"decision": "hand_back", "note": "Offer the Thursday slot."}, request_only=True
-            ),
-            OpenApiExample(
-                "Approve a concession", value={"decision": "concession_approved", "concession": 12}, request_only=True
-            ),
-        ],
-    )
-    @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
-        escalation = self.get_object()
-        data = EscalationDecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        new_owner = concession = None
-        if values.get("new_owner"):
-            new_owner = staff_of_team(escalation.case.team).filter(pk=values["new_owner"]).first()
-            if new_owner is None:
-                raise serializers.ValidationError({"new_owner": ["No active member of the case's team has this id."]})
-        if values.get("concession"):
-            concession = Concession.objects.filter(case_id=escalation.case_id, pk=values["concession"]).first()
-            if concession is None:
-                raise serializers.ValidationError({"concession": ["The case has no concession with this id."]})
-        escalation = escalation_decision_make(
-            actor=request.user,
-            escalation=escalation,
-            decision=values["decision"],
-            note=values["note"],
-            new_owner=new_owner,
-            concession=concession,
-        )
-        return Response(EscalationSerializer(escalation).data)
-
-
 # Mounted by casebook/api_urls.py: (prefix, viewset, basename). The id in the path is the case's
 # for playbook progress; decisions hang under /escalations/{id}/decide/ beside clients' read routes.
 routes = [
     ("playbook-progress", PlaybookProgressViewSet, "playbook-progress"),
-    ("escalations", EscalationDecisionViewSet, "escalation-decision"),
 ]

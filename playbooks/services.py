@@ -13,15 +13,13 @@ from accounts.models import Team, User
 from accounts.roles import is_manager
 from api.keys import create_once
 from audit.services import audit_record, audit_snapshot
-from clients.models import Case, CaseEventKind, CaseStatus, Escalation, EscalationDecision, EscalationReason, RootCause
+from clients.models import Case, CaseEventKind, CaseStatus, RootCause
 from clients.services import (
     case_change_status,
-    case_escalate,
     case_event_record,
     case_record_activity,
     case_update,
     client_update,
-    escalation_decide,
 )
 from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
@@ -46,6 +44,7 @@ from .models import (
     StepStatus,
 )
 from .selectors import default_playbook_for_case, latest_version
+from .signals import concession_above_limit
 
 
 def _is_member(user: User, team_id: int) -> bool:
@@ -349,13 +348,9 @@ def concession_offer(
             data={"concession": str(concession), "status": concession.status, "limit": str(limit) if over else ""},
             target=concession,
         )
-        if over:
-            case_escalate(
-                case=case,
-                reason=EscalationReason.CONCESSION_OVER_LIMIT,
-                note=f"{concession} asked by {actor}, above the team's limit of {limit}.",
-                cause_key=f"concession:{concession.pk}",
-            )
+        if over:  # escalations/receivers.py asks a manager
+            why = f"{concession} asked by {actor}, above the team's limit of {limit}."
+            concession_above_limit.send(sender=Concession, concession=concession, note=why)
         return concession
 
     concession, _created = create_once(
@@ -388,56 +383,6 @@ def concession_decide(*, actor: User, concession: Concession, approve: bool, not
         target=concession,
     )
     return concession
-
-
-@transaction.atomic
-def escalation_decide_concession(
-    *, actor: User, escalation: Escalation, concession: Concession, approve: bool, note: str = ""
-) -> Escalation:
-    """Decide an escalation by approving or refusing one of the case's pending concessions.
-
-    The one way to do it: the concession is decided (concession_decide) and the escalation
-    closed with that decision in the same transaction.
-    """
-    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
-    if locked.decided_at is not None:
-        # Let clients say who decided it, before the concession is touched.
-        return escalation_decide(actor=actor, escalation=locked, decision="", concession=concession)
-    if concession.case_id != locked.case_id:
-        raise ValidationError({"concession": _("That concession belongs to another case.")})
-    concession_decide(actor=actor, concession=concession, approve=approve, note=note)
-    decision = EscalationDecision.CONCESSION_APPROVED if approve else EscalationDecision.CONCESSION_REFUSED
-    return escalation_decide(actor=actor, escalation=locked, decision=decision, note=note, concession=concession)
-
-
-CONCESSION_DECISIONS = (EscalationDecision.CONCESSION_APPROVED, EscalationDecision.CONCESSION_REFUSED)
-
-
-def escalation_decision_make(
-    *,
-    actor: User,
-    escalation: Escalation,
-    decision: str,
-    note: str = "",
-    new_owner: User | None = None,
-    concession: Concession | None = None,
-) -> Escalation:
-    """A manager's decision on an escalation, from the review page or the API alike.
-
-    Approving or refusing a concession goes through the concession (escalation_decide_concession);
-    taking over, reassigning and handing back go straight to clients' escalation_decide.
-    """
-    if decision in CONCESSION_DECISIONS:
-        if concession is None:
-            raise ValidationError({"concession": _("Choose the concession to decide.")})
-        return escalation_decide_concession(
-            actor=actor,
-            escalation=escalation,
-            concession=concession,
-            approve=decision == EscalationDecision.CONCESSION_APPROVED,
-            note=note,
-        )
-    return escalation_decide(actor=actor, escalation=escalation, decision=decision, note=note, new_owner=new_owner)
 
 
 @transaction.atomic

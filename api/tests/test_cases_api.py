@@ -2,9 +2,10 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.tests.factories import UserFactory
-from clients.models import Case, CaseEventKind, CaseStatus, Escalation
+from clients.models import Case, CaseEventKind, CaseStatus
 from clients.services import case_change_status
 from clients.tests.factories import CaseFactory, ClientFactory
+from escalations.models import Escalation
 
 CASES = "/api/v1/cases/"
 

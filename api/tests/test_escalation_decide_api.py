@@ -6,8 +6,9 @@ import pytest
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
-from clients.models import CaseStatus, EscalationReason
-from clients.services import case_escalate
+from clients.models import CaseStatus
+from escalations.models import EscalationReason
+from escalations.services import case_escalate
 from playbooks.defaults import install_defaults
 from playbooks.models import ConcessionStatus, Playbook, PlaybookVersion, Step
 from playbooks.services import concession_limit_set, concession_offer

@@ -1,5 +1,5 @@
-from clients.models import EscalationReason
-from clients.services import case_escalate
+from escalations.models import EscalationReason
+from escalations.services import case_escalate
 
 ESCALATIONS = "/api/v1/escalations/"
 

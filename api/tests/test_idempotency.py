@@ -5,7 +5,8 @@ from django.utils import timezone
 from api.keys import idempotency_keys_purge
 from api.models import IdempotencyKey
 from api.tasks import idempotency_keys_purge_task
-from clients.models import Case, Escalation
+from clients.models import Case
+from escalations.models import Escalation
 from interactions.models import Interaction
 
 INTERACTIONS = "/api/v1/interactions/"

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clients.models import EscalationReason
-from clients.services import case_escalate
 from clients.tests.factories import CaseFactory, ClientFactory
+from escalations.models import EscalationReason
+from escalations.services import case_escalate
 from interactions.services import follow_up_schedule
 from interactions.tests.factories import InteractionFactory
 

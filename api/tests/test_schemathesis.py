@@ -17,8 +17,8 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.services import api_token_create
-from clients.models import EscalationReason
-from clients.services import case_escalate
+from escalations.models import EscalationReason
+from escalations.services import case_escalate
 from interactions.services import follow_up_schedule, interaction_log
 from playbooks.defaults import install_defaults
 from playbooks.models import Playbook, PlaybookVersion, Step

@@ -21,7 +21,8 @@ from accounts.services import (
 from audit.models import AuditEntry
 from audit.selectors import history_of
 from clients.models import CaseStatus
-from clients.services import case_change_status, case_escalate, case_update, client_create, client_update
+from clients.services import case_change_status, case_update, client_create, client_update
+from escalations.services import case_escalate
 from interactions.services import follow_up_cancel, follow_up_reschedule, follow_up_schedule
 from playbooks.defaults import install_defaults
 from playbooks.models import Playbook, PlaybookVersion, Step

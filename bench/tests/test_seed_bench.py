@@ -12,8 +12,9 @@ from django.db.models import Count, F
 from accounts.models import Team, User
 from bench import bulk
 from bench.management.commands.seed_bench import Command
-from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Escalation
+from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client
 from clients.services import case_open
+from escalations.models import Escalation
 from interactions.models import Interaction
 from interactions.services import interaction_log
 

@@ -18,7 +18,7 @@ from bench import progress
 from bench.management.commands.seed_bench import EventRow
 from bench.tests.test_seed_bench import digest_of
 from clients.models import OPEN_STATUSES, Case, CaseEvent, CaseEventKind, CaseStatus
-from interactions.escalation_rules import escalate_missed_follow_ups
+from escalations.rules import escalate_missed_follow_ups
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, Interaction
 from interactions.selectors import my_day
 from interactions.services import (

@@ -175,7 +175,7 @@ def test_shortcuts_and_their_help(browser_page, case, agent):
 
 
 def _step_and_escalation(case, agent):
-    from clients.services import case_escalate
+    from escalations.services import case_escalate
     from playbooks.defaults import install_defaults
     from playbooks.models import Playbook, PlaybookVersion, Step
 

@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from clients.models import Case, CaseEvent, Client, Escalation
+from clients.models import Case, CaseEvent, Client
+from escalations.models import Escalation
 from interactions.models import FollowUp, Interaction, OutgoingEmail
 from playbooks.models import (
     CaseReview,

@@ -140,10 +140,22 @@ def test_an_old_layout_database_migrates_forward_keeping_every_row(tmp_path, scr
     _manage(old, url, "migrate", "--noinput")
     _manage(old, url, "seed_demo")
     before = _snapshot(read, tables)
+    escalation_type = read("SELECT id FROM django_content_type WHERE app_label = 'clients' AND model = 'escalation'")[1]
+    escalated = read("SELECT COUNT(*) FROM clients_caseevent WHERE target_type_id = ?", escalation_type[0])[1]
     assert sum(table["count"] for table in before.values()) > 200  # the demo data is there
 
     _manage(ROOT, url, "migrate", "--noinput")
     after = _snapshot(read, tables)
+
+    # Escalation moved from clients to its own app with its table: its content type row, which
+    # the timeline's entries and the permissions point at, was renamed in place.
+    moved = read("SELECT id FROM django_content_type WHERE app_label = 'escalations' AND model = 'escalation'")[1]
+    assert moved == escalation_type
+    assert not read("SELECT id FROM django_content_type WHERE app_label = 'clients' AND model = 'escalation'")[1]
+    assert (
+        escalated[0][0] > 0
+        and read("SELECT COUNT(*) FROM clients_caseevent WHERE target_type_id = ?", moved[0])[1] == escalated
+    )
 
     lost = [table for table in before if table not in after]
     assert not lost, f"tables gone: {lost}"

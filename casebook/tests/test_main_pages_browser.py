@@ -16,7 +16,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.models import Team
-from clients.models import Case, Client, Escalation
+from clients.models import Case, Client
+from escalations.models import Escalation
 from playbooks.models import Playbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

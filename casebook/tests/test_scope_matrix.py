@@ -128,7 +128,7 @@ MATRIX: dict[str, Entry] = {
     "case-change-status": Entry(
         kwargs=_case, method="post", anonymous=API, json=True, post_data={"status": CaseStatus.RESOLVED}
     ),
-    "case-escalate": Entry(
+    "case-escalation-escalate": Entry(
         kwargs=_case, method="post", anonymous=API, json=True, post_data={"reason": "other", "note": "x"}
     ),
     # Escalations: the managers' queue and review page; an agent of any team is refused.
@@ -210,7 +210,7 @@ MATRIX: dict[str, Entry] = {
             "summary": "x",
         },
     ),
-    "escalation-decision-decide": Entry(
+    "escalation-decide": Entry(
         kwargs=lambda d: {"pk": d.escalation.pk},
         method="post",
         anonymous=API,

@@ -34,9 +34,10 @@ from django.utils import timezone, translation
 from accounts.services import notice_send
 from api.services import api_token_create
 from audit.services import audit_record, audit_snapshot
-from clients.models import Case, CaseStatus, EscalationReason, Priority, RootCause, Temperament
-from clients.services import case_escalate
+from clients.models import Case, CaseStatus, Priority, RootCause, Temperament
 from clients.tests.factories import CaseFactory
+from escalations.models import EscalationReason
+from escalations.services import case_escalate
 from interactions.models import Channel, Direction, FollowUpKind, Mood
 from interactions.services import follow_up_schedule, interaction_log
 from playbooks.defaults import install_defaults

@@ -3,27 +3,17 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
-from clients.models import (
-    Case,
-    CaseEvent,
-    CaseEventKind,
-    CaseStatus,
-    Client,
-    Escalation,
-    EscalationReason,
-    Priority,
-    RootCause,
-    Temperament,
-)
+from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
 from clients.services import (
     allowed_transitions,
     case_change_status,
-    case_escalate,
     case_open,
     case_update,
     client_create,
     client_update,
 )
+from escalations.models import Escalation, EscalationReason
+from escalations.services import case_escalate
 
 
 def test_client_create_adds_a_client_to_the_actors_team(agent, team):

@@ -40,7 +40,7 @@ NUL = "before\x00after"
 SEGMENT_MODELS = {
     "clients": "clients.Client",
     "cases": "clients.Case",
-    "escalations": "clients.Escalation",
+    "escalations": "escalations.Escalation",
     "interactions": "interactions.Interaction",
     "attachments": "interactions.Attachment",
     "follow-ups": "interactions.FollowUp",

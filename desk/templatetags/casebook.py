@@ -10,8 +10,9 @@ from django.utils.text import capfirst
 from django.utils.timesince import timesince
 from django.utils.translation import ngettext
 
-from clients.models import Case, CaseStatus, Escalation, Priority, Temperament
+from clients.models import Case, CaseStatus, Priority, Temperament
 from core.rows import render_rows
+from escalations.models import Escalation
 from interactions.models import FollowUp
 
 register = template.Library()

@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team
-from clients.models import Case, CaseStatus, Escalation, EscalationReason, RootCause, Temperament
+from clients.models import Case, CaseStatus, RootCause, Temperament
 from clients.tests.factories import CaseFactory, ClientFactory
 from desk.reports import dashboard_figures, outcomes_by_temperament, percentile_cont, period_between
+from escalations.models import Escalation, EscalationReason
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, Mood, SatisfactionSurvey
 from interactions.tests.factories import InteractionFactory
 from playbooks.models import Concession, ConcessionKind, ConcessionStatus

@@ -7,8 +7,9 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import CaseEvent, CaseEventKind, CaseStatus, Escalation, EscalationReason
+from clients.models import CaseEvent, CaseEventKind, CaseStatus
 from clients.services import case_change_status
+from escalations.models import Escalation, EscalationReason
 from interactions.models import FollowUp, SatisfactionSurvey
 from interactions.services import RATING_SALT, follow_ups_sweep, rating_token
 

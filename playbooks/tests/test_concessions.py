@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from clients.models import CaseEvent, CaseEventKind, CaseStatus, Escalation, EscalationReason
+from clients.models import CaseEvent, CaseEventKind, CaseStatus
 from clients.tests.factories import CaseFactory
+from escalations.models import Escalation, EscalationReason
 from playbooks.models import ConcessionStatus, FaultRecord
 from playbooks.services import concession_decide, concession_limit_set, concession_offer, fault_record
 

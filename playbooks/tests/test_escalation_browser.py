@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from clients.models import CaseStatus, EscalationDecision
+from clients.models import CaseStatus
+from escalations.models import EscalationDecision
+from escalations.tasks import escalation_rules_run
 from playbooks.models import ConcessionStatus
 from playbooks.services import concession_limit_set, concession_offer
-from playbooks.tasks import escalation_rules_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,9 @@ from django.db import connection
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
-from clients.models import EscalationDecision, EscalationReason
-from clients.services import case_escalate, escalation_decide
 from core.testing import require_postgres
+from escalations.models import EscalationDecision, EscalationReason
+from escalations.services import case_escalate, escalation_decide
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

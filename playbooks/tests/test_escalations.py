@@ -12,15 +12,17 @@ from accounts.models import Notice
 from accounts.roles import Role
 from accounts.selectors import team_settings
 from accounts.tests.factories import UserFactory
-from clients.models import CaseStatus, Escalation, EscalationDecision, EscalationReason
-from clients.services import boundary_warning_give, case_escalate, client_set_written_contact_only, escalation_decide
+from clients.models import CaseStatus
+from clients.services import boundary_warning_give, client_set_written_contact_only
 from clients.tests.factories import CaseFactory
 from clients.tests.test_query_counts import count_queries
+from escalations.models import Escalation, EscalationDecision, EscalationReason
+from escalations.services import case_escalate, escalation_decide
+from escalations.tasks import escalation_rules_run
 from interactions.models import FollowUp, FollowUpStatus, OutgoingEmail
 from interactions.services import interaction_log
 from playbooks.models import ConcessionStatus
 from playbooks.services import concession_limit_set, concession_offer
-from playbooks.tasks import escalation_rules_run
 
 
 def _log(case, actor, mood="calm", **kwargs):
@@ -320,4 +322,4 @@ def test_the_rules_run_from_beat():
     from django.conf import settings
 
     entry = settings.CELERY_BEAT_SCHEDULE["escalation-rules"]
-    assert entry["task"] == "playbooks.tasks.escalation_rules"
+    assert entry["task"] == "escalations.tasks.escalation_rules"

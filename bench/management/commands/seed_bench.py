@@ -35,18 +35,8 @@ from accounts.roles import Role
 from accounts.services import user_create
 from bench import progress
 from bench.bulk import COPY_NULL, copy_rows, copying_alongside, escape, indexes_built_after, reserve_ids
-from clients.models import (
-    Case,
-    CaseEvent,
-    CaseEventKind,
-    CaseStatus,
-    Client,
-    Escalation,
-    EscalationReason,
-    Priority,
-    RootCause,
-    Temperament,
-)
+from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
+from escalations.models import Escalation, EscalationReason
 from interactions.models import Channel, Direction, Interaction, Mood
 
 BENCH_PASSWORD = "bench-password"

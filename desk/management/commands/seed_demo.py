@@ -13,8 +13,10 @@ from django.utils import timezone
 from accounts.models import Team, User
 from accounts.roles import Role
 from accounts.services import user_create
-from clients.models import CaseStatus, Client, EscalationReason, Priority, RootCause, Temperament
-from clients.services import case_change_status, case_escalate, case_open, client_create
+from clients.models import CaseStatus, Client, Priority, RootCause, Temperament
+from clients.services import case_change_status, case_open, client_create
+from escalations.models import EscalationReason
+from escalations.services import case_escalate
 from interactions.models import Channel, Direction, FollowUpKind, Mood
 from interactions.services import follow_up_schedule, interaction_log
 from playbooks.demo import seed_playbook_progress

@@ -1,4 +1,4 @@
-"""Signals that let the apps above clients react to escalations without clients importing them.
+"""Signals sent by the escalation services, for whatever must follow an escalation.
 
 Both are sent inside the service's transaction, so whatever a receiver writes (the managers'
 emails in the outbox, their notices) commits or rolls back with the escalation itself.

@@ -1,17 +1,17 @@
-"""Celery tasks of the playbook app, the top app that may read every other app's rules."""
+"""The periodic pass over the escalation rules (escalations/rules.py)."""
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from clients.escalation_rules import escalate_overdue_cases
-from interactions.escalation_rules import (
+from .rules import (
     escalate_abuse_after_warning,
     escalate_abusive_contacts,
     escalate_missed_follow_ups,
+    escalate_overdue_cases,
+    escalate_pending_concessions,
+    escalate_stalled_cases,
 )
-
-from .escalation_rules import escalate_pending_concessions, escalate_stalled_cases
 
 RULES = [
     escalate_abusive_contacts,

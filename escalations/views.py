@@ -1,8 +1,4 @@
-"""The managers' review queue (/escalations/) and the review page of one escalation.
-
-These pages live in playbooks, the top app, because a decision may approve or refuse a
-concession (a playbook record); every other decision is clients.services.escalation_decide.
-"""
+"""The managers' review queue (/escalations/) and the review page of one escalation."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -14,13 +10,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import staff_of_team, team_settings, teams_for_user
 from clients.business_hours import calendar_for_team
-from clients.selectors import Clock, case_clock, escalation_queue, get_escalation_for_user
+from clients.selectors import Clock, case_clock
 from core.forms import add_service_errors
 from interactions.selectors import case_timeline
+from playbooks.models import Concession, ConcessionStatus
+from playbooks.selectors import case_playbook_context
 
-from .escalation_forms import DecisionForm, QueueFilterForm
-from .models import Concession, ConcessionStatus
-from .selectors import case_playbook_context
+from .forms import DecisionForm, QueueFilterForm
+from .selectors import escalation_queue, get_escalation_for_user
 from .services import escalation_decision_make
 
 REVIEW = "clients.review_case"

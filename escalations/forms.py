@@ -1,7 +1,9 @@
+"""Forms of escalations: asking a manager from the case page, the review queue's filters and a decision."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import EscalationDecision, EscalationReason
+from .models import MANUAL_ESCALATION_REASONS, EscalationDecision, EscalationReason
 
 
 class QueueFilterForm(forms.Form):
@@ -60,3 +62,17 @@ class DecisionForm(forms.Form):
         if decision in concession_decisions and not data.get("concession"):
             self.add_error("concession", _("Choose the concession to decide."))
         return data
+
+
+class EscalationForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=[(r.value, r.label) for r in MANUAL_ESCALATION_REASONS])
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What happened, and what you need from the manager."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_escalation_%s")  # see CaseStatusForm
+        super().__init__(*args, **kwargs)

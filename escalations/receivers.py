@@ -1,0 +1,87 @@
+"""What follows an escalation, and what escalates from the apps below.
+
+Connected in EscalationsConfig.ready. All run inside the sending service's transaction.
+
+- Telling people: an email (through the outbox) and an in-app notice to the team's managers
+  when a case is escalated, and to the agents concerned when a manager decides. Each email
+  has a unique cause key and the notice is left only when that email row is new, so a person
+  hears about one escalation (or one decision) exactly once.
+- Escalating on what the apps below report without importing this one: a poor satisfaction
+  rating (interactions) and a concession above the team's limit (playbooks).
+"""
+
+from django.dispatch import receiver
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.selectors import managers_of_team
+from accounts.services import notice_send
+from interactions.models import SatisfactionSurvey
+from interactions.services import absolute_url, staff_email_queue
+from interactions.signals import poor_rating
+from playbooks.models import Concession
+from playbooks.signals import concession_above_limit
+
+from .models import Escalation, EscalationReason
+from .services import case_escalate
+from .signals import escalation_decided, escalation_raised
+
+
+def _tell(*, user: User, cause_key: str, template: str, context: dict, message: str, url: str, case) -> None:
+    queued = staff_email_queue(
+        cause_key=cause_key, user=user, template=template, context=context, case=case, hand_now=True
+    )
+    # The notice goes with a new email, or alone to someone without an address.
+    if queued or not user.email:
+        notice_send(user=user, message=message, url=url)
+
+
+@receiver(escalation_raised, sender=Escalation, dispatch_uid="escalations.tell_managers")
+def tell_managers(sender, escalation: Escalation, **kwargs) -> None:
+    case = escalation.case
+    url = reverse("escalations:review", args=[escalation.pk])
+    context = {"escalation": escalation, "case": case, "review_url": absolute_url(url)}
+    for manager in managers_of_team(case.team):
+        _tell(
+            user=manager,
+            cause_key=f"escalation:{escalation.pk}:manager:{manager.pk}",
+            template="escalation_raised",
+            context=context,
+            message=f"Escalated ({escalation.get_reason_display()}): {case}",
+            url=url,
+            case=case,
+        )
+
+
+@receiver(escalation_decided, sender=Escalation, dispatch_uid="escalations.tell_owner")
+def tell_owner(sender, escalation: Escalation, recipients: list[User], **kwargs) -> None:
+    case = escalation.case
+    url = case.get_absolute_url()
+    context = {"escalation": escalation, "case": case, "case_url": absolute_url(url)}
+    for user in recipients:
+        _tell(
+            user=user,
+            cause_key=f"escalation:{escalation.pk}:decided:{user.pk}",
+            template="escalation_decided",
+            context=context,
+            message=f"{escalation.decided_by} decided the escalation on {case}: {escalation.decision_label}",
+            url=url,
+            case=case,
+        )
+
+
+@receiver(poor_rating, sender=SatisfactionSurvey, dispatch_uid="escalations.poor_rating")
+def escalate_poor_rating(sender, survey: SatisfactionSurvey, note: str, **kwargs) -> None:
+    case_escalate(
+        case=survey.case, reason=EscalationReason.LOW_SATISFACTION, note=note, cause_key=f"rating:{survey.pk}"
+    )
+
+
+@receiver(concession_above_limit, sender=Concession, dispatch_uid="escalations.concession_above_limit")
+def escalate_concession_above_limit(sender, concession: Concession, note: str, **kwargs) -> None:
+    case_escalate(
+        case=concession.case,
+        reason=EscalationReason.CONCESSION_OVER_LIMIT,
+        note=note,
+        cause_key=f"concession:{concession.pk}",
+    )

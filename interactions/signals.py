@@ -1,0 +1,10 @@
+"""Signals for the apps above interactions (escalations), which interactions does not import.
+
+Sent inside the service's transaction: what a receiver writes commits or rolls back with it.
+"""
+
+from django.dispatch import Signal
+
+# sender=SatisfactionSurvey, survey=<SatisfactionSurvey>, note=<str>: the client rated the
+# outcome 1 or 2 out of 5 (the case has been reopened if it was resolved or closed).
+poor_rating = Signal()
