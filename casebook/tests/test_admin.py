@@ -25,7 +25,7 @@ def test_every_model_of_the_project_is_registered():
         "admin:clients_client_changelist",
         "admin:clients_case_changelist",
         "admin:clients_caseevent_changelist",
-        "admin:clients_escalation_changelist",
+        "admin:escalations_escalation_changelist",
         "admin:interactions_interaction_changelist",
         "admin:health_workerheartbeat_changelist",
     ],

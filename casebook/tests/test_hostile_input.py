@@ -39,7 +39,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 # Right-to-left override, Arabic and Hebrew, emoji (with a zero-width joiner sequence),
 # a bell and an escape: all valid text that must survive untouched.
 MIXED = f"{XSS} \u202eعربي שלום 😡👨\u200d👩\u200d👧 bell\x07 esc\x1b[31m end"
-FORM_MODULES = ["clients.forms", "interactions.forms", "playbooks.forms"]
+FORM_MODULES = ["clients.forms", "interactions.forms", "playbooks.forms", "escalations.forms"]
 
 
 @dataclass
@@ -119,7 +119,7 @@ SPECS = {
         pages=lambda d, obj: [obj.get_absolute_url(), reverse("cases:list"), d.customer.get_absolute_url()],
         read=lambda d, name: (lambda c: (c, c.title))(Case.objects.latest("pk")),
     ),
-    "clients.forms.EscalationForm": Spec(
+    "escalations.forms.EscalationForm": Spec(
         url=lambda d: reverse("cases:escalate", args=[d.case.pk]),
         base=lambda d: {"reason": "other", "note": "x"},
         fields=["note"],
@@ -202,6 +202,12 @@ def _with_pending_concession(d):
 
     concession_limit_set(actor=d.manager, team=d.case.team, kind="refund", max_value=Decimal("10"))
     d.concession = concession_offer(actor=d.agent, case=d.case, kind="refund", value=Decimal("50"), currency="EUR")
+
+
+def _with_escalation(d):
+    from escalations.services import case_escalate
+
+    d.escalation = case_escalate(actor=d.agent, case=d.case, reason="other", note="Please step in.")
 
 
 def _due_later():
@@ -292,6 +298,17 @@ SPECS.update(
             manager=True,
             setup=_with_pending_concession,
             read=lambda d, name: (lambda c: (c, c.decision_note))(Concession.objects.get(pk=d.concession.pk)),
+        ),
+        "escalations.forms.DecisionForm": Spec(
+            url=lambda d: reverse("escalations:decide", args=[d.escalation.pk]),
+            base=lambda d: {"decision": "hand_back"},
+            fields=["note"],
+            model=Escalation,
+            # The review page and the case's timeline show the manager's guidance.
+            pages=lambda d, obj: [reverse("escalations:review", args=[d.escalation.pk]), d.case.get_absolute_url()],
+            manager=True,
+            setup=_with_escalation,
+            read=lambda d, name: (lambda e: (e, e.decision_note))(Escalation.objects.get(pk=d.escalation.pk)),
         ),
         "playbooks.forms.FaultForm": Spec(
             url=lambda d: reverse("cases:fault_record", args=[d.case.pk]),
