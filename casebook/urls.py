@@ -35,7 +35,6 @@ urlpatterns = [
     path("search/", search_view, name="search"),
     path("escalations/", include("escalations.urls")),
     path("contacts/log/", include("desk.quick_log_urls")),
-    path("my-day/", interaction_views.my_day_view, name="my_day"),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", phrasing_check, name="phrasing_check"),
     path("healthz", healthz, name="healthz"),

@@ -5,6 +5,7 @@ from . import views, workspace
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("reports/root-causes/", views.root_causes, name="root_causes"),
+    path("my-day/", views.my_day, name="my_day"),
     path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
     path("team/<id:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
 ]

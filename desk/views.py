@@ -20,10 +20,8 @@ from clients.selectors import (
     cases_for_user,
 )
 from core.pagination import keyset_page, query_without_page
-from interactions.selectors import (
-    promises_kept,
-    wellbeing,
-)
+from interactions.selectors import my_day as my_day_lists
+from interactions.selectors import promises_kept, wellbeing
 
 from .forms import DashboardFilterForm
 from .reports import (
@@ -86,6 +84,18 @@ def root_causes(request):
         "root_causes.html",
         {"form": form, "period": period, "rows": rows},
         status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("interactions.view_followup", raise_exception=True)
+def my_day(request):
+    """The agent's own day: follow-ups overdue, due today and in the next week, failed emails,
+    promises kept and the wellbeing nudge."""
+    return render(
+        request,
+        "desk/my_day.html",
+        {**my_day_lists(request.user), "kept": promises_kept(request.user), "wellbeing": wellbeing(request.user)},
     )
 
 

@@ -17,9 +17,6 @@ from .selectors import (
     get_attachment_for_user,
     get_follow_up_for_user,
     interactions_for_case,
-    my_day,
-    promises_kept,
-    wellbeing,
 )
 from .services import (
     client_summary_send,
@@ -163,16 +160,6 @@ def follow_up_cancel_view(request, pk: int):
         action="cancel",
         call=lambda data: follow_up_cancel(actor=request.user, follow_up=follow_up, note=data["note"]),
         success=_("Follow-up cancelled."),
-    )
-
-
-@login_required
-@permission_required("interactions.view_followup", raise_exception=True)
-def my_day_view(request):
-    return render(
-        request,
-        "interactions/my_day.html",
-        {**my_day(request.user), "kept": promises_kept(request.user), "wellbeing": wellbeing(request.user)},
     )
 
 
