@@ -11,6 +11,7 @@ forgotten. A list costs one cache read (`get_many`) however long it is.
 import datetime
 import decimal
 import hashlib
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -40,15 +41,23 @@ def render_rows(rows: Iterable[tuple[str, dict]]) -> list[SafeString]:
     return [mark_safe(cached[key]) for key in keys]
 
 
+_INCLUDE = re.compile(r"""{%\s*include\s+(?:"([^"]+)"|'([^']+)'|(\S+))""")
+
+
 @lru_cache(maxsize=64)
 def _source_digest(template_name: str) -> str:
-    """A digest of the row template's source, so that a changed template (a new release) is
-    drawn afresh rather than read from the cache."""
+    """A digest of the row template's source and of the templates it includes, so that a
+    changed template (a new release) is drawn afresh rather than read from the cache."""
     with open(get_template(template_name).origin.name, encoding="utf-8") as file:
         source = file.read()
-    if "{% include" in source or "{% extends" in source:
-        raise ValueError(f"{template_name}: a row template includes nothing (its key covers its own source only)")
-    return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
+    if "{% extends" in source:
+        raise ValueError(f"{template_name}: a row template extends nothing")
+    digest = hashlib.blake2b(source.encode(), digest_size=8)
+    for double, single, variable in _INCLUDE.findall(source):
+        if variable:
+            raise ValueError(f"{template_name}: a row template includes templates by their names only")
+        digest.update(_source_digest(double or single).encode())
+    return digest.hexdigest()
 
 
 def _values_digest(values: dict, template_name: str) -> str:
