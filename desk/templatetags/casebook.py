@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.utils.timesince import timesince
 from django.utils.translation import ngettext
 
+from accounts.selectors import unread_notice_count
 from clients.models import Case, CaseStatus, Priority, Temperament
 from core.rows import render_rows
 from escalations.models import Escalation
@@ -252,6 +253,23 @@ def nav_section(path_info: str) -> str:
     if path_info == "/":
         return "dashboard"
     return _NAV_SECTIONS.get(path_info.split("/")[1], "")
+
+
+@register.simple_tag(takes_context=True)
+def navigation(context) -> str:
+    """The signed-in navigation bar (partials/_nav.html), drawn by core.rows from plain values:
+    it looks the same on every page of a section for a user, so it is drawn once per change."""
+    request, user = context["request"], context["user"]
+    values = {
+        "section": nav_section(request.path_info),
+        "name": user.get_full_name() or user.username,
+        "is_staff": user.is_staff,
+        "can_log": user.has_perm("interactions.add_interaction"),
+        "can_review": user.has_perm("clients.review_case"),
+        "can_edit_playbooks": user.has_perm("playbooks.edit_playbook"),
+        "unread": unread_notice_count(user),
+    }
+    return render_rows([("partials/_nav.html", values)])[0]
 
 
 @register.filter
