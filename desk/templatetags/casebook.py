@@ -256,20 +256,33 @@ def nav_section(path_info: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def navigation(context) -> str:
-    """The signed-in navigation bar (partials/_nav.html), drawn by core.rows from plain values:
-    it looks the same on every page of a section for a user, so it is drawn once per change."""
+def page_chrome(context) -> dict:
+    """What every page draws around its content and what depends only on who is signed in:
+    the navigation bar (partials/_nav.html, signed-in users) and the dialogs every page can
+    open (the log-a-contact dialog, the keyboard shortcuts, the confirmation). Drawn by
+    core.rows from plain values, with one cache read: `{% page_chrome as chrome %}`, then
+    `chrome.nav` and `chrome.dialogs`."""
     request, user = context["request"], context["user"]
-    values = {
-        "section": nav_section(request.path_info),
-        "name": user.get_full_name() or user.username,
-        "is_staff": user.is_staff,
-        "can_log": user.has_perm("interactions.add_interaction"),
-        "can_review": user.has_perm("clients.review_case"),
-        "can_edit_playbooks": user.has_perm("playbooks.edit_playbook"),
-        "unread": unread_notice_count(user),
-    }
-    return render_rows([("partials/_nav.html", values)])[0]
+    signed_in = user.is_authenticated
+    can_log = signed_in and user.has_perm("interactions.add_interaction")
+    can_review = signed_in and user.has_perm("clients.review_case")
+    rows = [
+        ("interactions/_quick_log_dialog.html", {"can_log": can_log}),
+        ("partials/_page_dialogs.html", {"signed_in": signed_in, "can_log": can_log, "can_review": can_review}),
+    ]
+    if signed_in:
+        nav = {
+            "section": nav_section(request.path_info),
+            "name": user.get_full_name() or user.username,
+            "is_staff": user.is_staff,
+            "can_log": can_log,
+            "can_review": can_review,
+            "can_edit_playbooks": user.has_perm("playbooks.edit_playbook"),
+            "unread": unread_notice_count(user),
+        }
+        rows.append(("partials/_nav.html", nav))
+    drawn = render_rows(rows)
+    return {"dialogs": mark_safe(f"{drawn[0]}\n{drawn[1]}"), "nav": drawn[2] if signed_in else ""}
 
 
 @register.filter
