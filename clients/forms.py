@@ -77,7 +77,22 @@ class CaseStatusForm(forms.Form):
         if case.status == CaseStatus.RESOLVED:
             # A resolved case is closed with a short lessons-learned review (its own page).
             statuses = [s for s in statuses if s != CaseStatus.CLOSED]
-        self.fields["status"].choices = [(s, CaseStatus(s).label) for s in statuses]
+        self.case = case
+        self.can_move = bool(statuses)
+        # The menu starts at where the case is, so a stray submit moves nothing.
+        current = CaseStatus(case.status)
+        now = _("%(status)s (now)") % {"status": current.label}
+        self.fields["status"].choices = [(current.value, now), *[(s, CaseStatus(s).label) for s in statuses]]
+        self.fields["status"].initial = current.value
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status == self.case.status:
+            label = CaseStatus(status).label.lower()
+            raise forms.ValidationError(
+                _("The case is already %(status)s: pick the status to move it to.") % {"status": label}
+            )
+        return status
 
 
 class ClientFilterForm(forms.Form):

@@ -318,3 +318,15 @@ def test_the_folded_status_and_escalation_forms_are_drawn_when_opened(agent_clie
 def test_a_refused_status_change_comes_back_open_with_its_errors(agent_client, case):
     page = agent_client.post(reverse("cases:status", args=[case.pk]), {"status": "new"}).content.decode()
     assert "<details open>" in page and 'name="status"' in page
+
+
+def test_the_status_form_starts_at_the_cases_current_status(agent_client, case):
+    """A stray submit of the status form moves nothing: it starts at where the case is."""
+    url = reverse("cases:status", args=[case.pk])
+    form = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert '<option value="new" selected>New (now)</option>' in form
+    response = agent_client.post(url, {"status": "new"})
+    assert response.status_code == 422
+    assert "already new: pick the status to move it to" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW
