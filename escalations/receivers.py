@@ -53,6 +53,24 @@ def tell_managers(sender, escalation: Escalation, **kwargs) -> None:
         )
 
 
+@receiver(escalation_raised, sender=Escalation, dispatch_uid="escalations.tell_owner_of_stall")
+def tell_owner_of_stall(sender, escalation: Escalation, **kwargs) -> None:
+    """The stall rule escalated the case (contacts without playbook progress): its owner
+    hears it from Casebook, as a nudge to move the case on, rather than from the manager.
+    An owner who manages the team is told as a manager."""
+    case = escalation.case
+    owner = case.owner
+    if escalation.reason != EscalationReason.STALLED or owner is None or not owner.is_active:
+        return
+    if any(manager.pk == owner.pk for manager in managers_of_team(case.team)):
+        return
+    notice_send(
+        user=owner,
+        message=f"{case} went to a manager by itself: {escalation.get_reason_display()}. Keep working it meanwhile.",
+        url=case.get_absolute_url(),
+    )
+
+
 @receiver(escalation_decided, sender=Escalation, dispatch_uid="escalations.tell_owner")
 def tell_owner(sender, escalation: Escalation, recipients: list[User], **kwargs) -> None:
     case = escalation.case

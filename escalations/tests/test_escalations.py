@@ -323,3 +323,26 @@ def test_the_rules_run_from_beat():
 
     entry = settings.CELERY_BEAT_SCHEDULE["escalation-rules"]
     assert entry["task"] == "escalations.tasks.escalation_rules"
+
+
+def test_a_stalled_escalation_tells_the_cases_owner(case, agent, manager):
+    settings = team_settings(case.team)
+    settings.stall_contacts = 2
+    settings.save()
+    _log(case, agent)
+    _log(case, agent)
+    assert _rules_twice()["escalate_stalled_cases"] == 1
+    notices = list(Notice.objects.filter(user=agent).values_list("message", flat=True))
+    assert len(notices) == 1 and "went to a manager by itself" in notices[0] and "No progress" in notices[0]
+
+
+def test_escalating_by_hand_leaves_no_notice_for_the_one_who_did_it(case, agent, manager):
+    case_escalate(actor=agent, case=case, reason=EscalationReason.CANNOT_RESOLVE, note="Out of ideas.")
+    assert not Notice.objects.filter(user=agent).exists()
+
+
+def test_a_stalled_case_owned_by_a_manager_is_told_once(case, manager):
+    case.owner = manager
+    case.save()
+    case_escalate(case=case, reason=EscalationReason.STALLED, cause_key="stall:test")
+    assert Notice.objects.filter(user=manager).count() == 1  # as a manager, with the review link
