@@ -158,17 +158,16 @@ def case_detail(request, pk: int):
     return render_case_page(request, get_case_for_page(request.user, pk))
 
 
-_PANEL_FORMS = {
-    "status": ("clients/_status_form.html", _("Change the status")),
-    "escalation": ("clients/_escalation_form.html", _("Ask a manager")),
-}
-
-
 def case_panel_form(request, case, name: str):
-    """A folded form of the case page, unbound: alone when htmx asks for it as the fold
-    opens, otherwise as a page of its own (the link inside the fold, without JavaScript)."""
-    template, title = _PANEL_FORMS[name]
-    context = {"case": case, "status_form": CaseStatusForm(case=case), "escalation_form": EscalationForm()}
+    """A folded form of the case page ("status" or "escalation"), unbound: alone when htmx
+    asks for it as the fold opens, otherwise as a page of its own (the link inside the fold,
+    without JavaScript)."""
+    if name == "status":
+        context = {"case": case, "status_form": CaseStatusForm(case=case)}
+        template, title = "clients/_status_form.html", _("Change the status")
+    else:
+        context = {"case": case, "escalation_form": EscalationForm()}
+        template, title = "clients/_escalation_form.html", _("Ask a manager")
     if request.htmx:
         return render(request, template, context)
     return render(request, "clients/case_panel_form.html", {**context, "form_template": template, "title": title})

@@ -184,15 +184,6 @@ def follow_up_values(follow_up, *, back: str, show_case: bool = False) -> dict:
 
 
 @register.simple_tag
-def follow_up_rows(follow_ups, *, back: str, show_case: bool = False) -> str:
-    """The rows of a list of follow-ups."""
-    rows = (
-        ("interactions/_follow_up_row.html", follow_up_values(f, back=back, show_case=show_case)) for f in follow_ups
-    )
-    return mark_safe("".join(render_rows(rows)))
-
-
-@register.simple_tag
 def follow_up_row_lists(*lists, back: str, show_case: bool = False) -> list[str]:
     """The rows of several lists of follow-ups (My day's three), with one cache read:
     `{% follow_up_row_lists overdue today upcoming back=... as rows %}`, then `rows.0`..."""
@@ -200,6 +191,12 @@ def follow_up_row_lists(*lists, back: str, show_case: bool = False) -> list[str]
     rows = [(template, follow_up_values(f, back=back, show_case=show_case)) for group in lists for f in group]
     drawn = iter(render_rows(rows))
     return [mark_safe("".join(next(drawn) for _ in group)) for group in lists]
+
+
+@register.simple_tag
+def follow_up_rows(follow_ups, *, back: str, show_case: bool = False) -> str:
+    """The rows of one list of follow-ups (the case page's)."""
+    return follow_up_row_lists(follow_ups, back=back, show_case=show_case)[0]
 
 
 def case_values(case) -> dict:
