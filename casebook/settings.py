@@ -388,7 +388,7 @@ LOGGING = {
 }
 
 CASEBOOK_PAGE_SIZE = 25
-# The case page shows this many of the newest timeline entries, with a link to all of them.
-CASEBOOK_TIMELINE_LIMIT = env.int("CASEBOOK_TIMELINE_LIMIT", default=100)
+# The case page shows this many of the newest timeline entries; the next as many load when asked.
+CASEBOOK_TIMELINE_LIMIT = env.int("CASEBOOK_TIMELINE_LIMIT", default=20)
 # Serves /bench/floor, a do-nothing page that `make bench` measures as its floor. Never in production.
 CASEBOOK_BENCH_FLOOR = env.bool("CASEBOOK_BENCH_FLOOR", default=False)

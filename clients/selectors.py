@@ -140,10 +140,20 @@ def boundary_warning_summary() -> dict:
     }
 
 
-def case_events(case: Case, *, limit: int | None = None) -> QuerySet[CaseEvent]:
-    """The case's timeline, newest first (the `limit` newest when given), without targets."""
+def case_events(case: Case, *, limit: int | None = None, before: CaseEvent | None = None) -> QuerySet[CaseEvent]:
+    """The case's timeline, newest first (the `limit` newest when given; only the entries
+    older than `before` when given), without targets."""
     events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_at", "-id")
+    if before is not None:  # the timeline's order: by time, then by id within the same time
+        events = events.filter(
+            Q(occurred_at__lt=before.occurred_at) | Q(occurred_at=before.occurred_at, id__lt=before.pk)
+        )
     return events if limit is None else events[:limit]
+
+
+def get_event_of_case(case: Case, pk: int) -> CaseEvent:
+    """An entry of the case's timeline; 404 when it is not one."""
+    return get_object_or_404(CaseEvent.objects.only("id", "occurred_at"), case=case, pk=pk)
 
 
 def case_has_events_after(case: Case, at: datetime) -> bool:

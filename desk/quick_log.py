@@ -25,7 +25,7 @@ from core.forms import add_service_errors
 from interactions.forms import QuickLogForm
 from interactions.services import interaction_log, interaction_log_on_new_case
 
-from .workspace import case_panel_context, timeline_context
+from .workspace import case_panel_context, get_case_for_page, timeline_context
 
 CONTACT_FIELDS = ("channel", "direction", "mood", "summary", "occurred_at", "duration_minutes", "attachments")
 
@@ -133,6 +133,7 @@ def quick_log_save(request):
         return redirect(f"{case.get_absolute_url()}#interaction-{interaction.pk}")
     extra = {"logged": interaction, "logged_case": case, "opened": form.chosen_case() is None}
     if _on_case_page(request, case):
+        case = get_case_for_page(request.user, case.pk)  # the panels read it as the case page does
         extra.update(oob_case=case, **timeline_context(request, case), **case_panel_context(case))
     response = _render(request, QuickLogForm(), team=team, extra=extra)
     return trigger_client_event(response, "contact-logged", {"case": case.pk, "interaction": interaction.pk})

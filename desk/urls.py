@@ -18,6 +18,7 @@ client_patterns = [
 case_patterns = [
     path("", views.case_list, name="list"),
     path("<id:pk>/", workspace.case_detail, name="detail"),
+    path("<id:pk>/timeline/<id:before>/", workspace.timeline_earlier, name="timeline_earlier"),
     path("<id:pk>/status/", workspace.case_status, name="status"),
     path("<id:pk>/escalate/", workspace.case_escalate_view, name="escalate"),
     path("<id:case_pk>/interactions/", workspace.log_interaction, name="log_interaction"),

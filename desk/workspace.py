@@ -25,6 +25,7 @@ from clients.selectors import (
     cases_of_client,
     get_case_for_user,
     get_client_for_user,
+    get_event_of_case,
 )
 from clients.services import case_change_status
 from core.forms import add_service_errors
@@ -99,13 +100,23 @@ def case_panel_context(case, *, status_form=None, escalation_form=None) -> dict:
     }
 
 
-def timeline_context(request, case, known=()) -> dict:
-    """The newest part of the timeline, or all of it when asked for (?timeline=all)."""
-    if request.GET.get("timeline") == "all":
-        return {"timeline": case_timeline(case, known=known), "timeline_truncated": False}
+def timeline_context(request, case, known=(), before=None) -> dict:
+    """The newest entries of the timeline (older than `before` when given); the page offers
+    the next ones ("show earlier entries", `timeline_earlier`) when there are more."""
     limit = settings.CASEBOOK_TIMELINE_LIMIT
-    timeline = case_timeline(case, limit=limit + 1, known=known)
-    return {"timeline": timeline[:limit], "timeline_truncated": len(timeline) > limit}
+    timeline = case_timeline(case, limit=limit + 1, known=known, before=before)
+    return {"timeline": timeline[:limit], "timeline_more": timeline[limit - 1] if len(timeline) > limit else None}
+
+
+@login_required
+@permission_required("clients.view_case", raise_exception=True)
+def timeline_earlier(request, pk: int, before: int):
+    """The timeline entries older than `before`: added under the shown ones by htmx, or as a
+    page of their own (the link, without JavaScript)."""
+    case = get_case_for_user(request.user, pk)
+    context = {"case": case, **timeline_context(request, case, before=get_event_of_case(case, before))}
+    template = "timeline/_earlier.html" if request.htmx else "timeline/earlier.html"
+    return render(request, template, context)
 
 
 def render_case_page(
@@ -136,6 +147,7 @@ def render_case_page(
             "form": log_form or InteractionForm(initial=log_initial),
             "case_clock": case_clock(case),
             "follow_ups": follow_ups,
+            "next_promise": next((follow_up for follow_up in follow_ups if follow_up.is_open), None),
             **case_panel_context(case, status_form=status_form, escalation_form=escalation_form),
             **playbook,
         },
@@ -267,7 +279,8 @@ def log_interaction(request, case_pk: int):
             moved = (case.status, case.waiting_on_client_since) != before
             dated = form.cleaned_data["occurred_at"] is not None
             if moved or (dated and case_has_events_after(case, interaction.occurred_at)):
-                context.update(**timeline_context(request, case), **case_panel_context(case))
+                case = get_case_for_page(request.user, case.pk)  # the panels read it as the page does
+                context.update(case=case, **timeline_context(request, case), **case_panel_context(case))
         return render(
             request, "interactions/_log_response.html", context, status=200 if interaction is not None else 422
         )

@@ -62,11 +62,11 @@ class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
         required=False,
         help_text=_("Leave as it is for now; set an earlier time for a contact logged afterwards."),
     )
-    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False, min_value=0, max_value=24 * 60)
+    duration_minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=0, max_value=24 * 60)
     mood = forms.ChoiceField(label=_("Client's mood"), choices=Mood.choices, initial=Mood.CALM)
     summary = forms.CharField(
         label=_("Summary"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         max_length=20000,
         help_text=_("What was said and agreed, in plain words."),
     )

@@ -23,8 +23,11 @@ from clients.selectors import case_events
 from .models import HOSTILE_MOODS, Attachment, EmailStatus, FollowUp, FollowUpStatus, Interaction, Mood, OutgoingEmail
 
 
-def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[CaseEvent]:
-    """The case's events, newest first (the `limit` newest when given), targets loaded.
+def case_timeline(
+    case: Case, *, limit: int | None = None, known=(), before: CaseEvent | None = None
+) -> list[CaseEvent]:
+    """The case's events, newest first (the `limit` newest when given, older than `before`
+    when given), targets loaded.
 
     A query for the events, one per kind of target and one for the contacts' files,
     whatever the size of the case
@@ -33,7 +36,7 @@ def case_timeline(case: Case, *, limit: int | None = None, known=()) -> list[Cas
     interaction also gets `corrected_by`: the later entries shown here that correct it, so
     both read as one story.
     """
-    events = list(case_events(case, limit=limit))
+    events = list(case_events(case, limit=limit, before=before))
     if known:
         by_target = {(ContentType.objects.get_for_model(row).pk, row.pk): row for row in known}
         for event in events:

@@ -361,7 +361,7 @@ def test_pages_show_the_seeded_work(seeded, client):
     assert page.status_code == 200
     assert page.context["pb_current"].position == started.done + 1 == page.context["pb_done"] + 1
     assert b"Current step" in page.content
-    assert client.get(reverse("cases:detail", args=[resolved.pk]) + "?timeline=all").status_code == 200
+    assert client.get(reverse("cases:detail", args=[resolved.pk])).status_code == 200
     assert client.get(reverse("cases:file", args=[resolved.pk])).status_code == 200
     assert client.get(reverse("cases:list")).status_code == 200
     assert client.get(reverse("clients:detail", args=[resolved.client_id])).status_code == 200

@@ -34,7 +34,7 @@ def test_agent_logs_a_call_and_sees_it_on_the_timeline(browser_page, case, agent
     form = page.locator("#log-contact")
     form.get_by_label("Channel").select_option("call")
     form.get_by_label("Client's mood").select_option("angry")
-    form.get_by_label("Duration (minutes)").fill("14")
+    form.get_by_label("Minutes").fill("14")
     form.get_by_label("Summary").fill("Client called about the missed visit; promised a call back at 4 pm.")
     form.get_by_role("button", name="Log contact").click()
 

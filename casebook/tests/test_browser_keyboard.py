@@ -296,6 +296,7 @@ def test_irreversible_actions_ask_before_going_ahead(browser_page, case, agent):
     # A boundary warning: "Go back" changes nothing.
     page.goto(case.get_absolute_url())
     loads = watch_navigation(page)
+    page.locator("#case-status-panel summary", has_text="Boundary warning").click()  # folded with the case's actions
     page.get_by_role("button", name="Record the warning").click()
     confirm = page.locator("#confirm-dialog")
     expect(confirm).to_be_visible()

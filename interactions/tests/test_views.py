@@ -1,3 +1,4 @@
+import re
 import uuid
 import zoneinfo
 from datetime import datetime, timedelta
@@ -150,16 +151,51 @@ def test_outsider_gets_404_on_the_correction_page(outsider_client, case, agent):
     assert Interaction.objects.count() == 1
 
 
-def test_a_long_timeline_shows_the_newest_entries_and_offers_the_rest(agent_client, case, agent, settings):
+def test_a_long_timeline_shows_the_newest_entries_and_loads_the_earlier_ones_when_asked(
+    agent_client, case, agent, settings
+):
     settings.CASEBOOK_TIMELINE_LIMIT = 3
-    for i in range(5):
+    for i in range(7):
         interaction_log(actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary=f"Entry-{i}")
+    # Newest first: Entry-6, 5, 4 (the case's opening entries are the oldest of all).
     page = agent_client.get(case.get_absolute_url()).content.decode()
-    assert "Entry-4" in page and "Entry-2" in page and "Entry-1" not in page
-    assert "Show the full history of this case" in page
-    everything = agent_client.get(case.get_absolute_url(), {"timeline": "all"}).content.decode()
-    assert all(f"Entry-{i}" in everything for i in range(5))
-    assert "Show the full history of this case" not in everything
+    assert all(f"Entry-{i}<" in page for i in (6, 5, 4)) and "Entry-3<" not in page
+    assert "Show earlier entries" in page
+    shown = []
+    url = re.search(r'href="(/cases/\d+/timeline/\d+/)"', page).group(1)
+    while url:
+        more = agent_client.get(url, headers={"HX-Request": "true"})
+        assert more.status_code == 200
+        html = more.content.decode()
+        assert "<html" not in html and 'id="timeline"' not in html  # only the entries, under the shown ones
+        shown += re.findall(r"Entry-(\d)<", html)
+        found = re.search(r'href="(/cases/\d+/timeline/\d+/)"', html)
+        url = found.group(1) if found else None
+    assert shown == ["3", "2", "1", "0"]  # each once, in order
+    # Without JavaScript the link is a page of its own.
+    first = re.search(r'href="(/cases/\d+/timeline/\d+/)"', page).group(1)
+    plain = agent_client.get(first).content.decode()
+    assert "<html" in plain and "Entry-3<" in plain and "Entry-6<" not in plain
+
+
+def test_earlier_timeline_entries_belong_to_the_case(agent_client, case, agent, customer):
+    from clients.models import CaseEvent
+    from clients.services import case_open
+
+    interaction_log(actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary="Mine")
+    event = CaseEvent.objects.filter(case=case).first()
+    assert agent_client.get(reverse("cases:timeline_earlier", args=[case.pk, event.pk])).status_code == 200
+    other_case = case_open(actor=agent, client=customer, title="Another case", owner=agent)
+    assert agent_client.get(reverse("cases:timeline_earlier", args=[other_case.pk, event.pk])).status_code == 404
+    assert agent_client.get(f"/cases/{case.pk}/timeline/99999999999999999999999/").status_code == 404
+
+
+def test_outsider_gets_404_on_earlier_timeline_entries(outsider_client, case, agent):
+    from clients.models import CaseEvent
+
+    interaction_log(actor=agent, case=case, channel="call", direction="inbound", mood="calm", summary="Mine")
+    event = CaseEvent.objects.filter(case=case).first()
+    assert outsider_client.get(reverse("cases:timeline_earlier", args=[case.pk, event.pk])).status_code == 404
 
 
 def test_logging_on_a_case_in_progress_sends_only_the_new_entry(agent_client, case, agent):

@@ -57,10 +57,12 @@ def test_agent_works_a_case_through_all_six_steps(browser_page, case, agent):
 
     # 4. Compromise: fault and apology, a concession, the chosen option
     expect(page.locator("#playbook")).to_contain_text("No earlier concessions for this client")
+    page.locator("#playbook summary", has_text="Fault and apology").click()  # folded until wanted
     fault = page.get_by_role("form", name="Fault and apology")
     fault.get_by_label("Were we at fault?").select_option("yes")
     fault.get_by_role("button", name="Save fault and apology").click()
     expect(page.locator("#playbook")).to_contain_text("at fault yes")
+    page.locator("#playbook summary", has_text="Record a concession").click()
     concession = page.get_by_role("form", name="Record a concession")
     concession.get_by_label("Concession").select_option("discount")
     concession.get_by_label("Value").fill("20")

@@ -291,9 +291,21 @@
     search.select();
   }
 
+  // On a case page: the composer's note, and the current step's main action.
+  function focusOnPage(id) {
+    return function () {
+      var target = byId(id);
+      if (!target) return;
+      target.scrollIntoView({ block: "center" });
+      target.focus();
+    };
+  }
+
   var actions = {
     "quick-log": openQuickLog,
     search: focusSearch,
+    "case-note": focusOnPage("id_summary"),
+    "case-step": focusOnPage("step-main-action"),
     help: function () {
       modal(help).show();
     },
