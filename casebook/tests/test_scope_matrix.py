@@ -59,6 +59,9 @@ MATRIX: dict[str, Entry] = {
     "clients:open_case": Entry(kwargs=lambda d: {"client_pk": d.customer.pk}),
     "cases:list": Entry(outsider=None),
     "cases:detail": Entry(kwargs=_case),
+    "cases:timeline_earlier": Entry(
+        kwargs=lambda d: {"pk": d.case.pk, "before": d.case.events.order_by("pk").last().pk}
+    ),
     # The history of changes: managers of the team only; an agent of the team gets 403.
     "clients:history": Entry(kwargs=lambda d: {"pk": d.customer.pk}, manager_only=True),
     "cases:history": Entry(kwargs=_case, manager_only=True),

@@ -317,7 +317,7 @@ def test_the_folded_status_and_escalation_forms_are_drawn_when_opened(agent_clie
 
 def test_a_refused_status_change_comes_back_open_with_its_errors(agent_client, case):
     page = agent_client.post(reverse("cases:status", args=[case.pk]), {"status": "new"}).content.decode()
-    assert "<details open>" in page and 'name="status"' in page
+    assert '<details class="case-action" open>' in page and 'name="status"' in page
 
 
 def test_the_status_form_starts_at_the_cases_current_status(agent_client, case):
