@@ -232,10 +232,11 @@ def allowed_transitions(case: Case) -> list[str]:
 
 
 @transaction.atomic
-def case_change_status(*, actor: User, case: Case, status: str, note: str = "") -> Case:
+def case_change_status(*, actor: User, case: Case, status: str, note: str = "", at: datetime | None = None) -> Case:
     """Move a case along its lifecycle; refuses moves that make no sense.
 
-    Locks the row and updates the caller's instance in place, so it stays true.
+    Locks the row and updates the caller's instance in place, so it stays true. `at` lets
+    an import or the demo data record a change made earlier (default: now).
     """
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
     case.refresh_from_db(
@@ -257,7 +258,7 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "") 
     note = note.strip()
     if (old, status) in NOTE_REQUIRED and not note:
         raise ValidationError({"note": _("Say why, so the next person to read the case understands.")})
-    now = timezone.now()
+    now = at or timezone.now()
     case.status = status
     if status == CaseStatus.RESOLVED:
         case.resolved_at = now

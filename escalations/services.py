@@ -4,6 +4,8 @@ Apps below this one do not call in here: they send a signal (a low satisfaction 
 concession above the agent's limit) that `receivers.py` answers by escalating.
 """
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -35,12 +37,14 @@ def case_escalate(
     note: str = "",
     actor: User | None = None,
     cause_key: str = "",
+    at: datetime | None = None,
 ) -> Escalation:
     """Ask a manager to step in on an open case; the case becomes escalated.
 
     `actor` is the person escalating (None for a rule, which passes a `cause_key` so one
     cause escalates the case once however often it runs: the first escalation is returned).
-    The agent keeps working the case until a manager decides.
+    The agent keeps working the case until a manager decides. `at` lets the demo data
+    record an escalation raised earlier (default: now).
     """
     if cause_key:
         existing = Escalation.objects.filter(case=case, cause_key=cause_key).first()
@@ -60,7 +64,7 @@ def case_escalate(
                 % {"status": case.get_status_display().lower()}
             }
         )
-    now = timezone.now()
+    now = at or timezone.now()
     escalation = Escalation(case=case, reason=reason, note=note, raised_by=actor, raised_at=now, cause_key=cause_key)
     escalation.full_clean(validate_constraints=False)
     try:

@@ -145,8 +145,9 @@ def interaction_log(
                 if case.waiting_on_client_since is not None:
                     raise
         if case.status == CaseStatus.NEW:
+            # The work began with this contact: the timeline shows the move beside it.
             try:
-                case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS)
+                case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS, at=occurred_at)
             except ValidationError:
                 if case.status == CaseStatus.NEW:
                     raise

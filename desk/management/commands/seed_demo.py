@@ -2,9 +2,14 @@
 
 Idempotent: people and teams are matched by name, and a client's story is written only
 when the client does not exist yet, so running it twice duplicates nothing.
+
+The story reads like real work: contacts at times of the working day, on working days, in
+the team's time zone; promises due in working hours; status changes and escalations soon
+after the contact that led to them, so each case's last activity is its own.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from accounts.roles import Role
 from accounts.services import user_create
+from clients.business_hours import Calendar, calendar_for_team
 from clients.models import CaseStatus, Client, Priority, RootCause, Temperament
 from clients.services import case_change_status, case_open, client_create
 from escalations.models import EscalationReason
@@ -83,7 +89,7 @@ STORIES = [
                         "Wrote down the new visit (Thursday 7:00) and the name of the technician.",
                     ),
                 ],
-                # (hours from now, kind, note): promises made on the calls above.
+                # (working hours from now, kind, note): promises made on the calls above.
                 "follow_ups": [
                     (3, FollowUpKind.CALL_BACK, "Call Greta to confirm the technician is booked for Thursday 7:00."),
                     (50, FollowUpKind.INTERNAL_CHECK, "Check with dispatch that the Thursday visit happened."),
@@ -355,23 +361,28 @@ class Command(BaseCommand):
                 )
             users[username] = user
         created = 0
-        for story in STORIES:
+        for turn, story in enumerate(STORIES):
             team = teams[story["team"]]
             if Client.objects.filter(team=team, email=story["client"]["email"]).exists():
                 continue
-            self._tell(story, team, users)
+            self._tell(story, team, users, turn)
             created += 1
         seed_playbook_progress(team=teams["Customer Care"], manager=users["manager"])
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {created} new client stories. Log in as agent / {DEMO_PASSWORD}.")
         )
 
-    def _tell(self, story, team, users):
+    def _tell(self, story, team, users, turn: int):
         now = timezone.now()
+        calendar = calendar_for_team(team)
         first_owner = users[story["cases"][0]["owner"]]
         client = client_create(actor=first_owner, team=team, **story["client"])
         for spec in story["cases"]:
             owner = users[spec["owner"]]
+            contacts = _contact_times(calendar, now, [contact[0] for contact in spec["contacts"]], turn * 2)
+            opened_at = contacts[0] - timedelta(minutes=12) if contacts else now - timedelta(minutes=25)
+            if not contacts and spec["opened_days_ago"]:
+                opened_at = _working_time(calendar, now, spec["opened_days_ago"], time(10, 5))
             case = case_open(
                 actor=owner,
                 client=client,
@@ -380,9 +391,11 @@ class Command(BaseCommand):
                 root_cause=spec["root_cause"],
                 priority=spec["priority"],
                 owner=owner,
-                opened_at=now - timedelta(days=spec["opened_days_ago"], hours=2),
+                opened_at=opened_at,
             )
-            for hour, (days_ago, channel, direction, mood, minutes, summary) in enumerate(spec["contacts"]):
+            for occurred_at, (_days_ago, channel, direction, mood, minutes, summary) in zip(
+                contacts, spec["contacts"], strict=True
+            ):
                 interaction_log(
                     actor=owner,
                     case=case,
@@ -391,12 +404,49 @@ class Command(BaseCommand):
                     mood=mood,
                     duration_minutes=minutes,
                     summary=summary,
-                    occurred_at=now - timedelta(days=days_ago, hours=1) + timedelta(minutes=10 * hour),
+                    occurred_at=occurred_at,
                 )
             for hours, kind, note in spec.get("follow_ups", []):
-                follow_up_schedule(actor=owner, case=case, kind=kind, due_at=now + timedelta(hours=hours), note=note)
+                due_at = _round_up_to_quarter(calendar.breach_at(now, hours))
+                follow_up_schedule(actor=owner, case=case, kind=kind, due_at=due_at, note=note)
+            # What the last contact led to happened soon after it.
+            at = min((contacts[-1] if contacts else opened_at) + timedelta(minutes=20), now)
             if "escalate" in spec:
                 reason, note = spec["escalate"]
-                case_escalate(actor=owner, case=case, reason=reason, note=note)
+                case_escalate(actor=owner, case=case, reason=reason, note=note, at=at)
             for status, note in spec["statuses"]:
-                case = case_change_status(actor=owner, case=case, status=status, note=note)
+                at = min(at + timedelta(minutes=15), now)
+                case = case_change_status(actor=owner, case=case, status=status, note=note, at=at)
+
+
+# Times of the working day at which the demo's contacts happened, taken in turn.
+CONTACT_TIMES = [time(9, 40), time(11, 15), time(14, 5), time(15, 50), time(10, 25), time(15, 35), time(13, 10)]
+
+
+def _working_time(calendar: Calendar, now: datetime, days_ago: int, at: time) -> datetime:
+    """`at` (kept inside the working hours) on the working day `days_ago` days before now in
+    the team's time zone, or on the working day before it when that day is off or that time
+    has not come yet."""
+    zone = ZoneInfo(calendar.time_zone)
+    latest = now - timedelta(minutes=45)
+    day = now.astimezone(zone).date() - timedelta(days=days_ago)
+    at = min(max(at, calendar.starts), (datetime.combine(day, calendar.ends) - timedelta(minutes=30)).time())
+    while not calendar.is_working_day(day) or datetime.combine(day, at, zone) > latest:
+        day -= timedelta(days=1)
+    return datetime.combine(day, at, zone)
+
+
+def _contact_times(calendar: Calendar, now: datetime, days_ago: list[int], turn: int) -> list[datetime]:
+    """When each contact happened: in working hours, in the story's order."""
+    times = sorted(
+        _working_time(calendar, now, days, CONTACT_TIMES[(turn + index) % len(CONTACT_TIMES)])
+        for index, days in enumerate(days_ago)
+    )
+    for index in range(1, len(times)):
+        times[index] = max(times[index], times[index - 1] + timedelta(minutes=20))
+    return times
+
+
+def _round_up_to_quarter(moment: datetime) -> datetime:
+    extra = (-moment.minute) % 15
+    return (moment + timedelta(minutes=extra)).replace(second=0, microsecond=0)
