@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -10,6 +12,7 @@ from core.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phras
 
 from .attachments import EXTENSIONS, attachments_validate
 from .models import Channel, Direction, FollowUpKind, Interaction, Mood
+from .selectors import contacts_that_can_keep
 
 
 class MultipleFileInput(forms.FileInput):
@@ -187,19 +190,38 @@ class CancelForm(forms.Form):
     note = forms.CharField(label=_("Why"), required=False, max_length=2000)
 
 
+class ContactChoiceField(forms.ModelChoiceField):
+    """Contacts named the way the agent remembers them: when (in the agent's own zone), how,
+    and the start of what was said."""
+
+    def label_from_instance(self, obj: Interaction) -> str:
+        return _("%(when)s · %(channel)s, %(direction)s · %(summary)s") % {
+            "when": date_format(timezone.localtime(obj.occurred_at), "D j M Y, H:i"),
+            "channel": obj.get_channel_display(),
+            "direction": obj.get_direction_display().lower(),
+            # One line in a menu: the summary's line breaks would be lost anyway.
+            "summary": Truncator(" ".join(obj.summary.split())).chars(60),
+        }
+
+
 class CompleteForm(forms.Form):
-    fulfilled_by = forms.ModelChoiceField(
+    fulfilled_by = ContactChoiceField(
         label=_("The contact that kept the promise"),
         queryset=Interaction.objects.none(),
         required=False,
-        help_text=_("For a call-back: the call you logged on this case."),
+        error_messages={
+            "invalid_choice": _("Pick one of the contacts listed: those made on this case since the promise.")
+        },
     )
 
     def __init__(self, *args, follow_up, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["fulfilled_by"].queryset = Interaction.objects.filter(case=follow_up.case_id).order_by(
-            "-occurred_at", "-id"
-        )
+        field = self.fields["fulfilled_by"]
+        field.queryset = contacts_that_can_keep(follow_up)
+        field.help_text = _(
+            "For a call-back: the call you logged on this case. Only contacts made since the promise are "
+            "listed, newest first. Times in %(zone)s."
+        ) % {"zone": timezone.get_current_timezone_name()}
 
 
 class ClientSummaryForm(RequestKeyForm):
