@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -80,6 +82,24 @@ class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
         self.fields["occurred_at"].widget.attrs["max"] = now.strftime(DATETIME_LOCAL)
         if not self.is_bound:
             self.initial.setdefault("occurred_at", now)
+
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data["occurred_at"]
+        # The default is "now" cut to the minute (the input shows no seconds), drawn with the
+        # form and posted back. Taken as posted, a contact logged at 10:05:40 would be dated
+        # 10:05:00, before whatever else happened on the case in those 40 seconds, and the
+        # timeline would tell the story out of order. So the current minute, or the previous
+        # one (a form drawn at 10:05 and sent at 10:06), means "now": None lets the service
+        # use the exact time. A hidden copy of the drawn default is not needed: an untouched
+        # default and the same minute typed by hand both mean "just now", and the exact time
+        # is at most two minutes from what the field showed. Any earlier time is kept as
+        # typed, also a default left untouched for longer: it is then as close to the
+        # contact as anything the form knows. The API does not use this form: a time it is
+        # given is kept exactly.
+        minute = timezone.now().replace(second=0, microsecond=0)
+        if occurred_at in (minute, minute - timedelta(minutes=1)):
+            return None
+        return occurred_at
 
     @classmethod
     def correcting(cls, original: Interaction) -> "InteractionForm":
