@@ -154,6 +154,12 @@ class QuickLogForm(InteractionForm):
         ]
         if not self.is_bound:
             self.initial.setdefault("case", str(self.open_cases[0].pk) if self.open_cases else NEW_CASE)
+        # A case's title is in the subject of the emails the client gets about it.
+        phrasing_checked(
+            self.fields["new_case_title"],
+            field_name=self.add_prefix("new_case_title"),
+            target="#quick-log-new-case-title-phrasing",
+        )
 
     def clean(self):
         data = super().clean()
@@ -196,6 +202,8 @@ class FollowUpForm(RequestKeyForm):
         # The menu, from the team's cached member list: the case page shows this form folded
         # on every view, and the list rarely changes.
         owner.widget.choices = [("", owner.empty_label), *team_staff_choices(case.team_id)]
+        # Checked whatever the kind: the kind can be changed after the note is written.
+        phrasing_checked(self.fields["note"], field_name=self.add_prefix("note"), target="#follow-up-note-phrasing")
 
 
 class RescheduleForm(forms.Form):
@@ -255,4 +263,8 @@ class ClientSummaryForm(RequestKeyForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The subject reaches the client too, as the first thing they read.
+        phrasing_checked(
+            self.fields["subject"], field_name=self.add_prefix("subject"), target="#client-summary-subject-phrasing"
+        )
         phrasing_checked(self.fields["body"], field_name=self.add_prefix("body"), target="#client-summary-phrasing")
