@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_user
-from core.forms import RequestKeyForm
+from core.forms import RequestKeyForm, phrasing_checked
 
 from .models import Case, CaseStatus, Client, Priority, Temperament
 from .selectors import DEFAULT_CASE_SORT
@@ -47,6 +47,8 @@ class CaseForm(RequestKeyForm, forms.ModelForm):
         self.initial.setdefault("owner", user.pk)
         if self.instance.pk:
             del self.fields["request_key"]
+        # The title is in the subject of the emails the client gets about the case.
+        phrasing_checked(self.fields["title"], field_name=self.add_prefix("title"), target="#case-title-phrasing")
 
 
 class NoteForm(forms.Form):

@@ -86,7 +86,8 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def phrasing_checked(field: forms.Field, *, field_name: str, target: str) -> None:
-    """Have `field`'s textarea checked for inflaming phrases while the agent types.
+    """Have `field`'s text box checked for inflaming phrases while the agent types. Use it
+    on every field whose text reaches the client (see templates/emails/).
 
     `field_name` is the name the browser posts (with any form prefix); warnings land in
     the element `target`. They only warn: nothing is ever blocked.
@@ -99,6 +100,9 @@ def phrasing_checked(field: forms.Field, *, field_name: str, target: str) -> Non
             "hx-trigger": "load, input changed delay:400ms",
             "hx-target": target,
             "hx-swap": "innerHTML",
+            # Only the text checked: htmx would otherwise post the whole enclosing form
+            # each time, files chosen in a contact form included.
+            "hx-params": field_name,
         }
     )
 

@@ -227,7 +227,8 @@ class FollowUpDoneSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="For a call-back: the id of the logged contact that kept the promise, on the same case.",
+        help_text="For a call-back: the id of the logged contact that kept the promise, on the same case and made "
+        "at or after the promise was.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -341,7 +342,8 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     @extend_schema(
         summary="Mark a follow-up done",
         description="The promise was kept. A call-back names the contact that kept it in `fulfilled_by` (log "
-        "the call first); other kinds need no body. " + ALREADY_CLOSED,
+        "the call first); other kinds need no body. A contact on another case, or made before the promise was, "
+        "is refused with a 400 on `fulfilled_by`. " + ALREADY_CLOSED,
         request=FollowUpDoneSerializer,
         responses={200: FollowUpSerializer, 400: ERRORS_400, 404: NOT_FOUND},
         examples=[OpenApiExample("The call that kept a call-back", value={"fulfilled_by": 7}, request_only=True)],

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -10,6 +14,7 @@ from core.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phras
 
 from .attachments import EXTENSIONS, attachments_validate
 from .models import Channel, Direction, FollowUpKind, Interaction, Mood
+from .selectors import contacts_that_can_keep
 
 
 class MultipleFileInput(forms.FileInput):
@@ -78,6 +83,24 @@ class InteractionForm(AttachmentsFormMixin, RequestKeyForm):
         if not self.is_bound:
             self.initial.setdefault("occurred_at", now)
 
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data["occurred_at"]
+        # The default is "now" cut to the minute (the input shows no seconds), drawn with the
+        # form and posted back. Taken as posted, a contact logged at 10:05:40 would be dated
+        # 10:05:00, before whatever else happened on the case in those 40 seconds, and the
+        # timeline would tell the story out of order. So the current minute, or the previous
+        # one (a form drawn at 10:05 and sent at 10:06), means "now": None lets the service
+        # use the exact time. A hidden copy of the drawn default is not needed: an untouched
+        # default and the same minute typed by hand both mean "just now", and the exact time
+        # is at most two minutes from what the field showed. Any earlier time is kept as
+        # typed, also a default left untouched for longer: it is then as close to the
+        # contact as anything the form knows. The API does not use this form: a time it is
+        # given is kept exactly.
+        minute = timezone.now().replace(second=0, microsecond=0)
+        if occurred_at in (minute, minute - timedelta(minutes=1)):
+            return None
+        return occurred_at
+
     @classmethod
     def correcting(cls, original: Interaction) -> "InteractionForm":
         """A blank form pre-filled with the entry being corrected."""
@@ -131,6 +154,12 @@ class QuickLogForm(InteractionForm):
         ]
         if not self.is_bound:
             self.initial.setdefault("case", str(self.open_cases[0].pk) if self.open_cases else NEW_CASE)
+        # A case's title is in the subject of the emails the client gets about it.
+        phrasing_checked(
+            self.fields["new_case_title"],
+            field_name=self.add_prefix("new_case_title"),
+            target="#quick-log-new-case-title-phrasing",
+        )
 
     def clean(self):
         data = super().clean()
@@ -173,6 +202,8 @@ class FollowUpForm(RequestKeyForm):
         # The menu, from the team's cached member list: the case page shows this form folded
         # on every view, and the list rarely changes.
         owner.widget.choices = [("", owner.empty_label), *team_staff_choices(case.team_id)]
+        # Checked whatever the kind: the kind can be changed after the note is written.
+        phrasing_checked(self.fields["note"], field_name=self.add_prefix("note"), target="#follow-up-note-phrasing")
 
 
 class RescheduleForm(forms.Form):
@@ -187,19 +218,38 @@ class CancelForm(forms.Form):
     note = forms.CharField(label=_("Why"), required=False, max_length=2000)
 
 
+class ContactChoiceField(forms.ModelChoiceField):
+    """Contacts named the way the agent remembers them: when (in the agent's own zone), how,
+    and the start of what was said."""
+
+    def label_from_instance(self, obj: Interaction) -> str:
+        return _("%(when)s · %(channel)s, %(direction)s · %(summary)s") % {
+            "when": date_format(timezone.localtime(obj.occurred_at), "D j M Y, H:i"),
+            "channel": obj.get_channel_display(),
+            "direction": obj.get_direction_display().lower(),
+            # One line in a menu: the summary's line breaks would be lost anyway.
+            "summary": Truncator(" ".join(obj.summary.split())).chars(60),
+        }
+
+
 class CompleteForm(forms.Form):
-    fulfilled_by = forms.ModelChoiceField(
+    fulfilled_by = ContactChoiceField(
         label=_("The contact that kept the promise"),
         queryset=Interaction.objects.none(),
         required=False,
-        help_text=_("For a call-back: the call you logged on this case."),
+        error_messages={
+            "invalid_choice": _("Pick one of the contacts listed: those made on this case since the promise.")
+        },
     )
 
     def __init__(self, *args, follow_up, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["fulfilled_by"].queryset = Interaction.objects.filter(case=follow_up.case_id).order_by(
-            "-occurred_at", "-id"
-        )
+        field = self.fields["fulfilled_by"]
+        field.queryset = contacts_that_can_keep(follow_up)
+        field.help_text = _(
+            "For a call-back: the call you logged on this case. Only contacts made since the promise are "
+            "listed, newest first. Times in %(zone)s."
+        ) % {"zone": timezone.get_current_timezone_name()}
 
 
 class ClientSummaryForm(RequestKeyForm):
@@ -213,4 +263,8 @@ class ClientSummaryForm(RequestKeyForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The subject reaches the client too, as the first thing they read.
+        phrasing_checked(
+            self.fields["subject"], field_name=self.add_prefix("subject"), target="#client-summary-subject-phrasing"
+        )
         phrasing_checked(self.fields["body"], field_name=self.add_prefix("body"), target="#client-summary-phrasing")

@@ -125,6 +125,14 @@ def follow_ups_for_case(case: Case) -> list[FollowUp]:
     return open_rows + closed
 
 
+def contacts_that_can_keep(follow_up: FollowUp) -> QuerySet[Interaction]:
+    """The contacts that can have kept a promise, newest first: those on its case made at
+    or after the promise was (a contact from before it cannot be the one that kept it)."""
+    return Interaction.objects.filter(case=follow_up.case_id, occurred_at__gte=follow_up.created_at).order_by(
+        "-occurred_at", "-id"
+    )
+
+
 def follow_ups_for_user(user: User) -> QuerySet[FollowUp]:
     """Every follow-up on the cases of the user's teams, soonest due first."""
     return scope_to_user_teams(FollowUp.objects.all(), user, team_field="case__team").order_by("due_at", "id")

@@ -288,7 +288,12 @@ def _lock(follow_up: FollowUp) -> FollowUp:
 
 @transaction.atomic
 def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Interaction | None = None) -> FollowUp:
-    """Mark a follow-up done. A call-back names the logged contact that fulfilled it."""
+    """Mark a follow-up done. A call-back names the logged contact that fulfilled it.
+
+    A contact named as the one that kept the promise (any kind may name one) must be on the
+    follow-up's case and made at or after the promise was: one from before it cannot have
+    kept it.
+    """
     _require_team(actor, follow_up.case)
     follow_up = _lock(follow_up)
     before = audit_snapshot(follow_up)
@@ -296,11 +301,20 @@ def follow_up_complete(*, actor: User, follow_up: FollowUp, fulfilled_by: Intera
         raise ValidationError(
             _("This follow-up is already %(status)s.") % {"status": follow_up.get_status_display().lower()}
         )
-    if follow_up.kind == FollowUpKind.CALL_BACK:
-        if fulfilled_by is None:
-            raise ValidationError({"fulfilled_by": _("Pick the call that kept this promise (log it first).")})
+    if follow_up.kind == FollowUpKind.CALL_BACK and fulfilled_by is None:
+        raise ValidationError({"fulfilled_by": _("Pick the call that kept this promise (log it first).")})
+    if fulfilled_by is not None:
         if fulfilled_by.case_id != follow_up.case_id:
             raise ValidationError({"fulfilled_by": _("The contact must be on the same case.")})
+        if fulfilled_by.occurred_at < follow_up.created_at:
+            raise ValidationError(
+                {
+                    "fulfilled_by": _(
+                        "This contact was made before the promise, so it cannot be the one that kept it. "
+                        "Pick a contact made since, or log it first."
+                    )
+                }
+            )
     now = timezone.now()
     follow_up.status = FollowUpStatus.DONE
     follow_up.completed_at = now

@@ -76,6 +76,13 @@ class FollowUpForm(forms.Form):
     )
     due_at = LocalDateTimeField(label=_("When"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # It becomes the follow-up's note: for "Email the client", the email itself.
+        phrasing_checked(
+            self.fields["next_step"], field_name=self.add_prefix("next_step"), target="#next-step-phrasing"
+        )
+
 
 STEP_FORMS = {
     StepKind.PINPOINT: PinpointForm,
@@ -272,6 +279,8 @@ class SavedReplyForm(forms.ModelForm):
         self.fields["team"].queryset = teams
         self.fields["temperament"].label = _("Temperament (optional)")
         self.fields["step_kind"].label = _("Step (optional)")
+        # A saved reply is inserted into texts the client receives (the documented summary).
+        phrasing_checked(self.fields["body"], field_name=self.add_prefix("body"), target="#saved-reply-phrasing")
 
 
 class CaseReviewForm(forms.Form):

@@ -141,6 +141,16 @@ def test_the_fulfilling_call_must_be_on_the_same_case(agent_api, agent, case):
     assert response.status_code == 400 and "fulfilled_by" in response.json()
 
 
+def test_a_call_from_before_the_promise_cannot_fulfil_it(agent_api, agent, case):
+    earlier = interaction_log(actor=agent, case=case, occurred_at=_in(minutes=-5), **CALL)
+    follow_up = _schedule(agent, case, kind="call_back")
+    response = agent_api.post(f"{FOLLOW_UPS}{follow_up.pk}/done/", {"fulfilled_by": earlier.pk}, format="json")
+    assert response.status_code == 400
+    assert "before the promise" in response.json()["fulfilled_by"][0]
+    follow_up.refresh_from_db()
+    assert follow_up.status == FollowUpStatus.PENDING
+
+
 def test_another_teams_call_cannot_fulfil_a_follow_up(outsider_api, outsider, agent, case, other_team):
     theirs = interaction_log(actor=agent, case=case, **CALL)
     own_case = CaseFactory(client=ClientFactory(team=other_team), owner=outsider)

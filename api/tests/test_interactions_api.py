@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from clients.models import CaseEventKind, CaseStatus
@@ -22,6 +23,19 @@ def test_log_a_call_through_the_service(agent_api, agent, case):
     assert case.events.filter(kind=CaseEventKind.INTERACTION_LOGGED).exists()
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS  # the first contact starts work
+
+
+def test_an_explicit_time_in_the_current_minute_is_kept_exactly(agent_api, case):
+    # The log forms take their own default minute for "now"; a time given to the API is
+    # always kept as given, even a whole minute that is the current one.
+    now = timezone.now()
+    given = now.replace(second=0, microsecond=0)
+    with time_machine.travel(given + timedelta(seconds=40), tick=False):
+        response = agent_api.post(
+            INTERACTIONS, {**CALL, "case": case.pk, "occurred_at": given.isoformat()}, format="json"
+        )
+    assert response.status_code == 201, response.json()
+    assert Interaction.objects.get(pk=response.json()["id"]).occurred_at == given
 
 
 def test_another_teams_case_and_entries_are_out_of_reach(outsider_api, agent, case):

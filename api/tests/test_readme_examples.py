@@ -53,12 +53,13 @@ def test_the_readme_api_examples_run_as_written(live_server):
     assert result.returncode == 0, f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-6000:]}"
 
     # They did what they say: a call logged on an open case of the agent's team, and a
-    # call-back scheduled for the future and marked done with that call.
+    # call-back scheduled for the future, then logged and marked done with that call-back.
     call = Interaction.objects.get(summary__startswith="Asked when the technician comes.")
-    assert Interaction.objects.count() == before + 1
+    call_back = Interaction.objects.get(summary__startswith="Called back:")
+    assert Interaction.objects.count() == before + 2
     assert call.case.status in OPEN_STATUSES and call.case.client.team.name == "Customer Care"
     assert f"Logged contact {call.pk} on case {call.case_id}" in result.stdout
     follow_up = FollowUp.objects.get(note="Confirm the technician's visit on Friday morning.")
-    assert follow_up.case_id == call.case_id
-    assert follow_up.status == FollowUpStatus.DONE and follow_up.fulfilled_by_id == call.pk
-    assert follow_up.due_at > call.occurred_at
+    assert follow_up.case_id == call.case_id == call_back.case_id
+    assert follow_up.status == FollowUpStatus.DONE and follow_up.fulfilled_by_id == call_back.pk
+    assert follow_up.due_at > call.occurred_at and call_back.occurred_at >= follow_up.created_at

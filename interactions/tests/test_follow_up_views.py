@@ -1,12 +1,16 @@
 """Pages: the follow-up panel on the case, My day, the summary form, notices; scope and query counts."""
 
+import re
+import zoneinfo
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Notice
 from accounts.services import notice_send
@@ -14,7 +18,9 @@ from clients.tests.factories import CaseFactory
 from clients.tests.test_query_counts import count_queries
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, OutgoingEmail
 from interactions.selectors import promises_kept
-from interactions.services import follow_up_complete, follow_up_reschedule, follow_up_schedule
+from interactions.services import follow_up_complete, follow_up_reschedule, follow_up_schedule, interaction_log
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
 def _follow_up(agent, case, *, hours=2, kind=FollowUpKind.INTERNAL_CHECK, note="Check the invoice"):
@@ -62,6 +68,62 @@ def test_done_from_my_day_returns_to_my_day(agent_client, agent, case):
     assert response.status_code == 302 and response["Location"] == "/my-day/"
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUpStatus.DONE
+
+
+def _options(html: str) -> dict[str, str]:
+    """A page's menu options, by value, as the user reads them."""
+    return {value: unescape(label) for value, label in re.findall(r'<option value="([^"]*)"[^>]*>(.*?)</option>', html)}
+
+
+def test_the_done_page_offers_the_contacts_since_the_promise_in_the_agents_time(agent_client, agent, case):
+    earlier = interaction_log(
+        actor=agent,
+        case=case,
+        channel="call",
+        direction="inbound",
+        mood="calm",
+        summary="Asked us to call back",
+        occurred_at=timezone.now() - timedelta(hours=2),
+    )
+    follow_up = _follow_up(agent, case, kind=FollowUpKind.CALL_BACK)
+    first = interaction_log(
+        actor=agent, case=case, channel="email", direction="outbound", mood="calm", summary="Sent the form"
+    )
+    summary = "Called back: the technician comes on Friday at nine, and she will be home to let him in."
+    kept = interaction_log(actor=agent, case=case, channel="call", direction="outbound", mood="calm", summary=summary)
+
+    response = agent_client.get(reverse("cases:follow_up_done", args=[follow_up.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    options = _options(html)
+    assert str(earlier.pk) not in options  # made before the promise
+    assert [value for value in options if value] == [str(kept.pk), str(first.pk)]  # newest first
+    label = options[str(kept.pk)]
+    paris = timezone.localtime(kept.occurred_at, PARIS)
+    assert label.startswith(date_format(paris, "D j M Y, H:i"))  # the agent's zone, not UTC
+    assert f"{kept.occurred_at:%H:%M}" not in label
+    assert "Call, to the client" in label
+    assert "Called back: the technician comes on Friday" in label and label.endswith("…")
+    assert "let him in" not in label
+    assert "Times in Europe/Paris" in html
+
+
+def test_marking_done_with_a_contact_from_before_the_promise_is_refused(agent_client, agent, case):
+    earlier = interaction_log(
+        actor=agent,
+        case=case,
+        channel="call",
+        direction="inbound",
+        mood="calm",
+        summary="Asked us to call back",
+        occurred_at=timezone.now() - timedelta(hours=2),
+    )
+    follow_up = _follow_up(agent, case, kind=FollowUpKind.CALL_BACK)
+    response = agent_client.post(reverse("cases:follow_up_done", args=[follow_up.pk]), {"fulfilled_by": earlier.pk})
+    assert response.status_code == 422
+    assert "since the promise" in response.context["form"].errors["fulfilled_by"][0]
+    follow_up.refresh_from_db()
+    assert follow_up.status == FollowUpStatus.PENDING
 
 
 def test_an_off_site_next_is_ignored(agent_client, agent, case):

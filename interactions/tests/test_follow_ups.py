@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clients.models import CaseEvent, CaseEventKind
+from clients.tests.factories import CaseFactory
 from core.testing import next_european_clock_change
 from interactions.forms import FollowUpForm
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus
@@ -71,6 +72,36 @@ def test_completing_a_call_back_asks_for_the_call_that_fulfilled_it(agent, case)
     assert done.status == FollowUpStatus.DONE and done.fulfilled_by == call
     event = CaseEvent.objects.get(case=case, kind=CaseEventKind.FOLLOW_UP_DONE)
     assert event.data["on_time"] is True
+
+
+def test_a_contact_from_before_the_promise_cannot_have_kept_it(agent, case):
+    earlier = interaction_log(
+        actor=agent,
+        case=case,
+        channel="call",
+        direction="inbound",
+        mood="calm",
+        summary="Asked us to call back",
+        occurred_at=timezone.now() - timedelta(minutes=5),
+    )
+    follow_up = _schedule(agent, case)
+    with pytest.raises(ValidationError) as error:
+        follow_up_complete(actor=agent, follow_up=follow_up, fulfilled_by=earlier)
+    assert "before the promise" in error.value.error_dict["fulfilled_by"][0].messages[0]
+    follow_up.refresh_from_db()
+    assert follow_up.status == FollowUpStatus.PENDING and follow_up.fulfilled_by is None
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEventKind.FOLLOW_UP_DONE).exists()
+
+
+def test_a_contact_from_another_case_is_refused_for_any_kind(agent, case):
+    other_case = CaseFactory(client=case.client, owner=agent)
+    follow_up = _schedule(agent, case, kind=FollowUpKind.INTERNAL_CHECK)
+    elsewhere = interaction_log(
+        actor=agent, case=other_case, channel="call", direction="outbound", mood="calm", summary="Other matter"
+    )
+    with pytest.raises(ValidationError) as error:
+        follow_up_complete(actor=agent, follow_up=follow_up, fulfilled_by=elsewhere)
+    assert "fulfilled_by" in error.value.error_dict
 
 
 def test_an_internal_check_completes_without_a_contact_and_only_once(agent, case):
