@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import TeamClosedDay, TeamSettings
+from .services import TEAM_SETTINGS_FIELDS
 
 
 def _time_zone_choices():
@@ -21,17 +22,7 @@ class ProfileForm(forms.Form):
 class TeamSettingsForm(forms.ModelForm):
     class Meta:
         model = TeamSettings
-        fields = [
-            "response_target_hours",
-            "resolution_target_hours",
-            "stall_contacts",
-            "hostile_contacts_per_day",
-            "time_zone",
-            "working_days",
-            "workday_starts",
-            "workday_ends",
-            "holiday_country",
-        ]
+        fields = TEAM_SETTINGS_FIELDS
         widgets = {
             "workday_starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "workday_ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -132,6 +132,12 @@ class TeamSettings(models.Model):
     hostile_contacts_per_day = models.PositiveSmallIntegerField(
         _("hostile contacts a day before suggesting a break"), default=3
     )
+    # Clients asked too often stop answering: after one satisfaction check, none for a while.
+    satisfaction_quiet_days = models.PositiveSmallIntegerField(
+        _("days before a client is asked about their satisfaction again"),
+        default=30,
+        help_text=_("One check per resolved case at most; 0 asks after every resolution."),
+    )
     # The team calendar.
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
     working_days = models.CharField(

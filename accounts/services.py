@@ -89,6 +89,7 @@ TEAM_SETTINGS_FIELDS = [
     "resolution_target_hours",
     "stall_contacts",
     "hostile_contacts_per_day",
+    "satisfaction_quiet_days",
     "time_zone",
     "working_days",
     "workday_starts",

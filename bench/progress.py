@@ -82,7 +82,7 @@ CONCESSION_COLUMNS = (
 FAULT_COLUMNS = ("id", "case_id", "at_fault", "apology_given_at", "note", "recorded_by_id", "recorded_at")
 FOLLOW_UP_COLUMNS = (
     "id", "case_id", "owner_id", "kind", "due_at", "note", "status", "created_by_id", "created_at", "reminded_at",
-    "overdue_warned_at", "completed_at", "completed_by_id", "fulfilled_by_id", "cause_key",
+    "due_noticed_at", "overdue_warned_at", "completed_at", "completed_by_id", "fulfilled_by_id", "cause_key",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "case_id", "kind", "actor_id", "occurred_at", "recorded_at", "data", "target_type_id", "target_id"
@@ -272,12 +272,27 @@ def record_line(row: tuple) -> str:
 
 def follow_up_line(row: list) -> str:
     """A follow-up (FOLLOW_UP_COLUMNS) in COPY's text format: as event_line, knowing its fields."""
-    pk, case, owner, kind, due, note, status, created_by, created_at, reminded, warned, completed, by, kept, key = [
-        COPY_NULL if value is None else value for value in row
-    ]
+    (
+        pk,
+        case,
+        owner,
+        kind,
+        due,
+        note,
+        status,
+        created_by,
+        created_at,
+        reminded,
+        told,
+        warned,
+        completed,
+        by,
+        kept,
+        key,
+    ) = [COPY_NULL if value is None else value for value in row]
     return (
         f"{pk}\t{case}\t{owner}\t{kind}\t{due}\t{escape(note)}\t{status}\t{created_by}\t{created_at}\t{reminded}\t"
-        f"{warned}\t{completed}\t{by}\t{kept}\t{escape(key)}\n"
+        f"{told}\t{warned}\t{completed}\t{by}\t{kept}\t{escape(key)}\n"
     )
 
 
@@ -645,17 +660,20 @@ class Progress:
         owner = case.owner_id
         until = end if status is not None else self.now
         random = self.rng.random  # the sweep runs every 30 seconds: each mark comes up to that late
-        reminded = max(scheduled, due - self.lead) + timedelta(seconds=random() * 30)
+        # A promise due sooner than the lead is reminded half-way (follow_ups_sweep).
+        reminded = due - min(self.lead, (due - scheduled) / 2) + timedelta(seconds=random() * 30)
+        told = due + timedelta(seconds=random() * 30)
         warned = due + self.grace + timedelta(seconds=random() * 30)
         missed = due + self.missed_after + timedelta(seconds=random() * 30)
         reminded = reminded if reminded < until else None
+        told = told if told < until else None
         warned = warned if warned < until else None
         missed = missed if missed < until else None
         if status is None:
             status = MISSED if missed else PENDING
         settled = status in (DONE, CANCELLED)
         row = [
-            None, case.id, owner, kind, due, note, status, owner, scheduled, reminded, warned,
+            None, case.id, owner, kind, due, note, status, owner, scheduled, reminded, told, warned,
             end if settled else None, owner if settled else None, fulfilled, "",
         ]  # fmt: skip
         rows.follow_ups.append(row)

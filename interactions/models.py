@@ -169,6 +169,8 @@ class FollowUp(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # When the owner was told "due now" (the sweep's mark, so it is told once per due time).
+    due_noticed_at = models.DateTimeField(_("told it is due at"), null=True, blank=True)
     overdue_warned_at = models.DateTimeField(_("overdue warned at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(

@@ -170,7 +170,8 @@ def promises_kept(user: User, *, now: datetime | None = None) -> dict:
     (cancelled ones do not count).
 
     "On time" allows the overdue grace period. Returns the user's own rate and their
-    teams' rate: {"mine": {"kept", "due", "rate"}, "team": {...}, "days": window}; rate is
+    teams' rate: {"mine": {"kept", "due", "rate"}, "team": {...}, "days": window,
+    "grace_minutes"}; rate is
     None with nothing due. Both come from one query, shown on every list page and My day,
     so they are kept a while: the teams' figures (every follow-up of the teams in the
     window) for CASEBOOK_PROMISES_TEAM_CACHE_SECONDS, the user's own for
@@ -213,7 +214,7 @@ def promises_kept(user: User, *, now: datetime | None = None) -> dict:
         mine = {"scope": team_key, "rate": _rate(row["mine_kept"], row["mine_due"])}
         if mine_seconds:
             cache.set(mine_key, mine, mine_seconds)
-    return {"mine": mine["rate"], "team": team, "days": days}
+    return {"mine": mine["rate"], "team": team, "days": days, "grace_minutes": round(grace.total_seconds() / 60)}
 
 
 def _mine_key(user_id: int) -> str:

@@ -12,12 +12,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import managers_of_team, team_ids_of
+from accounts.selectors import managers_of_team, team_ids_of, team_settings
 from accounts.services import notice_send
 from api.keys import create_once
 from audit.services import audit_record, audit_snapshot
@@ -351,6 +352,7 @@ def follow_up_reschedule(*, actor: User, follow_up: FollowUp, due_at: datetime, 
     follow_up.due_at = due_at
     follow_up.status = FollowUpStatus.PENDING
     follow_up.reminded_at = None
+    follow_up.due_noticed_at = None
     follow_up.overdue_warned_at = None
     follow_up.full_clean()
     follow_up.save()
@@ -431,6 +433,17 @@ def _remind(follow_up: FollowUp, now: datetime) -> None:
     notice_send(user=follow_up.owner, message=f"Due soon: {follow_up.get_kind_display()} on {case}", url=url)
     follow_up.reminded_at = now
     follow_up.save(update_fields=["reminded_at"])
+
+
+def _tell_due(follow_up: FollowUp, now: datetime) -> None:
+    case = follow_up.case
+    notice_send(
+        user=follow_up.owner,
+        message=f"Due now: {follow_up.get_kind_display()} on {case}",
+        url=case.get_absolute_url(),
+    )
+    follow_up.due_noticed_at = now
+    follow_up.save(update_fields=["due_noticed_at"])
 
 
 def _warn_overdue(follow_up: FollowUp, now: datetime) -> None:
@@ -566,7 +579,8 @@ def _schedule_satisfaction_checks(now: datetime) -> int:
     """A satisfaction check for each case resolved CASEBOOK_SATISFACTION_DELAY_DAYS ago.
 
     Cases resolved more than a week before that are left alone (no surprise emails about
-    old cases after an upgrade). The cause key makes it once per resolution.
+    old cases after an upgrade). The cause key makes it once per resolution, and a client
+    asked less than their team's `satisfaction_quiet_days` before is not asked again.
     """
     delay = timedelta(days=settings.CASEBOOK_SATISFACTION_DELAY_DAYS)
     cases = (
@@ -576,18 +590,27 @@ def _schedule_satisfaction_checks(now: datetime) -> int:
             resolved_at__gte=now - delay - timedelta(days=7),
         )
         .exclude(client__email="")
-        .select_related("client", "owner")
+        .select_related("client", "owner", "team__settings")
+        .order_by("resolved_at", "id")
     )
     cases = list(cases)
-    scheduled = set(
-        FollowUp.objects.filter(kind=FollowUpKind.SATISFACTION_CHECK, case__in=cases)
-        .exclude(cause_key="")
-        .values_list("cause_key", flat=True)
+    checks = FollowUp.objects.filter(kind=FollowUpKind.SATISFACTION_CHECK).exclude(status=FollowUpStatus.CANCELLED)
+    scheduled = set(checks.filter(case__in=cases).exclude(cause_key="").values_list("cause_key", flat=True))
+    # When each of these clients was last asked (or is due to be), for the quiet period.
+    last_asked = dict(
+        checks.filter(case__client__in={case.client_id for case in cases})
+        .values_list("case__client")
+        .annotate(last=Max("due_at"))
     )
     created = 0
     for case in cases:
         key = f"satisfaction:{case.pk}:{case.resolved_at.isoformat()}"
         if key in scheduled:
+            continue
+        due_at = case.resolved_at + delay
+        quiet = timedelta(days=team_settings(case.team).satisfaction_quiet_days)
+        asked = last_asked.get(case.client_id)
+        if quiet and asked is not None and due_at < asked + quiet:
             continue
         try:
             with transaction.atomic():
@@ -595,11 +618,12 @@ def _schedule_satisfaction_checks(now: datetime) -> int:
                     case=case,
                     owner=case.owner,
                     kind=FollowUpKind.SATISFACTION_CHECK,
-                    due_at=case.resolved_at + delay,
+                    due_at=due_at,
                     cause_key=key,
                 )
         except IntegrityError:
             continue  # another sweep scheduled it a moment ago
+        last_asked[case.client_id] = due_at
         created += 1
     return created
 
@@ -637,7 +661,8 @@ def _sweep_step(queryset, on_batch, now: datetime) -> int:
 
 
 def follow_ups_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """The periodic pass over pending follow-ups: remind, carry out, warn, mark missed.
+    """The periodic pass over pending follow-ups: remind, tell the owner at the due time,
+    carry out, warn, mark missed.
 
     Each step takes due rows with select_for_update(skip_locked=True), so two sweeps never
     act on one row, and sets its own mark, so a row is acted on once per due time.
@@ -651,8 +676,17 @@ def follow_ups_sweep(*, now: datetime | None = None) -> dict[str, int]:
         pending.filter(kind__in=AUTOMATIC_KINDS, due_at__lte=now), _carry_out_batch, now
     )
     manual = pending.exclude(kind__in=AUTOMATIC_KINDS)
+    # A reminder comes `lead` before the due time; a promise made for sooner than that is
+    # reminded once, half-way between when it was made and when it is due (not at once: its
+    # owner has just made it).
+    half_way_passed = Q(created_at__lte=Value(now) - (F("due_at") - Value(now)))
     counts["reminded"] = _sweep_step(
-        manual.filter(reminded_at=None, due_at__lte=now + lead, due_at__gt=now - _grace()), _each(_remind), now
+        manual.filter(half_way_passed, reminded_at=None, due_at__lte=now + lead, due_at__gt=now - _grace()),
+        _each(_remind),
+        now,
+    )
+    counts["told_due"] = _sweep_step(
+        manual.filter(due_noticed_at=None, due_at__lte=now, due_at__gt=now - _grace()), _each(_tell_due), now
     )
     counts["warned"] = _sweep_step(
         manual.filter(overdue_warned_at=None, due_at__lte=now - _grace()), _each(_warn_overdue), now

@@ -11,6 +11,7 @@ FIELDS = {
     "settings-resolution_target_hours": "24",
     "settings-stall_contacts": "4",
     "settings-hostile_contacts_per_day": "3",
+    "settings-satisfaction_quiet_days": "45",
     "settings-time_zone": "Europe/Paris",
     "settings-working_days": "0123",
     "settings-workday_starts": "08:00",
@@ -25,6 +26,7 @@ def test_a_manager_changes_the_team_settings_and_closed_days(client, manager, te
     assert client.post(url, FIELDS).status_code == 302
     settings = team_settings(team)
     assert (settings.stall_contacts, settings.holiday_country, settings.workday_starts) == (4, "FR", time(8))
+    assert settings.satisfaction_quiet_days == 45
     client.post(reverse("accounts:closed_day_add", args=[team.pk]), {"day-date": "2026-12-24", "day-reason": "Eve"})
     day = team.closed_days.get()
     assert day.date == date(2026, 12, 24)

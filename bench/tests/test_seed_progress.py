@@ -224,7 +224,8 @@ def test_follow_ups_carry_what_the_services_and_the_sweep_set(seeded):
         # What the sweep (every 30 seconds) did before the follow-up was settled, or by now.
         sweep = timedelta(seconds=30)
         for mark, at in [
-            (follow_up.reminded_at, max(follow_up.created_at, follow_up.due_at - lead)),
+            (follow_up.reminded_at, follow_up.due_at - min(lead, (follow_up.due_at - follow_up.created_at) / 2)),
+            (follow_up.due_noticed_at, follow_up.due_at),
             (follow_up.overdue_warned_at, follow_up.due_at + grace),
         ]:
             if mark is None:
@@ -249,7 +250,7 @@ def test_follow_ups_carry_what_the_services_and_the_sweep_set(seeded):
         if missed is not None:
             assert missed.actor_id is None and missed.occurred_at >= follow_up.due_at + missed_after
             assert missed.data == {"kind": follow_up.kind, "due_at": follow_up.due_at.isoformat()}
-            assert follow_up.reminded_at and follow_up.overdue_warned_at
+            assert follow_up.reminded_at and follow_up.due_noticed_at and follow_up.overdue_warned_at
         extra = set(mine) - {
             CaseEventKind.FOLLOW_UP_SCHEDULED,
             CaseEventKind.FOLLOW_UP_DONE,
@@ -272,7 +273,7 @@ def test_the_sweep_and_the_rules_find_nothing_left_to_do(seeded):
 
 def test_nothing_seeded_lies_in_the_future(seeded):
     assert not CaseEvent.objects.filter(occurred_at__gt=FROZEN).exists()
-    for field in ["created_at", "completed_at", "reminded_at", "overdue_warned_at"]:
+    for field in ["created_at", "completed_at", "reminded_at", "due_noticed_at", "overdue_warned_at"]:
         assert not FollowUp.objects.filter(**{f"{field}__gt": FROZEN}).exists()
     assert not StepRecord.objects.filter(completed_at__gt=FROZEN).exists()
 
@@ -425,6 +426,7 @@ def progress_fingerprint() -> str:
             "note",
             "created_at",
             "reminded_at",
+            "due_noticed_at",
             "overdue_warned_at",
             "completed_at",
             "fulfilled_by__occurred_at",
@@ -438,7 +440,7 @@ def progress_fingerprint() -> str:
 
 def test_a_seed_gives_the_same_work_every_time(seeded):
     # Drawn from a generator of its own: a change that is meant to change the work updates this.
-    assert progress_fingerprint() == "d40634bd9a665a3ec46ce65ca563fcccd7bde1dafe2f41b5366b12d1bf9044be"
+    assert progress_fingerprint() == "679f0028352e01e4c9f34020ba8b25cc3af5d12869ab712c5ea9c61490fdb190"
 
 
 def test_the_timeline_rows_of_both_parts_go_through_one_line_writer():

@@ -334,3 +334,9 @@ def test_follow_up_entries_on_the_case_file_cost_no_query_each(agent_client, age
     for _ in range(6):
         _follow_up(agent, case)
     assert count_queries(agent_client, url) == few
+
+
+def test_the_promises_kept_figure_says_when_a_promise_starts_to_count(agent_client, settings):
+    settings.CASEBOOK_OVERDUE_GRACE_MINUTES = 45
+    page = agent_client.get(reverse("my_day")).content.decode()
+    assert "a promise counts once 45 minutes after its due time have passed (its grace period)" in page

@@ -113,10 +113,14 @@ def test_an_internal_check_completes_without_a_contact_and_only_once(agent, case
 
 def test_rescheduling_moves_the_due_time_and_clears_the_reminder_marks(agent, case):
     follow_up = _schedule(agent, case)
-    FollowUp.objects.filter(pk=follow_up.pk).update(reminded_at=timezone.now(), status=FollowUpStatus.MISSED)
+    now = timezone.now()
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        reminded_at=now, due_noticed_at=now, overdue_warned_at=now, status=FollowUpStatus.MISSED
+    )
     new_due = timezone.now() + timedelta(days=1)
     moved = follow_up_reschedule(actor=agent, follow_up=follow_up, due_at=new_due, note="Client asked for tomorrow")
-    assert moved.due_at == new_due and moved.reminded_at is None and moved.status == FollowUpStatus.PENDING
+    assert moved.due_at == new_due and moved.status == FollowUpStatus.PENDING
+    assert (moved.reminded_at, moved.due_noticed_at, moved.overdue_warned_at) == (None, None, None)
     assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.FOLLOW_UP_RESCHEDULED).exists()
 
 

@@ -8,8 +8,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Notice
+from accounts.selectors import team_settings as settings_of
 from clients.models import CaseEvent, CaseEventKind, CaseStatus
-from clients.services import case_change_status
+from clients.services import case_change_status, case_open
 from interactions.models import FollowUp, FollowUpKind, FollowUpStatus, OutgoingEmail, SatisfactionSurvey
 from interactions.services import follow_up_schedule, follow_ups_sweep
 
@@ -22,11 +23,21 @@ def _periods(settings):
     settings.CASEBOOK_SATISFACTION_DELAY_DAYS = 3
 
 
-def _follow_up(agent, case, *, due_in: timedelta, kind=FollowUpKind.CALL_BACK, note="Call back about the oven"):
+def _follow_up(
+    agent,
+    case,
+    *,
+    due_in: timedelta,
+    kind=FollowUpKind.CALL_BACK,
+    note="Call back about the oven",
+    made_ago=timedelta(days=1),
+):
+    """A follow-up promised `made_ago`, due in `due_in` (negative: due that long ago)."""
     follow_up = follow_up_schedule(
         actor=agent, case=case, kind=kind, due_at=timezone.now() + timedelta(minutes=5), note=note
     )
-    FollowUp.objects.filter(pk=follow_up.pk).update(due_at=timezone.now() + due_in)
+    now = timezone.now()
+    FollowUp.objects.filter(pk=follow_up.pk).update(due_at=now + due_in, created_at=now - made_ago)
     follow_up.refresh_from_db()
     return follow_up
 
@@ -39,6 +50,32 @@ def test_the_owner_is_reminded_once_within_the_lead_time(agent, case):
     assert email.to_email == agent.email and email.cause_key.startswith(f"followup:{follow_up.pk}:reminder")
     assert "Oven visit missed" in email.subject
     assert Notice.objects.filter(user=agent, message__startswith="Due soon").count() == 1
+
+
+def test_a_promise_due_sooner_than_the_lead_is_reminded_once_half_way_to_its_due_time(agent, case):
+    follow_up = _follow_up(agent, case, due_in=timedelta(minutes=10), made_ago=timedelta(0))
+    now = follow_up.created_at
+    assert follow_ups_sweep(now=now + timedelta(minutes=1))["reminded"] == 0  # its owner just made it
+    assert follow_ups_sweep(now=now + timedelta(minutes=5, seconds=1))["reminded"] == 1
+    assert follow_ups_sweep(now=now + timedelta(minutes=7))["reminded"] == 0
+    assert Notice.objects.filter(user=agent, message__startswith="Due soon").count() == 1
+
+
+def test_the_owner_is_told_once_when_a_promise_comes_due(agent, case):
+    follow_up = _follow_up(agent, case, due_in=timedelta(minutes=20))
+    assert follow_ups_sweep()["told_due"] == 0
+    due = follow_up.due_at
+    assert follow_ups_sweep(now=due + timedelta(seconds=30))["told_due"] == 1
+    assert follow_ups_sweep(now=due + timedelta(minutes=1))["told_due"] == 0
+    notice = Notice.objects.get(user=agent, message__startswith="Due now")
+    assert "Call back" in notice.message and notice.url == case.get_absolute_url()
+
+
+def test_a_promise_done_before_its_due_time_is_not_told_due(agent, case):
+    follow_up = _follow_up(agent, case, due_in=timedelta(minutes=20))
+    FollowUp.objects.filter(pk=follow_up.pk).update(status=FollowUpStatus.DONE, completed_at=timezone.now())
+    assert follow_ups_sweep(now=follow_up.due_at + timedelta(seconds=30))["told_due"] == 0
+    assert not Notice.objects.filter(message__startswith="Due now").exists()
 
 
 def test_no_reminder_before_the_lead_time(agent, case):
@@ -104,6 +141,38 @@ def test_a_resolved_case_gets_one_satisfaction_check_after_the_delay(agent, case
     assert email.to_email == "greta@example.com"
     assert email.body_text.count("/rate/") == 5
     assert SatisfactionSurvey.objects.filter(case=case).count() == 1
+
+
+def _resolve_days_ago(agent, case, days: float):
+    if case.status != CaseStatus.IN_PROGRESS:
+        case_change_status(actor=agent, case=case, status=CaseStatus.IN_PROGRESS, note="Reopened")
+    case_change_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
+    type(case).objects.filter(pk=case.pk).update(resolved_at=timezone.now() - timedelta(days=days))
+    case.refresh_from_db()
+
+
+@pytest.mark.parametrize(("quiet_days", "asked"), [(30, 0), (10, 1), (0, 2)])
+def test_a_client_is_not_asked_about_their_satisfaction_again_within_the_teams_quiet_period(
+    agent, case, customer, quiet_days, asked
+):
+    team_settings = settings_of(case.team)
+    team_settings.satisfaction_quiet_days = quiet_days
+    team_settings.save()
+    # Resolved 20 days ago and asked 17 days ago; reopened, then resolved again 3 days ago.
+    _resolve_days_ago(agent, case, 20)
+    follow_ups_sweep(now=timezone.now() - timedelta(days=17))
+    assert FollowUp.objects.filter(kind=FollowUpKind.SATISFACTION_CHECK).count() == 1
+    _resolve_days_ago(agent, case, 3.01)
+    # A second case of the same client resolved at the same time: one question for both,
+    # unless the team's period is 0 (ask after every resolution).
+    other = case_open(actor=agent, client=customer, title="Second problem", owner=agent)
+    case_change_status(actor=agent, case=other, status=CaseStatus.IN_PROGRESS)
+    _resolve_days_ago(agent, other, 3.01)
+
+    counts = follow_ups_sweep()
+    assert counts["satisfaction_scheduled"] == asked
+    assert FollowUp.objects.filter(kind=FollowUpKind.SATISFACTION_CHECK).count() == 1 + asked
+    assert follow_ups_sweep()["satisfaction_scheduled"] == 0
 
 
 @pytest.mark.django_db(transaction=True)
