@@ -40,12 +40,13 @@ from .models import (
     FollowUpKind,
     FollowUpStatus,
     Interaction,
+    Mood,
     OutgoingEmail,
     SatisfactionSurvey,
 )
 from .outbox import outbox_enqueue, outbox_enqueue_many
 from .selectors import forget_promises_kept
-from .signals import poor_rating
+from .signals import abusive_contact_logged, poor_rating
 
 
 def _validate_contact(
@@ -90,6 +91,10 @@ def interaction_log(
     `attachments` (uploaded files) are checked first and stored with the contact, all or
     nothing. A resubmitted form (same request key) returns the entry it created the first
     time, and stores its files no second time.
+
+    An abusive contact on an open case goes to a manager in the same transaction (the
+    `abusive_contact_logged` signal, answered by the escalations app); the returned entry's
+    `escalated` says whether this call sent the case to a manager.
     """
     if not actor.is_superuser and case.team_id not in team_ids_of(actor):
         raise ValidationError(_("You can only log contacts on cases of your own teams."))
@@ -150,14 +155,22 @@ def interaction_log(
             except ValidationError:
                 if case.status == CaseStatus.NEW:
                     raise
+        interaction.escalated = False
+        if mood == Mood.ABUSIVE and case.is_open:
+            # The agent should not wait for the next sweep of the escalation rules to know a
+            # manager has it: escalations/receivers.py escalates now, under the rules' cause key.
+            responses = abusive_contact_logged.send(sender=Interaction, interaction=interaction)
+            interaction.escalated = any(escalated for _receiver, escalated in responses)
         # Last, so nothing after it in this function can fail and leave files behind.
         attachments_store(interaction=interaction, files=checked, actor=actor)
         interaction.has_attachments = bool(checked)  # the entry shown back needs no query for none
         return interaction
 
-    interaction, _created = create_once(
+    interaction, created = create_once(
         actor=actor, model=Interaction, where={"case": case}, request_key=request_key, create=create
     )
+    if not created:
+        interaction.escalated = False  # the first submission escalated, if anything did
     return interaction
 
 

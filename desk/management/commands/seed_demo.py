@@ -15,8 +15,6 @@ from accounts.roles import Role
 from accounts.services import user_create
 from clients.models import CaseStatus, Client, Priority, RootCause, Temperament
 from clients.services import case_change_status, case_open, client_create
-from escalations.models import EscalationReason
-from escalations.services import case_escalate
 from interactions.models import Channel, Direction, FollowUpKind, Mood
 from interactions.services import follow_up_schedule, interaction_log
 from playbooks.demo import seed_playbook_progress
@@ -188,12 +186,11 @@ STORIES = [
                         1,
                         Channel.NOTE,
                         Direction.INTERNAL,
-                        Mood.ABUSIVE,
+                        Mood.ANGRY,
                         None,
-                        "Handing to the manager: second hostile call this week.",
+                        "The abusive call sent the case to the manager: second hostile call this week.",
                     ),
                 ],
-                "escalate": (EscalationReason.ABUSIVE_CLIENT, "Abusive on the phone twice; please take the next call."),
                 "statuses": [],
             }
         ],
@@ -395,8 +392,5 @@ class Command(BaseCommand):
                 )
             for hours, kind, note in spec.get("follow_ups", []):
                 follow_up_schedule(actor=owner, case=case, kind=kind, due_at=now + timedelta(hours=hours), note=note)
-            if "escalate" in spec:
-                reason, note = spec["escalate"]
-                case_escalate(actor=owner, case=case, reason=reason, note=note)
             for status, note in spec["statuses"]:
                 case = case_change_status(actor=owner, case=case, status=status, note=note)
