@@ -31,6 +31,7 @@ from clients.services import (
 )
 
 from .attachments import CheckedFile, attachment_storage, attachments_validate
+from .emails import client_email_text
 from .models import (
     AUTOMATIC_KINDS,
     Attachment,
@@ -474,6 +475,11 @@ def rating_token(survey: SatisfactionSurvey, rating: int) -> str:
     return signing.dumps({"s": survey.pk, "r": rating}, salt=RATING_SALT)
 
 
+def _follow_up_text(follow_up: FollowUp) -> str:
+    """The promised email's text as the client reads it: the template greets and signs."""
+    return client_email_text(follow_up.note, sender=str(follow_up.owner))
+
+
 def _carry_out(follow_up: FollowUp, now: datetime) -> None:
     """Send what an automatic follow-up promised, and mark it done on time."""
     case = follow_up.case
@@ -484,7 +490,7 @@ def _carry_out(follow_up: FollowUp, now: datetime) -> None:
             to_email=client.email,
             to_name=client.name,
             template="follow_up_client",
-            context={"client": client, "case": case, "message": follow_up.note, "sender": follow_up.owner},
+            context={"client": client, "case": case, "message": _follow_up_text(follow_up), "sender": follow_up.owner},
             case=case,
             owner=follow_up.owner,
             to_client=True,
@@ -535,7 +541,7 @@ def _carry_out_batch(follow_ups: list[FollowUp], now: datetime) -> None:
                 "to_email": f.case.client.email,
                 "to_name": f.case.client.name,
                 "template": "follow_up_client",
-                "context": {"client": f.case.client, "case": f.case, "message": f.note, "sender": f.owner},
+                "context": {"client": f.case.client, "case": f.case, "message": _follow_up_text(f), "sender": f.owner},
                 "case": f.case,
                 "owner": f.owner,
                 "to_client": True,
@@ -666,7 +672,11 @@ def follow_ups_sweep(*, now: datetime | None = None) -> dict[str, int]:
 def client_summary_send(
     *, actor: User, case: Case, subject: str, body: str, request_key: UUID | None = None
 ) -> OutgoingEmail:
-    """Send the client a written summary of the conversation (the agent's own text)."""
+    """Send the client a written summary of the conversation (the agent's own text).
+
+    The email greets the client and signs with the agent's name, so a greeting or sign-off
+    the agent wrote too is left out of it (`client_email_text`).
+    """
     _require_team(actor, case)
     subject, body = " ".join(subject.split()), body.strip()
     errors = {}
@@ -684,7 +694,14 @@ def client_summary_send(
         to_email=case.client.email,
         to_name=case.client.name,
         template="client_summary",
-        context={"client": case.client, "case": case, "subject": subject, "message": body, "sender": actor},
+        context={
+            "client": case.client,
+            "case": case,
+            "subject": subject,
+            # The template greets and signs: the agent's own greeting and sign-off would double them.
+            "message": client_email_text(body, sender=str(actor)),
+            "sender": actor,
+        },
         case=case,
         owner=actor,
         to_client=True,
