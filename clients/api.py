@@ -325,7 +325,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         summary="Move a case along its lifecycle",
         description="new → in progress → resolved → closed, with reopening. A move that makes no sense for the "
         "case's current status is refused with a 400 naming `status`; reopening, handing an escalated case back "
-        "and closing an unresolved case need a `note`. To escalate, use the escalate action.",
+        "and closing an unresolved case need a `note`. A case with an escalation no manager has decided yet cannot "
+        "be resolved or closed (400 naming `status`). To escalate, use the escalate action.",
         request=CaseStatusSerializer,
         responses={200: CaseSerializer, 400: ERRORS_400, 404: NOT_FOUND},
         examples=[

@@ -44,6 +44,9 @@ NOTE_REQUIRED = {
     (CaseStatus.ESCALATED, CaseStatus.IN_PROGRESS),
     (CaseStatus.NEW, CaseStatus.CLOSED),
 }
+# Moves that end the work on a case: refused while a manager still has to decide an
+# escalation, or the case would leave the open lists and sit in the review queue forever.
+SETTLING_STATUSES = {CaseStatus.RESOLVED, CaseStatus.CLOSED}
 
 CASE_TRACKED_FIELDS = ["title", "problem_statement", "root_cause", "priority", "owner"]
 CLIENT_FIELDS = ["name", "email", "phone", "company", "temperament", "notes"]
@@ -235,6 +238,9 @@ def allowed_transitions(case: Case) -> list[str]:
 def case_change_status(*, actor: User, case: Case, status: str, note: str = "", at: datetime | None = None) -> Case:
     """Move a case along its lifecycle; refuses moves that make no sense.
 
+    A case with an escalation no manager has decided yet cannot be resolved or closed: every
+    path that settles a case (the case page, the API, closing with a review) comes here.
+
     Locks the row and updates the caller's instance in place, so it stays true. `at` lets
     an import or the demo data record a change made earlier (default: now).
     """
@@ -254,6 +260,12 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "", 
                 "status": _("A case that is %(old)s cannot become %(new)s.")
                 % {"old": case.get_status_display().lower(), "new": CaseStatus(status).label.lower()}
             }
+        )
+    # The escalations app hangs its rows on the case (related name "escalations"); reading
+    # them through the relation keeps this layer from importing the one above it.
+    if status in SETTLING_STATUSES and case.escalations.filter(decided_at__isnull=True).exists():
+        raise ValidationError(
+            {"status": _("A manager has not yet decided this case's escalation: settle it first (or ask them to).")}
         )
     note = note.strip()
     if (old, status) in NOTE_REQUIRED and not note:

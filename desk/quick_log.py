@@ -25,7 +25,7 @@ from core.forms import add_service_errors
 from interactions.forms import QuickLogForm
 from interactions.services import interaction_log, interaction_log_on_new_case
 
-from .workspace import case_panel_context, get_case_for_page, timeline_context
+from .workspace import case_panel_context, escalated_notice, get_case_for_page, timeline_context
 
 CONTACT_FIELDS = ("channel", "direction", "mood", "summary", "occurred_at", "duration_minutes", "attachments")
 
@@ -128,10 +128,18 @@ def quick_log_save(request):
             messages.error(request, _("The contact was not logged: please correct the fields below."))
         return _render(request, form, client=client, team=team, status=422)
     case = get_case_for_user(request.user, interaction.case_id)  # as it is now (a first contact starts work)
+    notice = escalated_notice(interaction)
     if not request.htmx:
         messages.success(request, _("%(channel)s logged.") % {"channel": interaction.get_channel_display()})
+        if notice:
+            messages.warning(request, notice)
         return redirect(f"{case.get_absolute_url()}#interaction-{interaction.pk}")
-    extra = {"logged": interaction, "logged_case": case, "opened": form.chosen_case() is None}
+    extra = {
+        "logged": interaction,
+        "logged_case": case,
+        "opened": form.chosen_case() is None,
+        "escalated_notice": notice,
+    }
     if _on_case_page(request, case):
         case = get_case_for_page(request.user, case.pk)  # the panels read it as the case page does
         extra.update(oob_case=case, **timeline_context(request, case), **case_panel_context(case))

@@ -234,6 +234,14 @@ def case_escalate_view(request, pk: int):
 # --- from interactions ---
 
 
+def escalated_notice(interaction) -> str:
+    """What the agent is told when the contact they just logged sent the case to a manager
+    (an abusive contact escalates at once: interactions.services.interaction_log), or ""."""
+    if interaction is None or not interaction.escalated:
+        return ""
+    return _("This contact was abusive: the case went to a manager for review.")
+
+
 def _log(request, case, form, corrects=None):
     """Validate and log; returns the interaction, or None with the errors on the form."""
     if not form.is_valid():
@@ -266,17 +274,19 @@ def log_interaction(request, case_pk: int):
     form = InteractionForm(request.POST, request.FILES)
     before = (case.status, case.waiting_on_client_since)
     interaction = _log(request, case, form)
+    notice = escalated_notice(interaction)
     if request.htmx:
-        context = {"case": case, "form": form, "logged": interaction}
+        context = {"case": case, "form": form, "logged": interaction, "escalated_notice": notice}
         if interaction is not None:
             context["form"] = InteractionForm()
             # Usually only the new entry is sent, to go on top of the timeline. When the
             # contact moved the case on (a new case starts work, a wait on the client ends)
-            # the timeline has more new entries and the status panel changed, and a contact
-            # dated before the latest entry belongs further down: then both are sent whole.
-            # (A contact logged for now goes on top even if a colleague logged one on the
-            # same case meanwhile: this page does not show theirs yet.)
-            moved = (case.status, case.waiting_on_client_since) != before
+            # the timeline has more new entries and the status panel changed (so it does when
+            # the contact sent the case to a manager, even one it was with already), and a
+            # contact dated before the latest entry belongs further down: then both are sent
+            # whole. (A contact logged for now goes on top even if a colleague logged one on
+            # the same case meanwhile: this page does not show theirs yet.)
+            moved = bool(notice) or (case.status, case.waiting_on_client_since) != before
             dated = form.cleaned_data["occurred_at"] is not None
             if moved or (dated and case_has_events_after(case, interaction.occurred_at)):
                 case = get_case_for_page(request.user, case.pk)  # the panels read it as the page does
@@ -288,6 +298,8 @@ def log_interaction(request, case_pk: int):
         messages.error(request, _("The contact was not logged: please correct the fields below."))
         return render_case_page(request, case, log_form=form, status=422)
     messages.success(request, _("%(channel)s logged.") % {"channel": interaction.get_channel_display()})
+    if notice:
+        messages.warning(request, notice)
     return redirect(f"{case.get_absolute_url()}#interaction-{interaction.pk}")
 
 
@@ -301,6 +313,8 @@ def correct_interaction(request, case_pk: int, pk: int):
         correction = _log(request, case, form, corrects=original)
         if correction is not None:
             messages.success(request, _("Correction logged. The original entry stays on the record."))
+            if notice := escalated_notice(correction):
+                messages.warning(request, notice)
             return redirect(f"{case.get_absolute_url()}#interaction-{correction.pk}")
         status = 422
     else:

@@ -6,23 +6,27 @@ Connected in EscalationsConfig.ready. All run inside the sending service's trans
   when a case is escalated, and to the agents concerned when a manager decides. Each email
   has a unique cause key and the notice is left only when that email row is new, so a person
   hears about one escalation (or one decision) exactly once.
-- Escalating on what the apps below report without importing this one: a poor satisfaction
-  rating (interactions) and a concession above the team's limit (playbooks).
+- Escalating on what the apps below report without importing this one: an abusive contact
+  and a poor satisfaction rating (interactions), a concession above the team's limit
+  (playbooks).
 """
 
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import managers_of_team
 from accounts.services import notice_send
-from interactions.models import SatisfactionSurvey
+from interactions.models import Interaction, SatisfactionSurvey
 from interactions.services import absolute_url, staff_email_queue
-from interactions.signals import poor_rating
+from interactions.signals import abusive_contact_logged, poor_rating
 from playbooks.models import Concession
 from playbooks.signals import concession_above_limit
 
 from .models import Escalation, EscalationReason
+from .rules import escalate_abusive_contact
 from .services import case_escalate
 from .signals import escalation_decided, escalation_raised
 
@@ -86,6 +90,18 @@ def tell_owner(sender, escalation: Escalation, recipients: list[User], **kwargs)
             url=url,
             case=case,
         )
+
+
+@receiver(abusive_contact_logged, sender=Interaction, dispatch_uid="escalations.abusive_contact")
+def escalate_abusive_contact_now(sender, interaction: Interaction, **kwargs) -> bool:
+    """The case goes to a manager while the agent is still on the page; the abuse rules stay
+    as the safety net for contacts written any other way."""
+    try:
+        return bool(escalate_abusive_contact(interaction, now=timezone.now()))
+    except ValidationError:
+        # The case was resolved or closed a moment ago: the contact is still logged, and the
+        # rules leave a settled case alone too.
+        return False
 
 
 @receiver(poor_rating, sender=SatisfactionSurvey, dispatch_uid="escalations.poor_rating")

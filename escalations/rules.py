@@ -65,6 +65,55 @@ def _escalated_keys(prefix: str, case_ids) -> set[tuple[int, str]]:
     return set(rows.values_list("case_id", "cause_key"))
 
 
+def abusive_contact_key(contact: Interaction) -> str:
+    return f"abusive:{contact.pk}"
+
+
+def abusive_contact_note(contact: Interaction) -> str:
+    return (
+        f"An abusive contact was logged ({contact.get_channel_display().lower()}, "
+        f"{contact.occurred_at:%Y-%m-%d %H:%M} UTC)."
+    )
+
+
+def boundary_warning_key(warning: BoundaryWarning) -> str:
+    return f"boundary:{warning.pk}"
+
+
+ABUSE_AFTER_WARNING_NOTE = "The client was abusive again after a boundary warning: a manager takes it from here."
+
+
+def escalate_abusive_contact(contact: Interaction, *, now: datetime) -> list[Escalation]:
+    """The abuse rules for one contact just logged, run at once (interaction_log's signal).
+
+    A boundary warning given before the contact, and not yet followed by abuse, escalates
+    under its own cause as `escalate_abuse_after_warning` would; otherwise the contact
+    escalates under its own as `escalate_abusive_contacts` would. Either way, the rules find
+    nothing left to do at their next run: the warning's cause is done, and a contact logged
+    before the case's latest abuse escalation counts as in the manager's hands already.
+    Nothing for a case that is not open (the rules leave those alone too).
+    """
+    case = contact.case
+    if not case.is_open:
+        return []
+    done = set(
+        Escalation.objects.filter(case=case, cause_key__startswith="boundary:").values_list("cause_key", flat=True)
+    )
+    warnings = BoundaryWarning.objects.filter(
+        case=case, given_at__gte=now - LOOK_BACK, given_at__lt=contact.occurred_at
+    )
+    causes = [
+        (boundary_warning_key(warning), ABUSE_AFTER_WARNING_NOTE)
+        for warning in warnings.order_by("given_at", "pk")
+        if boundary_warning_key(warning) not in done
+    ]
+    causes = causes or [(abusive_contact_key(contact), abusive_contact_note(contact))]
+    return [
+        case_escalate(case=case, reason=EscalationReason.ABUSIVE_CLIENT, note=note, cause_key=key)
+        for key, note in causes
+    ]
+
+
 def escalate_abusive_contacts(*, now: datetime) -> int:
     """An abusive contact hands the case to a manager.
 
@@ -87,7 +136,7 @@ def escalate_abusive_contacts(*, now: datetime) -> int:
     )
     count = 0
     for contact in sorted(contacts, key=lambda c: c.logged_at):
-        key = f"abusive:{contact.pk}"
+        key = abusive_contact_key(contact)
         if (contact.case_id, key) in done:
             continue
         if contact.case_id in covered_until and contact.logged_at <= covered_until[contact.case_id]:
@@ -95,8 +144,7 @@ def escalate_abusive_contacts(*, now: datetime) -> int:
         escalation = case_escalate(
             case=contact.case,
             reason=EscalationReason.ABUSIVE_CLIENT,
-            note=f"An abusive contact was logged ({contact.get_channel_display().lower()}, "
-            f"{contact.occurred_at:%Y-%m-%d %H:%M} UTC).",
+            note=abusive_contact_note(contact),
             cause_key=key,
         )
         covered_until[contact.case_id] = max(escalation.raised_at, now)
@@ -114,7 +162,7 @@ def escalate_abuse_after_warning(*, now: datetime) -> int:
     done = _escalated_keys("boundary:", {w.case_id for w in warnings})
     count = 0
     for warning in warnings:
-        key = f"boundary:{warning.pk}"
+        key = boundary_warning_key(warning)
         if (warning.case_id, key) in done:
             continue
         if not Interaction.objects.filter(
@@ -124,7 +172,7 @@ def escalate_abuse_after_warning(*, now: datetime) -> int:
         case_escalate(
             case=warning.case,
             reason=EscalationReason.ABUSIVE_CLIENT,
-            note="The client was abusive again after a boundary warning: a manager takes it from here.",
+            note=ABUSE_AFTER_WARNING_NOTE,
             cause_key=key,
         )
         count += 1

@@ -32,6 +32,7 @@ from clients.services import (
 )
 
 from .attachments import CheckedFile, attachment_storage, attachments_validate
+from .emails import client_email_text
 from .models import (
     AUTOMATIC_KINDS,
     Attachment,
@@ -41,12 +42,13 @@ from .models import (
     FollowUpKind,
     FollowUpStatus,
     Interaction,
+    Mood,
     OutgoingEmail,
     SatisfactionSurvey,
 )
 from .outbox import outbox_enqueue, outbox_enqueue_many
 from .selectors import forget_promises_kept
-from .signals import poor_rating
+from .signals import abusive_contact_logged, poor_rating
 
 
 def _validate_contact(
@@ -91,6 +93,10 @@ def interaction_log(
     `attachments` (uploaded files) are checked first and stored with the contact, all or
     nothing. A resubmitted form (same request key) returns the entry it created the first
     time, and stores its files no second time.
+
+    An abusive contact on an open case goes to a manager in the same transaction (the
+    `abusive_contact_logged` signal, answered by the escalations app); the returned entry's
+    `escalated` says whether this call sent the case to a manager.
     """
     if not actor.is_superuser and case.team_id not in team_ids_of(actor):
         raise ValidationError(_("You can only log contacts on cases of your own teams."))
@@ -152,14 +158,22 @@ def interaction_log(
             except ValidationError:
                 if case.status == CaseStatus.NEW:
                     raise
+        interaction.escalated = False
+        if mood == Mood.ABUSIVE and case.is_open:
+            # The agent should not wait for the next sweep of the escalation rules to know a
+            # manager has it: escalations/receivers.py escalates now, under the rules' cause key.
+            responses = abusive_contact_logged.send(sender=Interaction, interaction=interaction)
+            interaction.escalated = any(escalated for _receiver, escalated in responses)
         # Last, so nothing after it in this function can fail and leave files behind.
         attachments_store(interaction=interaction, files=checked, actor=actor)
         interaction.has_attachments = bool(checked)  # the entry shown back needs no query for none
         return interaction
 
-    interaction, _created = create_once(
+    interaction, created = create_once(
         actor=actor, model=Interaction, where={"case": case}, request_key=request_key, create=create
     )
+    if not created:
+        interaction.escalated = False  # the first submission escalated, if anything did
     return interaction
 
 
@@ -489,6 +503,11 @@ def rating_token(survey: SatisfactionSurvey, rating: int) -> str:
     return signing.dumps({"s": survey.pk, "r": rating}, salt=RATING_SALT)
 
 
+def _follow_up_text(follow_up: FollowUp) -> str:
+    """The promised email's text as the client reads it: the template greets and signs."""
+    return client_email_text(follow_up.note, sender=str(follow_up.owner))
+
+
 def _carry_out(follow_up: FollowUp, now: datetime) -> None:
     """Send what an automatic follow-up promised, and mark it done on time."""
     case = follow_up.case
@@ -499,7 +518,7 @@ def _carry_out(follow_up: FollowUp, now: datetime) -> None:
             to_email=client.email,
             to_name=client.name,
             template="follow_up_client",
-            context={"client": client, "case": case, "message": follow_up.note, "sender": follow_up.owner},
+            context={"client": client, "case": case, "message": _follow_up_text(follow_up), "sender": follow_up.owner},
             case=case,
             owner=follow_up.owner,
             to_client=True,
@@ -550,7 +569,7 @@ def _carry_out_batch(follow_ups: list[FollowUp], now: datetime) -> None:
                 "to_email": f.case.client.email,
                 "to_name": f.case.client.name,
                 "template": "follow_up_client",
-                "context": {"client": f.case.client, "case": f.case, "message": f.note, "sender": f.owner},
+                "context": {"client": f.case.client, "case": f.case, "message": _follow_up_text(f), "sender": f.owner},
                 "case": f.case,
                 "owner": f.owner,
                 "to_client": True,
@@ -702,7 +721,11 @@ def follow_ups_sweep(*, now: datetime | None = None) -> dict[str, int]:
 def client_summary_send(
     *, actor: User, case: Case, subject: str, body: str, request_key: UUID | None = None
 ) -> OutgoingEmail:
-    """Send the client a written summary of the conversation (the agent's own text)."""
+    """Send the client a written summary of the conversation (the agent's own text).
+
+    The email greets the client and signs with the agent's name, so a greeting or sign-off
+    the agent wrote too is left out of it (`client_email_text`).
+    """
     _require_team(actor, case)
     subject, body = " ".join(subject.split()), body.strip()
     errors = {}
@@ -720,7 +743,14 @@ def client_summary_send(
         to_email=case.client.email,
         to_name=case.client.name,
         template="client_summary",
-        context={"client": case.client, "case": case, "subject": subject, "message": body, "sender": actor},
+        context={
+            "client": case.client,
+            "case": case,
+            "subject": subject,
+            # The template greets and signs: the agent's own greeting and sign-off would double them.
+            "message": client_email_text(body, sender=str(actor)),
+            "sender": actor,
+        },
         case=case,
         owner=actor,
         to_client=True,

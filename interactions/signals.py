@@ -8,3 +8,6 @@ from django.dispatch import Signal
 # sender=SatisfactionSurvey, survey=<SatisfactionSurvey>, note=<str>: the client rated the
 # outcome 1 or 2 out of 5 (the case has been reopened if it was resolved or closed).
 poor_rating = Signal()
+# sender=Interaction, interaction=<Interaction>: a contact with the mood "abusive" was just
+# logged on an open case. A receiver answers True when it sent the case to a manager over it.
+abusive_contact_logged = Signal()

@@ -253,3 +253,16 @@ def test_hostile_bodies_are_json_4xx(agent_api, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = agent_api.post(CASES, {"title": "x" * 2000}, format="json")
     assert response.status_code == 413 and "larger than 1000 bytes" in response.json()["detail"]
+
+
+def test_resolving_a_case_with_an_undecided_escalation_is_400_and_changes_nothing(agent_api, agent, case):
+    from escalations.services import case_escalate
+
+    case_escalate(actor=agent, case=case, reason="other", note="Need help")
+    response = agent_api.post(detail(case, "status/"), {"status": "resolved"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": ["A manager has not yet decided this case's escalation: settle it first (or ask them to)."]
+    }
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and case.resolved_at is None

@@ -118,3 +118,11 @@ def test_a_time_without_its_offset_is_refused(agent_api, case):
     )
     assert response.status_code == 400
     assert "offset" in response.json()["occurred_at"][0]
+
+
+def test_an_abusive_call_logged_through_the_api_escalates_the_case_at_once(agent_api, case):
+    response = agent_api.post(INTERACTIONS, {**CALL, "case": case.pk, "mood": "abusive"}, format="json")
+    assert response.status_code == 201, response.json()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED
+    assert case.escalations.get().cause_key == f"abusive:{response.json()['id']}"

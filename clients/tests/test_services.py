@@ -12,8 +12,8 @@ from clients.services import (
     client_create,
     client_update,
 )
-from escalations.models import Escalation, EscalationReason
-from escalations.services import case_escalate
+from escalations.models import Escalation, EscalationDecision, EscalationReason
+from escalations.services import case_escalate, escalation_decide
 
 
 def test_client_create_adds_a_client_to_the_actors_team(agent, team):
@@ -219,3 +219,53 @@ def test_an_escalated_case_is_handed_back_with_a_reason(agent, case):
         case_change_status(actor=agent, case=case, status=CaseStatus.IN_PROGRESS)
     case_change_status(actor=agent, case=case, status=CaseStatus.IN_PROGRESS, note="Manager called the client.")
     assert case.status == CaseStatus.IN_PROGRESS
+
+
+# --- An open escalation keeps a case open -------------------------------------------------
+
+UNDECIDED = "A manager has not yet decided this case's escalation: settle it first (or ask them to)."
+
+
+def test_an_escalated_case_cannot_be_resolved_until_a_manager_decides(agent, manager, case):
+    escalation = case_escalate(actor=agent, case=case, reason=EscalationReason.OTHER, note="Need help")
+    with pytest.raises(ValidationError) as error:
+        case_change_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
+    assert error.value.message_dict == {"status": [UNDECIDED]}
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and case.resolved_at is None
+    assert not case.events.filter(kind=CaseEventKind.STATUS_CHANGED).exists()
+    # Handing the case back by hand leaves the escalation waiting: still not resolvable.
+    case_change_status(actor=agent, case=case, status=CaseStatus.IN_PROGRESS, note="I will carry on.")
+    with pytest.raises(ValidationError):
+        case_change_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
+    escalation_decide(actor=manager, escalation=escalation, decision=EscalationDecision.HAND_BACK, note="Go on.")
+    case_change_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
+    assert case.status == CaseStatus.RESOLVED
+
+
+@pytest.mark.parametrize(
+    "start, target",
+    [
+        (CaseStatus.NEW, CaseStatus.RESOLVED),
+        (CaseStatus.NEW, CaseStatus.CLOSED),
+        (CaseStatus.ESCALATED, CaseStatus.RESOLVED),
+        (CaseStatus.RESOLVED, CaseStatus.CLOSED),
+    ],
+)
+def test_no_path_settles_a_case_with_an_undecided_escalation(agent, case, start, target):
+    case_escalate(case=case, reason=EscalationReason.OVERDUE, cause_key="overdue:resolution")
+    # However the case got here (older data, a status set before the rule existed).
+    Case.objects.filter(pk=case.pk).update(status=start, resolved_at=case.opened_at)
+    with pytest.raises(ValidationError) as error:
+        case_change_status(actor=agent, case=case, status=target, note="Done.")
+    assert error.value.message_dict == {"status": [UNDECIDED]}
+    case.refresh_from_db()
+    assert case.status == start
+
+
+def test_a_decided_escalation_does_not_hold_a_case_open(agent, manager, case):
+    escalation = case_escalate(actor=agent, case=case, reason=EscalationReason.OTHER, note="Need help")
+    escalation_decide(actor=manager, escalation=escalation, decision=EscalationDecision.TAKE_OVER)
+    case_change_status(actor=manager, case=case, status=CaseStatus.RESOLVED)
+    case_change_status(actor=manager, case=case, status=CaseStatus.CLOSED)
+    assert case.status == CaseStatus.CLOSED

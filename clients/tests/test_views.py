@@ -330,3 +330,17 @@ def test_the_status_form_starts_at_the_cases_current_status(agent_client, case):
     assert "already new: pick the status to move it to" in response.content.decode()
     case.refresh_from_db()
     assert case.status == CaseStatus.NEW
+
+
+def test_resolving_a_case_a_manager_has_not_decided_yet_is_refused_on_the_case_page(agent_client, agent, case):
+    from escalations.services import case_escalate
+
+    case_escalate(actor=agent, case=case, reason="other", note="Need help")
+    response = agent_client.post(reverse("cases:status", args=[case.pk]), {"status": "resolved", "note": ""})
+    assert response.status_code == 422
+    assert response.context["status_form"].errors["status"] == [
+        "A manager has not yet decided this case's escalation: settle it first (or ask them to)."
+    ]
+    assert "A manager has not yet decided this case&#x27;s escalation: settle it first" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED

@@ -310,3 +310,48 @@ def test_every_page_has_the_button_the_dialog_and_the_shortcut_help(client, mana
     assert 'id="quick-log"' in html and f'data-src="{reverse("quick_log:form")}"' in html
     assert 'id="shortcuts-help"' in html and 'data-shortcut="l"' in html and 'data-shortcut="?"' in html
     assert "js/casebook.js" in html
+
+
+# --- An abusive contact goes to a manager at once, and the agent sees it -----------------
+
+ESCALATED = "This contact was abusive: the case went to a manager for review."
+
+
+def test_an_abusive_contact_from_the_dialog_says_the_case_went_to_a_manager(agent_client, customer, case, manager):
+    response = agent_client.post(
+        reverse("quick_log:save"),
+        save_data(client=customer.pk, case=case.pk, mood="abusive"),
+        headers={**HTMX, "HX-Current-URL": f"http://testserver{case.get_absolute_url()}"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ESCALATED in html
+    assert 'id="case-badges"' in html and ">Escalated</span>" in html  # the case page's header follows
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and case.escalations.count() == 1
+
+
+def test_an_abusive_first_contact_on_a_new_case_escalates_it(agent_client, customer, manager):
+    response = agent_client.post(
+        reverse("quick_log:save"),
+        save_data(client=customer.pk, case="new", new_case_title="Threats on the phone", mood="abusive"),
+        headers=HTMX,
+    )
+    assert ESCALATED in response.content.decode()
+    case = Case.objects.get(title="Threats on the phone")
+    assert case.status == CaseStatus.ESCALATED and case.escalations.count() == 1
+
+
+def test_an_abusive_contact_from_the_dialog_without_javascript_says_so_on_the_case_page(
+    agent_client, customer, case, manager
+):
+    response = agent_client.post(
+        reverse("quick_log:save"), save_data(client=customer.pk, case=case.pk, mood="abusive"), follow=True
+    )
+    assert ESCALATED in response.content.decode()
+    assert case.escalations.count() == 1
+
+
+def test_a_contact_that_is_not_abusive_says_nothing_of_a_manager_in_the_dialog(agent_client, customer, case):
+    response = agent_client.post(reverse("quick_log:save"), save_data(client=customer.pk, case=case.pk), headers=HTMX)
+    assert ESCALATED not in response.content.decode()

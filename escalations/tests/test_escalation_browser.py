@@ -34,7 +34,10 @@ def test_abusive_call_to_queue_to_concession_approval_and_hand_back(browser_page
     form.get_by_label("Summary").fill("Insults about the engineer; I set a boundary.")
     form.get_by_role("button", name="Log contact").click()
     expect(form).to_contain_text("Call logged")
-    assert escalation_rules_run()["escalate_abusive_contacts"] == 1
+    # The call goes to a manager at once, and the agent is told so.
+    expect(form).to_contain_text("This contact was abusive: the case went to a manager for review.")
+    expect(page.locator("#case-badges")).to_contain_text("Escalated")
+    assert escalation_rules_run()["escalate_abusive_contacts"] == 0  # nothing left for the rule
 
     _log_in(page, "marcus")
     page.goto("/escalations/")

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from accounts.selectors import team_settings
 from accounts.tests.factories import UserFactory
 from clients.models import CaseStatus
-from clients.services import boundary_warning_give, client_set_written_contact_only
+from clients.services import boundary_warning_give, case_change_status, client_set_written_contact_only
 from clients.tests.factories import CaseFactory
 from clients.tests.test_query_counts import count_queries
 from escalations.models import Escalation, EscalationDecision, EscalationReason
@@ -21,6 +21,7 @@ from escalations.services import case_escalate, escalation_decide
 from escalations.tasks import escalation_rules_run
 from interactions.models import FollowUp, FollowUpStatus, OutgoingEmail
 from interactions.services import interaction_log
+from interactions.tests.factories import InteractionFactory
 from playbooks.models import ConcessionStatus
 from playbooks.services import concession_limit_set, concession_offer
 
@@ -41,8 +42,54 @@ def _rules_twice():
 # --- Rules ---------------------------------------------------------------------------
 
 
-def test_an_abusive_contact_escalates_once(case, agent, manager):
-    _log(case, agent, mood="abusive")
+def _written_elsewhere(case, mood="abusive"):
+    """A contact that reached the table without interaction_log (an import, a script): only
+    the rules see it."""
+    return InteractionFactory(case=case, mood=mood)
+
+
+def test_logging_an_abusive_contact_escalates_at_once_and_the_rule_adds_nothing(case, agent, manager):
+    contact = _log(case, agent, mood="abusive")
+    assert contact.escalated is True
+    escalation = case.escalations.get()  # before any rule ran
+    assert (escalation.reason, escalation.cause_key, escalation.raised_by) == (
+        EscalationReason.ABUSIVE_CLIENT,
+        f"abusive:{contact.pk}",
+        None,
+    )
+    assert escalation.note.startswith("An abusive contact was logged (call, ")
+    assert case.status == CaseStatus.ESCALATED
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED
+    assert OutgoingEmail.objects.filter(cause_key=f"escalation:{escalation.pk}:manager:{manager.pk}").exists()
+    assert sum(_rules_twice().values()) == 0
+    assert case.escalations.count() == 1
+
+
+def test_a_calm_contact_escalates_nothing(case, agent, manager):
+    assert _log(case, agent, mood="angry").escalated is False
+    assert not case.escalations.exists()
+
+
+def test_an_abusive_contact_on_a_resolved_case_escalates_nothing(case, agent, manager):
+    case_change_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
+    contact = _log(case, agent, mood="abusive")
+    assert contact.escalated is False and not case.escalations.exists()
+    assert sum(_rules_twice().values()) == 0
+
+
+def test_each_abusive_contact_logged_is_new_news(case, agent, manager):
+    first = _log(case, agent, mood="abusive")
+    second = _log(case, agent, mood="abusive")
+    assert first.escalated and second.escalated
+    assert sorted(case.escalations.values_list("cause_key", flat=True)) == sorted(
+        [f"abusive:{first.pk}", f"abusive:{second.pk}"]
+    )
+    assert _rules_twice()["escalate_abusive_contacts"] == 0
+
+
+def test_an_abusive_contact_written_elsewhere_is_escalated_by_the_rule_once(case, agent, manager):
+    _written_elsewhere(case)
     counts = _rules_twice()
     assert counts["escalate_abusive_contacts"] == 1
     escalation = case.escalations.get()
@@ -52,26 +99,41 @@ def test_an_abusive_contact_escalates_once(case, agent, manager):
 
 
 def test_abusive_contacts_already_in_a_managers_hands_do_not_escalate_again(case, agent, manager):
-    _log(case, agent, mood="abusive")
-    _log(case, agent, mood="abusive")
+    _written_elsewhere(case)
+    _written_elsewhere(case)
     case_escalate(actor=agent, case=case, reason=EscalationReason.ABUSIVE_CLIENT, note="Insults on two calls")
     assert _rules_twice()["escalate_abusive_contacts"] == 0
     assert case.escalations.count() == 1
-    _log(case, agent, mood="abusive")  # a new abusive call after the escalation is new news
+    _written_elsewhere(case)  # a new abusive call after the escalation is new news
     assert escalation_rules_run()["escalate_abusive_contacts"] == 1
 
 
 def test_several_abusive_contacts_in_one_sweep_escalate_once(case, agent, manager):
     for _ in range(3):
-        _log(case, agent, mood="abusive")
+        _written_elsewhere(case)
     assert _rules_twice()["escalate_abusive_contacts"] == 1
-    # (Three client contacts without playbook progress also make the stall rule fire.)
     assert case.escalations.filter(reason=EscalationReason.ABUSIVE_CLIENT).count() == 1
 
 
 def test_abuse_after_a_boundary_warning_hands_the_case_to_a_manager_once(case, agent, manager):
     warning = boundary_warning_give(actor=agent, case=case, note="Asked to keep it respectful")
-    _log(case, agent, mood="abusive")
+    contact = _log(case, agent, mood="abusive")
+    assert contact.escalated is True
+    # One escalation for one contact, under the warning's cause, before any rule ran.
+    escalation = case.escalations.get()
+    assert escalation.cause_key == f"boundary:{warning.pk}"
+    assert "after a boundary warning" in escalation.note
+    assert sum(_rules_twice().values()) == 0
+    assert case.escalations.count() == 1
+    # The warning has had its escalation: the next abusive contact is new news of its own.
+    again = _log(case, agent, mood="abusive")
+    assert case.escalations.filter(cause_key=f"abusive:{again.pk}").count() == 1
+    assert sum(_rules_twice().values()) == 0
+
+
+def test_abuse_after_a_boundary_warning_written_elsewhere_is_escalated_by_the_rule(case, agent, manager):
+    warning = boundary_warning_give(actor=agent, case=case, note="Asked to keep it respectful")
+    _written_elsewhere(case)
     counts = _rules_twice()
     assert counts["escalate_abuse_after_warning"] == 1
     assert case.escalations.filter(cause_key=f"boundary:{warning.pk}").count() == 1

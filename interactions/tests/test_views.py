@@ -299,3 +299,43 @@ def test_the_timeline_loads_each_kind_of_target_once_and_a_missing_one_as_nothin
     assert contacts.count(None) == 1
     assert all(c.has_attachments is False for c in contacts if c is not None)
     assert len([q for q in queries if 'FROM "interactions_interaction"' in q["sql"]]) == 1
+
+
+# --- An abusive contact goes to a manager at once, and the agent sees it -----------------
+
+ESCALATED = "This contact was abusive: the case went to a manager for review."
+
+
+def test_logging_an_abusive_contact_with_htmx_says_the_case_went_to_a_manager(agent_client, case, manager):
+    interaction_log(actor=case.owner, case=case, channel="call", direction="outbound", mood="calm", summary="First")
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]),
+        form_data(mood="abusive", summary="Shouted insults."),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ESCALATED in html
+    # The header's badge and the case's actions are sent again, showing the escalation.
+    assert 'id="case-badges" class="d-flex flex-wrap gap-2 align-items-center" hx-swap-oob="true"' in html
+    assert ">Escalated</span>" in html
+    assert 'id="case-status-panel" hx-swap-oob="true"' in html
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ESCALATED and case.escalations.count() == 1
+
+
+def test_logging_an_abusive_contact_without_javascript_says_so_on_the_case_page(agent_client, case, manager):
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]), form_data(mood="abusive"), follow=True
+    )
+    html = response.content.decode()
+    assert "Call logged." in html and ESCALATED in html
+    assert case.escalations.count() == 1
+
+
+def test_a_contact_that_is_not_abusive_says_nothing_of_a_manager(agent_client, case):
+    response = agent_client.post(
+        reverse("cases:log_interaction", args=[case.pk]), form_data(mood="angry"), headers={"HX-Request": "true"}
+    )
+    assert ESCALATED not in response.content.decode()
+    assert not case.escalations.exists()

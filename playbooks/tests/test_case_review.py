@@ -62,3 +62,18 @@ def test_a_review_needs_what_worked_and_nothing_is_saved_without_it(agent_client
     assert response.status_code == 422
     resolved.refresh_from_db()
     assert resolved.status == CaseStatus.RESOLVED and not CaseReview.objects.exists()
+
+
+def test_a_case_with_an_undecided_escalation_is_not_closed_with_a_review(agent_client, resolved):
+    from escalations.models import Escalation
+
+    # A resolved case left with an open escalation (data from before the rule).
+    Escalation.objects.create(case=resolved, reason="other", note="Need help", raised_at=resolved.opened_at)
+    typed = {"what_worked": "Letting her vent first", "what_to_change": "Call sooner"}
+    response = agent_client.post(reverse("cases:close_review", args=[resolved.pk]), typed)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "A manager has not yet decided this case&#x27;s escalation: settle it first" in page
+    assert "Letting her vent first" in page and "Call sooner" in page  # nothing typed is lost
+    resolved.refresh_from_db()
+    assert resolved.status == CaseStatus.RESOLVED and not CaseReview.objects.exists()

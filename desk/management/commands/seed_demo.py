@@ -19,10 +19,9 @@ from accounts.models import Team, User
 from accounts.roles import Role
 from accounts.services import user_create
 from clients.business_hours import Calendar, calendar_for_team
-from clients.models import CaseStatus, Client, Priority, RootCause, Temperament
+from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
 from clients.services import case_change_status, case_open, client_create
-from escalations.models import EscalationReason
-from escalations.services import case_escalate
+from escalations.models import Escalation
 from interactions.models import Channel, Direction, FollowUpKind, Mood
 from interactions.services import follow_up_schedule, interaction_log
 from playbooks.demo import seed_playbook_progress
@@ -194,12 +193,11 @@ STORIES = [
                         1,
                         Channel.NOTE,
                         Direction.INTERNAL,
-                        Mood.ABUSIVE,
+                        Mood.ANGRY,
                         None,
-                        "Handing to the manager: second hostile call this week.",
+                        "The abusive call sent the case to the manager: second hostile call this week.",
                     ),
                 ],
-                "escalate": (EscalationReason.ABUSIVE_CLIENT, "Abusive on the phone twice; please take the next call."),
                 "statuses": [],
             }
         ],
@@ -411,12 +409,23 @@ class Command(BaseCommand):
                 follow_up_schedule(actor=owner, case=case, kind=kind, due_at=due_at, note=note)
             # What the last contact led to happened soon after it.
             at = min((contacts[-1] if contacts else opened_at) + timedelta(minutes=20), now)
-            if "escalate" in spec:
-                reason, note = spec["escalate"]
-                case_escalate(actor=owner, case=case, reason=reason, note=note, at=at)
+            _date_escalations(case, at=at, since=now)
             for status, note in spec["statuses"]:
                 at = min(at + timedelta(minutes=15), now)
                 case = case_change_status(actor=owner, case=case, status=status, note=note, at=at)
+
+
+def _date_escalations(case, *, at: datetime, since: datetime) -> None:
+    """An abusive contact in the story escalated the case as it was logged, which for the
+    demo is now: date the escalation when the story has it (soon after the contact), as if
+    the contact had been logged as it happened."""
+    escalations = Escalation.objects.filter(case=case, raised_at__gte=since)
+    if not escalations.exists():
+        return
+    escalations.update(raised_at=at)
+    CaseEvent.objects.filter(case=case, kind=CaseEventKind.ESCALATED, occurred_at__gte=since).update(occurred_at=at)
+    last = case.interactions.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    Case.objects.filter(pk=case.pk).update(last_activity_at=max(at, last or at))
 
 
 # Times of the working day at which the demo's contacts happened, taken in turn.
