@@ -334,7 +334,8 @@ CASEBOOK_RATING_LINK_DAYS = env.float("CASEBOOK_RATING_LINK_DAYS", default=30)
 CASEBOOK_PROMISES_WINDOW_DAYS = env.int("CASEBOOK_PROMISES_WINDOW_DAYS", default=90)
 CASEBOOK_PROMISES_TEAM_CACHE_SECONDS = env.int("CASEBOOK_PROMISES_TEAM_CACHE_SECONDS", default=300)
 CASEBOOK_PROMISES_MINE_CACHE_SECONDS = env.int("CASEBOOK_PROMISES_MINE_CACHE_SECONDS", default=60)
-# The dashboard's figures take ~0.2 s on 100,000 cases; they are kept this long (0: not kept).
+# The dashboard's figures take ~0.2 s on 100,000 cases; they are kept this long (0: not kept),
+# its counts of open, escalated and overdue cases at most a minute (desk.reports.LIVE_FIGURES_SECONDS).
 CASEBOOK_DASHBOARD_CACHE_SECONDS = env.int("CASEBOOK_DASHBOARD_CACHE_SECONDS", default=300)
 # A search running longer than this is stopped and the user asked for more precise words.
 CASEBOOK_SEARCH_TIMEOUT_MS = env.int("CASEBOOK_SEARCH_TIMEOUT_MS", default=3000)

@@ -105,7 +105,14 @@ class ClientFilterForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *CaseStatus.choices], required=False)
+    # "open" stands for every open status at once (new, in progress or escalated).
+    ANY_OPEN = "open"
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Any status")), (ANY_OPEN, _("Any open status")), *CaseStatus.choices],
+        required=False,
+    )
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
     )
@@ -147,8 +154,10 @@ class CaseFilterForm(forms.Form):
         for name in self.errors:
             self.fields[name].widget.attrs["class"] += " is-invalid"
         data = self.cleaned_data
+        status = data.get("status") or ""
         return {
-            "status": data.get("status") or "",
+            "status": "" if status == self.ANY_OPEN else status,
+            "open_only": status == self.ANY_OPEN,
             "owner": data.get("owner"),
             "priority": data.get("priority"),
             "temperament": data.get("temperament") or "",

@@ -1,13 +1,12 @@
 """Pages that gather several apps. They read through the apps' selectors and stay thin."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from accounts.roles import is_manager
 from accounts.selectors import scope_to_user_teams, staff_of_user_teams, teams_for_user
@@ -36,36 +35,48 @@ from .reports import (
 
 
 def _filtered(request) -> tuple[DashboardFilterForm, QuerySet, Period]:
-    """The date range and team chosen on a report page, within the user's teams."""
+    """The date range and team chosen on a report page, within the user's teams.
+
+    The form is always bound, a date left out standing for the default period's, so its
+    date fields show the days of the period in effect."""
     teams = teams_for_user(request.user)
-    form = DashboardFilterForm(request.GET or None, teams=teams)
     period = default_period()
+    data = request.GET.copy()
+    if not data.get("start"):
+        data["start"] = timezone.localdate(period.start).isoformat()
+    if not data.get("end"):
+        data["end"] = period.last_day.isoformat()
+    form = DashboardFilterForm(data, teams=teams)
     if form.is_valid():
-        data = form.cleaned_data
-        if data["team"] is not None:
-            teams = teams.filter(pk=data["team"].pk)
-        first = data["start"] or timezone.localdate(period.start)
-        last = data["end"] or timezone.localdate(period.end) - timedelta(days=1)
-        period = period_between(first, last)
+        chosen = form.cleaned_data
+        if chosen["team"] is not None:
+            teams = teams.filter(pk=chosen["team"].pk)
+        period = period_between(chosen["start"], chosen["end"])
     return form, teams, period
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def dashboard(request):
-    """Managers get the team's figures; an agent's home is their own day."""
+    """Managers get the team's figures; an agent's home is their own day. A POST (the
+    Refresh button) works the figures out now for the same filter, then shows the page."""
     if not is_manager(request.user):
         return redirect("my_day")
     form, teams, period = _filtered(request)
-    figures, computed_at = cached_dashboard_figures(teams=teams, period=period)
+    if request.method == "POST" and not form.errors:
+        cached_dashboard_figures(teams=teams, period=period, refresh=True)
+        return redirect(request.get_full_path())
+    shown = cached_dashboard_figures(teams=teams, period=period)
     return render(
         request,
         "dashboard.html",
         {
             "form": form,
             "period": period,
-            "figures": figures,
-            "computed_at": computed_at,
-            "chart_data": chart_data(figures),
+            "figures": shown.figures,
+            "computed_at": shown.computed_at,
+            "counted_at": shown.counted_at,
+            "chart_data": chart_data(shown.figures),
             "wellbeing": wellbeing(request.user),
         },
         status=422 if form.errors else 200,

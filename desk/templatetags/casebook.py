@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from accounts.selectors import unread_notice_count
 from clients.models import Case, CaseStatus, Priority, Temperament
+from core.durations import hours_in_words
 from core.rows import render_rows
 from escalations.models import Escalation
 from interactions.models import FollowUp
@@ -289,6 +290,10 @@ def minutes_in_words(value) -> str:
         return ""
     minutes = max(1, round(value.total_seconds() / 60))
     return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+# A number of hours as "3 days 4 hours" (the reports' times to resolution).
+register.filter("hours_in_words", hours_in_words)
 
 
 @register.filter

@@ -26,21 +26,44 @@
     draw(canvasId, { type: "bar", data: { labels: labels, datasets: datasets }, options: options });
   }
 
+  // An axis of counts: whole numbers only ("0, 1, 2", never "0.5 cases").
+  function countAxis() {
+    return { beginAtZero: true, ticks: { precision: 0 } };
+  }
+
+  // Times to resolution come in one unit per chart, hours or days, chosen on the server by
+  // how long the longest is; the axis says which, and a tooltip reads the time in words.
+  function resolutionChart(canvasId, times) {
+    var words = [times.median_words, times.p90_words];
+    bars(canvasId, times.labels, [
+      { label: label(canvasId, "labelMedian"), data: times.median },
+      { label: label(canvasId, "labelP90"), data: times.p90 }
+    ], {
+      scales: { y: { beginAtZero: true, title: { display: true, text: label(canvasId, times.unit === "days" ? "axisDays" : "axisHours") } } },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            label: function (item) { return item.dataset.label + ": " + words[item.datasetIndex][item.dataIndex]; }
+          }
+        }
+      }
+    });
+  }
+
   var dashboard = readData("dashboard-data");
   if (dashboard) {
     bars("chart-weeks", dashboard.weeks.labels, [
       { label: label("chart-weeks", "labelOpened"), data: dashboard.weeks.opened },
       { label: label("chart-weeks", "labelResolved"), data: dashboard.weeks.resolved }
-    ]);
-    bars("chart-ratings", dashboard.ratings.labels, [{ label: label("chart-ratings", "labelAnswers"), data: dashboard.ratings.counts }]);
-    [["chart-temperament", dashboard.temperament], ["chart-root-cause", dashboard.root_cause]].forEach(function (pair) {
-      bars(pair[0], pair[1].labels, [
-        { label: label(pair[0], "labelMedian"), data: pair[1].median },
-        { label: label(pair[0], "labelP90"), data: pair[1].p90 }
-      ]);
+    ], { scales: { y: countAxis() } });
+    bars("chart-ratings", dashboard.ratings.labels, [{ label: label("chart-ratings", "labelAnswers"), data: dashboard.ratings.counts }], {
+      scales: { y: countAxis() }
     });
+    resolutionChart("chart-temperament", dashboard.temperament);
+    resolutionChart("chart-root-cause", dashboard.root_cause);
     bars("chart-escalations", dashboard.escalations.labels, [{ label: label("chart-escalations", "labelEscalations"), data: dashboard.escalations.counts }], {
-      indexAxis: "y"
+      indexAxis: "y",
+      scales: { x: countAxis() }
     });
   }
 
