@@ -61,13 +61,33 @@ def test_agent_logs_a_call_and_sees_it_on_the_timeline(browser_page, case, agent
     assert Interaction.objects.count() == 2
 
 
+def drag_taller(page, textarea):
+    """Drag the textarea's resize handle down, as someone wanting more room to write does;
+    the browser keeps the new size as the textarea's style attribute."""
+    box = textarea.bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 3, box["y"] + box["height"] - 3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 3, box["y"] + box["height"] + 60, steps=5)
+    page.mouse.up()
+    assert "height" in (textarea.get_attribute("style") or "")
+
+
 def test_main_pages_break_no_content_security_policy_rule(browser_page, case, admin):
-    """The strict CSP (no inline script or style) holds on every main page, admin included:
-    any violation, or any script error, shows up as a console error."""
+    """The strict CSP (no inline script or style) holds on every main page, admin included,
+    and while an agent works a case (a contact logged on the case page, the quick log dialog):
+    any violation, or any script error, shows up as a console error or a violation event."""
     page = browser_page
     errors = []
+    violations = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Chromium fires securitypolicyviolation in the page; the binding carries it out of every page loaded.
+    page.expose_function("reportViolation", lambda violation: violations.append(violation))
+    page.add_init_script(
+        """document.addEventListener("securitypolicyviolation", (event) => window.reportViolation(
+            `${event.violatedDirective} on ${document.location.pathname}, from ${event.sourceFile}:${event.lineNumber}`
+        ));"""
+    )
     log_in(page, "root")
     for url in [
         "/",
@@ -91,8 +111,36 @@ def test_main_pages_break_no_content_security_policy_rule(browser_page, case, ad
     form.get_by_label("Summary").fill("Left a voicemail")
     form.get_by_role("button", name="Log contact").click()
     expect(form).to_contain_text("A note is internal")
+
+    # An agent works the case: a contact logged on the case page, then the quick log dialog.
+    page.context.clear_cookies()
+    log_in(page, "alice")
+    page.goto(case.get_absolute_url())
+    page.wait_for_selector("html[data-casebook-ready]", state="attached")
+    form = page.locator("#log-contact")
+    form.get_by_label("Channel").select_option("call")
+    form.get_by_label("Client's mood").select_option("calm")
+    form.get_by_label("Summary").fill("Called to say the engineer comes on Friday.")
+    drag_taller(page, form.get_by_label("Summary"))
+    form.get_by_role("button", name="Log contact").click()
+    expect(page.locator("#timeline")).to_contain_text("the engineer comes on Friday")
+    expect(page.locator("#log-contact")).to_contain_text("Call logged")
+    page.get_by_role("button", name="Log a contact").click()
+    dialog = page.locator("#quick-log")
+    dialog.get_by_label("Client", exact=True).fill("holm")
+    dialog.get_by_role("option", name="Greta Holm").click()
+    expect(dialog.locator("#quick-log-case")).to_have_value(str(case.pk))
+    dialog.get_by_label("Summary").fill("She called back to confirm Friday.")
+    drag_taller(page, dialog.get_by_label("Summary"))
+    dialog.get_by_role("button", name="Save the contact").click()
+    expect(dialog.locator("#quick-log-success")).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text("She called back to confirm Friday.")
+    page.wait_for_timeout(300)  # htmx settles swapped content a moment after the swap
+    assert Interaction.objects.count() == 2
+
     # The refused log form answers 422 on purpose; Chromium reports every 4xx response.
     assert [e for e in errors if "status of 422" not in e] == []
+    assert violations == []
 
 
 def test_the_dashboard_and_client_page_draw_their_charts_without_errors(browser_page, case, manager, agent):

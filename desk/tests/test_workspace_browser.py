@@ -84,3 +84,37 @@ def test_show_earlier_entries_adds_them_under_the_timeline(chromium, live_server
         assert page.url.endswith(Case.objects.get(title="Oven service visit missed twice").get_absolute_url())
     finally:
         context.close()
+
+
+# Each select of a form whose longest choice is wider than the room inside the select (its
+# width less the padding, the arrow's included): measured with the select's own font.
+CUT_SELECTS = """(form) => {
+    const context = document.createElement("canvas").getContext("2d");
+    return [...document.querySelector(form).querySelectorAll("select")].flatMap((select) => {
+        const style = getComputedStyle(select);
+        context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return [...select.options]
+            .filter((option) => context.measureText(option.text).width > room)
+            .map((option) => `${select.name}: "${option.text}" in ${Math.round(room)} px`);
+    });
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 390, 1024, 1280])
+def test_the_log_forms_selects_show_every_choice_in_full(chromium, live_server, demo, width):  # noqa: F811
+    context, page = open_oven_case(chromium, live_server, {"width": width, "height": 800})
+    try:
+        assert page.evaluate(CUT_SELECTS, "#log-contact") == []
+        if width >= 1200:  # room enough: channel, direction, mood and minutes stay one compact row
+            tops = {top(page, f"#log-contact [name={name}]") for name in ("channel", "direction", "mood")}
+            assert len(tops | {top(page, "#log-contact [name=duration_minutes]")}) == 1
+        if width < 400:  # the log dialog on a phone too, once a client is picked
+            page.keyboard.press("l")
+            dialog = page.locator("#quick-log")
+            dialog.get_by_label("Client", exact=True).fill("greta")
+            dialog.get_by_role("option", name="Greta Holm").click()
+            expect(dialog.locator("#quick-log-case")).to_be_visible()
+            assert page.evaluate(CUT_SELECTS, "#quick-log-form .row") == []
+    finally:
+        context.close()
