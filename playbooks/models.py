@@ -285,12 +285,10 @@ class Concession(models.Model):
     def __str__(self) -> str:
         if self.value is None:
             return self.get_kind_display()
-        if self.unit == ConcessionUnit.AMOUNT:
-            # As before units existed: "Refund 50.00 EUR", "Free hours of service 2.00".
-            return f"{self.get_kind_display()}{f' {self.value} {self.currency}'.rstrip()}"
         if self.unit == ConcessionUnit.PERCENT:
             return f"{self.get_kind_display()} {value_text(self.value, self.unit)}"
-        return f"{self.get_kind_display()} {self.value}"
+        # As before units existed: "Refund 50.00 EUR", "Free hours of service 2.00".
+        return f"{self.get_kind_display()}{f' {self.value:.2f} {self.currency}'.rstrip()}"
 
     @property
     def value_display(self) -> str:

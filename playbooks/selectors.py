@@ -137,7 +137,7 @@ def limits_in_words(limits: list[ConcessionLimit]) -> str:
         ConcessionKind.OTHER: _("other concessions up to %(values)s"),
     }
     return ", ".join(
-        phrase[kind] % {"values": _(" or ").join(values)} for kind, values in by_kind.items() if kind in phrase
+        text % {"values": _(" or ").join(by_kind[kind])} for kind, text in phrase.items() if kind in by_kind
     )
 
 
