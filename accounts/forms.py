@@ -28,6 +28,10 @@ class TeamSettingsForm(forms.ModelForm):
             "workday_ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
+    def clean_currency(self) -> str:
+        # "eur" means EUR: the code is checked in capitals.
+        return self.cleaned_data["currency"].strip().upper()
+
 
 class ClosedDayForm(forms.ModelForm):
     class Meta:

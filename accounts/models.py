@@ -110,6 +110,11 @@ def validate_working_days(value: str) -> None:
         raise ValidationError(_("Working days are digits 0 (Monday) to 6 (Sunday), each at most once."))
 
 
+def validate_currency(value: str) -> None:
+    if len(value) != 3 or not (value.isascii() and value.isalpha() and value.isupper()):
+        raise ValidationError(_("Use a three-letter currency code in capitals, such as EUR."))
+
+
 class TeamSettings(models.Model):
     """A team's own rules: targets, thresholds and its calendar. Managers change them in the app.
 
@@ -137,6 +142,14 @@ class TeamSettings(models.Model):
         _("days before a client is asked about their satisfaction again"),
         default=30,
         help_text=_("One check per resolved case at most; 0 asks after every resolution."),
+    )
+    # Money limits (concession limits) are set and checked in this currency.
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="EUR",
+        validators=[validate_currency],
+        help_text=_("A three-letter code such as EUR or GBP: the currency of the team's concession limits."),
     )
     # The team calendar.
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])

@@ -90,6 +90,7 @@ TEAM_SETTINGS_FIELDS = [
     "stall_contacts",
     "hostile_contacts_per_day",
     "satisfaction_quiet_days",
+    "currency",
     "time_zone",
     "working_days",
     "workday_starts",
@@ -120,6 +121,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
     before = audit_snapshot(settings)
     for field, value in changes.items():
         setattr(settings, field, value)
+    settings.currency = settings.currency.strip().upper()
     if settings.holiday_country:
         import holidays
 

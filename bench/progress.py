@@ -50,6 +50,7 @@ from clients.models import OPEN_STATUSES, CaseEvent, CaseEventKind, CaseStatus, 
 from interactions.models import Channel, FollowUp, FollowUpKind, FollowUpStatus
 from playbooks.defaults import install_defaults
 from playbooks.models import (
+    KIND_UNITS,
     MONEY_KINDS,
     AtFault,
     CasePlaybook,
@@ -77,7 +78,7 @@ OPTION_COLUMNS = (
 )  # fmt: skip
 CONCESSION_COLUMNS = (
     "id", "case_id", "client_id", "kind", "value", "currency", "note", "status", "created_by_id", "created_at",
-    "decision_note",
+    "decision_note", "unit",
 )  # fmt: skip
 FAULT_COLUMNS = ("id", "case_id", "at_fault", "apology_given_at", "note", "recorded_by_id", "recorded_at")
 FOLLOW_UP_COLUMNS = (
@@ -541,14 +542,15 @@ class Progress:
                 else:
                     value = f"{rng.randrange(10, 200, 5)}.00"
                 currency = "EUR" if kind in MONEY_KINDS else ""
+                unit = KIND_UNITS[kind][0] if KIND_UNITS[kind] else ""
                 concession = [
                     None, case.id, case.client_id, kind.value, value, currency, self.pick(CONCESSION_NOTES),
-                    GRANTED, owner, at, "",
+                    GRANTED, owner, at, "", unit,
                 ]  # fmt: skip
                 rows.concessions.append(concession)
                 concessions.append(concession)
                 text = quoted(self._concession_text(concession))
-                data = f'{{"concession": {text}, "status": "{GRANTED}", "limit": ""}}'
+                data = f'{{"concession": {text}, "status": "{GRANTED}", "limit": "", "other_currency": false}}'
                 target = self.types[Concession]
                 rows.events.append((case.id, CONCESSION_RECORDED, owner, at, data, target, concession))
         if rng.random() >= 0.4:

@@ -26,7 +26,7 @@ from clients.models import OPEN_STATUSES, Case, CaseStatus, RootCause, Temperame
 from core.durations import hours_in_words
 from escalations.models import Escalation, EscalationReason
 from interactions.models import HOSTILE_MOODS, FollowUp, FollowUpStatus, Interaction, SatisfactionSurvey
-from playbooks.models import Concession, ConcessionKind, ConcessionStatus
+from playbooks.models import Concession, ConcessionKind, ConcessionStatus, ConcessionUnit
 
 GIVEN_CONCESSIONS = [ConcessionStatus.GRANTED, ConcessionStatus.APPROVED]
 
@@ -146,9 +146,9 @@ def overview_figures(*, teams: QuerySet[Team], period: Period, now: datetime | N
             case__team__in=teams, status__in=GIVEN_CONCESSIONS, created_at__gte=period.start, created_at__lt=period.end
         )
         .order_by()
-        .values("kind", "currency")
+        .values("kind", "unit", "currency")
         .annotate(count=Count("id"), value=Sum("value"))
-        .order_by("kind", "currency")
+        .order_by("kind", "unit", "currency")
     )
     escalations = (
         Escalation.objects.filter(case__team__in=teams, raised_at__gte=period.start, raised_at__lt=period.end)
@@ -163,7 +163,12 @@ def overview_figures(*, teams: QuerySet[Team], period: Period, now: datetime | N
         "by_root_cause": _labelled(resolution_times(resolved_in_period, "root_cause"), "key", RootCause),
         "ratings": [{"rating": r, "count": rating_counts.get(r, 0)} for r in range(1, 6)],
         "rating_average": ratings.aggregate(avg=Avg("rating"))["avg"],
-        "concessions": _labelled(list(concessions), "kind", ConcessionKind),
+        # Percentages of different bills do not add up: those discounts are counted only.
+        "concessions": _labelled(
+            [{**row, "value": None} if row["unit"] == ConcessionUnit.PERCENT else row for row in concessions],
+            "kind",
+            ConcessionKind,
+        ),
         "escalations": _labelled(list(escalations), "reason", EscalationReason),
         "agents": agent_figures(teams=teams, now=now),
     }

@@ -427,14 +427,21 @@ def option_add(request, case_pk: int):
 def concession_add(request, case_pk: int):
     case = get_case_for_user(request.user, case_pk)
     form = ConcessionForm(request.POST, prefix="concession")
-    return _run(
-        request,
-        case,
-        "concession",
-        form,
-        lambda data: services.concession_offer(actor=request.user, case=case, **data),
-        _("Concession recorded."),
-    )
+    if form.is_valid():
+        try:
+            concession = services.concession_offer(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            reason = services.concession_pending_reason(concession)
+            if reason:
+                messages.warning(
+                    request, _("Concession saved; it waits for a manager. %(reason)s") % {"reason": reason}
+                )
+            else:
+                messages.success(request, _("Concession recorded."))
+            return _back(case)
+    return _failed(request, case, "concession", form)
 
 
 @login_required

@@ -267,7 +267,7 @@ def escalate_pending_concessions(*, now: datetime) -> int:
         case_escalate(
             case=concession.case,
             reason=EscalationReason.CONCESSION_OVER_LIMIT,
-            note=f"{concession} is above the agent's limit and waits for a manager.",
+            note=f"{concession} waits for a manager: above the agent's limit, or in another currency than the limit.",
             cause_key=key,
         )
         count += 1

@@ -52,7 +52,7 @@ class CasePlaybookAdmin(admin.ModelAdmin):
 
 @admin.register(Concession)
 class ConcessionAdmin(admin.ModelAdmin):
-    list_display = ["case", "kind", "value", "currency", "status", "created_by", "created_at"]
+    list_display = ["case", "kind", "value", "unit", "currency", "status", "created_by", "created_at"]
     list_filter = ["status", "kind"]
     readonly_fields = [f.name for f in Concession._meta.fields]
 

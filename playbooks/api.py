@@ -14,7 +14,7 @@ from api.viewsets import ScopedViewSet
 from clients.models import Case
 from clients.selectors import cases_for_user, get_case_for_user
 
-from .models import ConcessionKind, ConcessionStatus, ProposedBy, StepKind, StepStatus
+from .models import ConcessionKind, ConcessionStatus, ConcessionUnit, ProposedBy, StepKind, StepStatus
 from .selectors import CASE_RELATED, case_playbook_progress, concessions_for_case, solution_options_for_case
 
 CURRENT = "current"
@@ -70,9 +70,16 @@ class ConcessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=ConcessionKind.choices)
     value = serializers.DecimalField(
-        max_digits=10, decimal_places=2, allow_null=True, help_text="An amount of money, or hours for free_hours."
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What `unit` says: a percentage of the bill, an amount of money or hours.",
     )
-    currency = serializers.CharField(help_text="For money: the currency code; empty otherwise.")
+    unit = serializers.ChoiceField(
+        choices=[("", "No value (an apology)"), *ConcessionUnit.choices],
+        help_text="percent (a discount only), amount (money, in `currency`), hours (free_hours); empty for an apology.",
+    )
+    currency = serializers.CharField(help_text="For an amount: the currency code; empty otherwise.")
     status = serializers.ChoiceField(
         choices=ConcessionStatus.choices, help_text="pending: over the agent's limit, waiting for a manager."
     )
@@ -142,6 +149,7 @@ PROGRESS_EXAMPLE = {
             "id": 5,
             "kind": "refund",
             "value": "49.00",
+            "unit": "amount",
             "currency": "EUR",
             "status": "granted",
             "note": "",

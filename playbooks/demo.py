@@ -13,7 +13,13 @@ from .models import CasePlaybook, Playbook, PlaybookVersion, SavedReply, Step
 from .selectors import case_playbook_version
 from .services import concession_limit_set, fault_record, option_add, saved_reply_save, step_complete
 
-LIMITS = {"refund": Decimal("50"), "discount": Decimal("30"), "free_hours": Decimal("2")}
+# (kind, unit): the most an agent gives without a manager; amounts in the team's currency.
+LIMITS = {
+    ("refund", "amount"): Decimal("50"),
+    ("discount", "percent"): Decimal("10"),
+    ("discount", "amount"): Decimal("30"),
+    ("free_hours", "hours"): Decimal("2"),
+}
 
 REPLIES = [
     {
@@ -46,8 +52,8 @@ def _complete(case: Case, actor: User, outcome: dict) -> None:
 def seed_playbook_progress(*, team: Team, manager: User) -> None:
     # The migration installs the built-ins; a flushed database (transactional tests) lost them.
     install_defaults(Playbook, PlaybookVersion, Step)
-    for kind, value in LIMITS.items():
-        concession_limit_set(actor=manager, team=team, kind=kind, max_value=value)
+    for (kind, unit), value in LIMITS.items():
+        concession_limit_set(actor=manager, team=team, kind=kind, unit=unit, max_value=value)
     for reply in REPLIES:
         if not SavedReply.objects.filter(team=team, title=reply["title"]).exists():
             saved_reply_save(actor=manager, team=team, **reply)

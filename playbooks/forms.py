@@ -1,14 +1,25 @@
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import team_settings
 from clients.models import RootCause, Temperament
 from core.forms import DATETIME_LOCAL, LocalDateTimeField, RequestKeyForm, phrasing_checked
 from interactions.forms import ClientSummaryForm
 
-from .models import FOLLOW_UP_STEP_KINDS, AtFault, ConcessionKind, ProposedBy, SavedReply, StepKind
+from .models import (
+    FOLLOW_UP_STEP_KINDS,
+    KIND_UNITS,
+    AtFault,
+    ConcessionKind,
+    ConcessionUnit,
+    ProposedBy,
+    SavedReply,
+    StepKind,
+)
 
 
 class ChoosePlaybookForm(forms.Form):
@@ -127,9 +138,18 @@ class ConcessionForm(RequestKeyForm):
         required=False,
         min_value=0,
         decimal_places=2,
-        help_text=_("Amount, or number of hours for free hours."),
+        help_text=_("Refunds and other concessions are amounts; free hours are hours."),
     )
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR", required=False)
+    # Only a discount has a choice; the service gives other kinds their own unit.
+    unit = forms.ChoiceField(
+        label=_("A discount is"),
+        choices=[(ConcessionUnit.AMOUNT, _("an amount")), (ConcessionUnit.PERCENT, _("% of the bill"))],
+        initial=ConcessionUnit.AMOUNT,
+        required=False,
+    )
+    currency = forms.CharField(
+        label=_("Currency"), max_length=3, initial="EUR", required=False, help_text=_("For an amount.")
+    )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
@@ -175,7 +195,9 @@ def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dic
     Each is made when the page first reads it: an open step shows two or three of them."""
     makers = {
         "option": lambda: OptionForm(prefix="option"),
-        "concession": lambda: ConcessionForm(prefix="concession"),
+        "concession": lambda: ConcessionForm(
+            prefix="concession", initial={"currency": team_settings(case.team).currency}
+        ),
         "fault": lambda: FaultForm(
             prefix="fault",
             initial={
@@ -251,20 +273,47 @@ def ordered_steps(formset) -> list[dict]:
 
 
 class LimitsForm(forms.Form):
-    """One optional maximum per concession kind; empty means no cap."""
+    """One optional maximum per concession kind and unit; empty means no cap.
 
-    def __init__(self, *args, limits=None, **kwargs):
+    A field is named after its kind (its usual unit: an amount, or hours for free hours);
+    a discount also has `discount_percent`, a percentage of the bill.
+    """
+
+    def __init__(self, *args, limits=(), currency: str = "EUR", **kwargs):
         super().__init__(*args, **kwargs)
+        self.units: dict[str, tuple[str, str]] = {}
+        current = {(limit.kind, limit.unit): limit for limit in limits}
         for kind, label in ConcessionKind.choices:
-            if kind == ConcessionKind.APOLOGY:
-                continue
-            if kind == ConcessionKind.FREE_HOURS:
-                field_label = _("%(kind)s: most an agent may give (hours)") % {"kind": label}
-            else:
-                field_label = _("%(kind)s: most an agent may give (amount)") % {"kind": label}
-            self.fields[kind] = forms.DecimalField(label=field_label, required=False, min_value=0, decimal_places=2)
-            if limits and kind in limits:
-                self.initial[kind] = limits[kind].max_value
+            for position, unit in enumerate(KIND_UNITS[kind]):
+                name = kind if position == 0 else f"{kind}_{unit}"
+                if unit == ConcessionUnit.PERCENT:
+                    field_label = _("%(kind)s: most an agent may give (%% of the bill)") % {"kind": label}
+                    top = 100
+                elif unit == ConcessionUnit.HOURS:
+                    field_label = _("%(kind)s: most an agent may give (hours)") % {"kind": label}
+                    top = None
+                else:
+                    field_label = _("%(kind)s: most an agent may give (amount in %(currency)s)") % {
+                        "kind": label,
+                        "currency": currency,
+                    }
+                    top = None
+                self.fields[name] = forms.DecimalField(
+                    label=field_label, required=False, min_value=0, max_value=top, decimal_places=2
+                )
+                self.units[name] = (kind, unit)
+                limit = current.get((kind, unit))
+                if limit is not None:
+                    self.initial[name] = limit.max_value
+                    if unit == ConcessionUnit.AMOUNT and limit.currency != currency:
+                        self.fields[name].help_text = _("Now %(limit)s: saving sets it in %(currency)s.") % {
+                            "limit": limit.value_display,
+                            "currency": currency,
+                        }
+
+    def limits(self) -> list[tuple[str, str, Decimal | None]]:
+        """(kind, unit, most or None) for each field."""
+        return [(*self.units[name], value) for name, value in self.cleaned_data.items()]
 
 
 class SavedReplyForm(forms.ModelForm):

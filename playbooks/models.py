@@ -1,9 +1,13 @@
 """Playbooks (versioned, per temperament), a case's progress through one, and what each step records."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from clients.models import Temperament
 from interactions.models import FollowUpKind
@@ -192,6 +196,48 @@ class ConcessionKind(models.TextChoices):
 MONEY_KINDS = [ConcessionKind.DISCOUNT, ConcessionKind.REFUND, ConcessionKind.OTHER]
 
 
+class ConcessionUnit(models.TextChoices):
+    """What a concession's value (or a limit's most) counts."""
+
+    PERCENT = "percent", _("% of the bill")
+    AMOUNT = "amount", _("Amount of money")
+    HOURS = "hours", _("Hours")
+
+
+# The units each kind may be given in, the first being the usual one. Only a discount can be
+# a percentage of the bill; an apology has no value.
+KIND_UNITS = {
+    ConcessionKind.APOLOGY: [],
+    ConcessionKind.DISCOUNT: [ConcessionUnit.AMOUNT, ConcessionUnit.PERCENT],
+    ConcessionKind.FREE_HOURS: [ConcessionUnit.HOURS],
+    ConcessionKind.REFUND: [ConcessionUnit.AMOUNT],
+    ConcessionKind.OTHER: [ConcessionUnit.AMOUNT],
+}
+
+
+def _plain_number(value: Decimal) -> str:
+    """12.50 as "12.5" and 10.00 as "10": a percentage or hours, never money."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def value_text(value: Decimal | None, unit: str, currency: str = "", *, localized: bool = False) -> str:
+    """A concession's value (or a limit) with its unit: "10 %", "50.00 EUR", "2 hours".
+
+    `localized`: in the reader's number format (pages); otherwise plain, as kept in the
+    case's timeline and summaries.
+    """
+    if value is None:
+        return ""
+    if unit == ConcessionUnit.AMOUNT:
+        number = number_format(value, decimal_pos=2) if localized else f"{value:.2f}"
+        return f"{number} {currency}".rstrip()
+    number = number_format(Decimal(_plain_number(value))) if localized else _plain_number(value)
+    if unit == ConcessionUnit.PERCENT:
+        return f"{number} %"
+    return ngettext("%(number)s hour", "%(number)s hours", 1 if value == 1 else 2) % {"number": number}
+
+
 class ConcessionStatus(models.TextChoices):
     GRANTED = "granted", _("Granted")
     PENDING = "pending", _("Waiting for a manager")
@@ -205,6 +251,9 @@ class Concession(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="concessions")
     kind = models.CharField(max_length=20, choices=ConcessionKind.choices)
     value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # What the value counts (KIND_UNITS); blank for an apology, which has no value.
+    unit = models.CharField(max_length=10, choices=ConcessionUnit.choices, blank=True, default=ConcessionUnit.AMOUNT)
+    # For an amount only.
     currency = models.CharField(max_length=3, blank=True)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=ConcessionStatus.choices)
@@ -226,39 +275,66 @@ class Concession(models.Model):
             models.CheckConstraint(
                 condition=models.Q(value__isnull=True) | models.Q(value__gte=0), name="concession_value_not_negative"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(unit=ConcessionUnit.PERCENT)
+                | models.Q(kind=ConcessionKind.DISCOUNT, value__lte=100),
+                name="concession_percent_discount_to_100",
+            ),
         ]
 
     def __str__(self) -> str:
-        value = f" {self.value} {self.currency}".rstrip() if self.value is not None else ""
-        return f"{self.get_kind_display()}{value}"
+        if self.value is None:
+            return self.get_kind_display()
+        if self.unit == ConcessionUnit.PERCENT:
+            return f"{self.get_kind_display()} {value_text(self.value, self.unit)}"
+        # As before units existed: "Refund 50.00 EUR", "Free hours of service 2.00".
+        return f"{self.get_kind_display()}{f' {self.value:.2f} {self.currency}'.rstrip()}"
 
     @property
-    def unit(self) -> str:
-        return "hours" if self.kind == ConcessionKind.FREE_HOURS else self.currency
+    def value_display(self) -> str:
+        """The value with its unit in the reader's number format ("10 %", "50.00 EUR", "2 hours")."""
+        return value_text(self.value, self.unit, self.currency, localized=True)
 
 
 class ConcessionLimit(models.Model):
-    """The most an agent may concede of one kind without a manager. No row: no cap."""
+    """The most an agent may concede of one kind, in one unit, without a manager. No row: no cap.
+
+    A discount may have two: a percentage of the bill and an amount. A limit in money has
+    the currency it was set in (the team's); a concession in another currency is not
+    compared with it.
+    """
 
     team = models.ForeignKey(
         "accounts.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="concession_limits"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ConcessionKind.choices)
+    unit = models.CharField(_("unit"), max_length=10, choices=ConcessionUnit.choices, default=ConcessionUnit.AMOUNT)
     max_value = models.DecimalField(_("most an agent may give"), max_digits=10, decimal_places=2)
+    # For an amount only.
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("concession limit")
         verbose_name_plural = _("concession limits")
-        ordering = ["team", "kind"]
+        ordering = ["team", "kind", "unit"]
         constraints = [
-            models.UniqueConstraint(fields=["team", "kind"], name="concessionlimit_one_per_kind"),
+            models.UniqueConstraint(fields=["team", "kind", "unit"], name="concessionlimit_one_per_kind_unit"),
             models.CheckConstraint(condition=models.Q(max_value__gte=0), name="concessionlimit_not_negative"),
+            models.CheckConstraint(
+                condition=~models.Q(unit=ConcessionUnit.PERCENT)
+                | models.Q(kind=ConcessionKind.DISCOUNT, max_value__lte=100),
+                name="concessionlimit_percent_discount_to_100",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} up to {self.max_value}"
+        return f"{self.get_kind_display()} up to {value_text(self.max_value, self.unit, self.currency)}"
+
+    @property
+    def value_display(self) -> str:
+        return value_text(self.max_value, self.unit, self.currency, localized=True)
 
 
 class AtFault(models.TextChoices):

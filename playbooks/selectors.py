@@ -19,7 +19,9 @@ from .coaching import BOUNDARIES, DE_ESCALATION, TEMPERAMENT_COACHING
 from .models import (
     GENERAL_TEMPERAMENT,
     Concession,
+    ConcessionKind,
     ConcessionLimit,
+    ConcessionUnit,
     FaultRecord,
     Playbook,
     PlaybookVersion,
@@ -111,8 +113,32 @@ def saved_replies_for_user(user: User) -> QuerySet[SavedReply]:
     return scope_to_user_teams(SavedReply.objects.select_related("team"), user).order_by("team__name", "title")
 
 
-def limits_for_team(team: Team) -> dict[str, ConcessionLimit]:
-    return {limit.kind: limit for limit in ConcessionLimit.objects.filter(team=team)}
+def limits_for_team(team: Team | int) -> list[ConcessionLimit]:
+    """The team's concession limits (one query), in the order of the kinds, then units."""
+    team_id = getattr(team, "pk", team)
+    kinds = list(ConcessionKind.values)
+    units = list(ConcessionUnit.values)
+    return sorted(
+        ConcessionLimit.objects.filter(team_id=team_id),
+        key=lambda limit: (kinds.index(limit.kind), units.index(limit.unit)),
+    )
+
+
+def limits_in_words(limits: list[ConcessionLimit]) -> str:
+    """What an agent may give without a manager, in a phrase: "discount up to 10 % or
+    50.00 EUR, refund up to 100.00 EUR, 2 free hours" (numbers in the reader's format)."""
+    by_kind: dict[str, list[str]] = {}
+    for limit in limits:
+        by_kind.setdefault(limit.kind, []).append(limit.value_display)
+    phrase = {
+        ConcessionKind.DISCOUNT: _("discount up to %(values)s"),
+        ConcessionKind.REFUND: _("refund up to %(values)s"),
+        ConcessionKind.FREE_HOURS: _("up to %(values)s of free service"),
+        ConcessionKind.OTHER: _("other concessions up to %(values)s"),
+    }
+    return ", ".join(
+        text % {"values": _(" or ").join(by_kind[kind])} for kind, text in phrase.items() if kind in by_kind
+    )
 
 
 def get_concession_on_case(case: Case, pk: int) -> Concession:
@@ -267,6 +293,8 @@ def case_playbook_context(case: Case, user: User, *, full: bool = False) -> dict
     options = []
     if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
         options = solution_options_for_case(case)
+    # The agent sees their limits where they offer a concession.
+    limits = limits_for_team(case.team_id) if kind == StepKind.COMPROMISE else []
     # Every concession made to the client, newest first: this case's and the earlier ones.
     # (The earlier ones show only their case's number.)
     concessions_all = list(Concession.objects.filter(client_id=case.client_id).order_by("-created_at", "-id"))
@@ -300,6 +328,8 @@ def case_playbook_context(case: Case, user: User, *, full: bool = False) -> dict
         "pb_options": options,
         "pb_concessions": concessions,
         "pb_earlier_concessions": earlier,
+        "pb_limits": limits,
+        "pb_limits_text": limits_in_words(limits),
         "pb_fault": fault,
         "pb_replies": [r for r in replies if r.step_kind in ("", StepKind.DOCUMENT)],
         "pb_log_replies": [r for r in replies if r.step_kind in ("", kind or "")],

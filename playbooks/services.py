@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.roles import is_manager
+from accounts.selectors import team_settings
 from api.keys import create_once
 from audit.services import audit_record, audit_snapshot
 from clients.models import Case, CaseEventKind, CaseStatus, RootCause
@@ -26,13 +27,14 @@ from interactions.services import follow_up_schedule
 
 from .models import (
     FOLLOW_UP_STEP_KINDS,
-    MONEY_KINDS,
+    KIND_UNITS,
     CasePlaybook,
     CaseReview,
     Concession,
     ConcessionKind,
     ConcessionLimit,
     ConcessionStatus,
+    ConcessionUnit,
     FaultRecord,
     Playbook,
     PlaybookVersion,
@@ -299,9 +301,70 @@ def option_add(
     return option
 
 
-def concession_limit_for(team_id: int, kind: str) -> Decimal | None:
-    row = ConcessionLimit.objects.filter(team_id=team_id, kind=kind).values_list("max_value", flat=True).first()
-    return row
+def concession_unit(kind: str, unit: str = "") -> str:
+    """The unit a concession of `kind` is counted in, given the one asked for.
+
+    Only a discount has a choice (a percentage of the bill or an amount; none given: an
+    amount, as before units existed). Other kinds have their own unit whatever is asked,
+    except a percentage, which is refused.
+    """
+    if kind not in KIND_UNITS:
+        raise ValidationError({"kind": _("Choose a kind of concession.")})
+    units = KIND_UNITS[kind]
+    if kind == ConcessionKind.DISCOUNT:
+        unit = unit or ConcessionUnit.AMOUNT
+        if unit not in units:
+            raise ValidationError({"unit": _("A discount is a percentage of the bill or an amount of money.")})
+        return unit
+    if unit == ConcessionUnit.PERCENT:
+        raise ValidationError({"unit": _("Only a discount can be a percentage of the bill.")})
+    return units[0] if units else ""
+
+
+def concession_limit_check(
+    *, team_id: int, kind: str, unit: str, value: Decimal | None, currency: str = ""
+) -> tuple[ConcessionLimit | None, bool]:
+    """(the team's limit for this kind in this unit or None, whether a manager must decide).
+
+    Like is compared with like: a percentage with the percentage limit, an amount with the
+    amount limit. An amount in another currency than the limit's cannot be compared, so a
+    manager decides on it. No limit in that unit: no cap.
+    """
+    if value is None or not unit:
+        return None, False
+    limit = ConcessionLimit.objects.filter(team_id=team_id, kind=kind, unit=unit).first()
+    if limit is None:
+        return None, False
+    if unit == ConcessionUnit.AMOUNT and currency.upper() != limit.currency:
+        return limit, True
+    return limit, value > limit.max_value
+
+
+def concession_limit_reason(concession: Concession, limit: ConcessionLimit) -> str:
+    """Why a concession waits for a manager, in a sentence for the agent and the manager."""
+    if concession.unit == ConcessionUnit.AMOUNT and concession.currency != limit.currency:
+        return _(
+            "%(concession)s is in %(currency)s, but the limit without a manager is %(limit)s: "
+            "a manager decides on another currency."
+        ) % {"concession": concession, "currency": concession.currency, "limit": limit.value_display}
+    return _("%(concession)s is above the limit without a manager of %(limit)s.") % {
+        "concession": concession,
+        "limit": limit.value_display,
+    }
+
+
+def concession_pending_reason(concession: Concession) -> str:
+    """Why a pending concession waits (read again from the team's limits); "" when it does not."""
+    if concession.status != ConcessionStatus.PENDING:
+        return ""
+    limit, over = concession_limit_check(
+        team_id=concession.case.team_id,
+        kind=concession.kind,
+        unit=concession.unit,
+        value=concession.value,
+        currency=concession.currency,
+    )
+    return concession_limit_reason(concession, limit) if over else ""
 
 
 @transaction.atomic
@@ -311,45 +374,63 @@ def concession_offer(
     case: Case,
     kind: str,
     value: Decimal | None = None,
+    unit: str = "",
     currency: str = "",
     note: str = "",
     request_key: UUID | None = None,
 ) -> Concession:
-    """Record a concession. Above the team's limit for its kind it waits for a manager:
-    it is saved as pending and the case is escalated once for it."""
+    """Record a concession. Above the team's limit for its kind and unit (or in another
+    currency than the limit's) it waits for a manager: it is saved as pending and the case
+    is escalated once for it.
+
+    `unit` matters for a discount only: "percent" of the bill or "amount" (the default).
+    """
     _require_member(actor, case)
+    unit = concession_unit(kind, unit)
+    currency = (currency or "").strip().upper()
     errors = {}
     if kind != ConcessionKind.APOLOGY and value is None:
         errors["value"] = _("Give the value of the concession.")
-    if kind in MONEY_KINDS and value is not None and not currency:
+    if unit == ConcessionUnit.AMOUNT and value is not None and not currency:
         errors["currency"] = _("Give the currency.")
+    if unit == ConcessionUnit.PERCENT and value is not None and value > 100:
+        errors["value"] = _("A discount is at most 100 % of the bill.")
     if errors:
         raise ValidationError(errors)
 
     def create() -> Concession:
-        limit = concession_limit_for(case.team_id, kind)
-        over = limit is not None and value is not None and value > limit
+        limit, over = concession_limit_check(team_id=case.team_id, kind=kind, unit=unit, value=value, currency=currency)
         concession = Concession(
             case=case,
             client_id=case.client_id,
             kind=kind,
             value=value,
-            currency=currency.upper() if kind in MONEY_KINDS else "",
+            unit=unit,
+            currency=currency if unit == ConcessionUnit.AMOUNT else "",
             note=note.strip(),
             status=ConcessionStatus.PENDING if over else ConcessionStatus.GRANTED,
             created_by=actor,
         )
         concession.full_clean()
         concession.save()
+        other_currency = over and unit == ConcessionUnit.AMOUNT and currency != limit.currency
         case_event_record(
             case=case,
             kind=CaseEventKind.CONCESSION_RECORDED,
             actor=actor,
-            data={"concession": str(concession), "status": concession.status, "limit": str(limit) if over else ""},
+            data={
+                "concession": str(concession),
+                "status": concession.status,
+                "limit": str(limit) if over else "",
+                "other_currency": other_currency,
+            },
             target=concession,
         )
         if over:  # escalations/receivers.py asks a manager
-            why = f"{concession} asked by {actor}, above the team's limit of {limit}."
+            why = _("Asked by %(agent)s. %(reason)s") % {
+                "agent": actor,
+                "reason": concession_limit_reason(concession, limit),
+            }
             concession_above_limit.send(sender=Concession, concession=concession, note=why)
         return concession
 
@@ -459,17 +540,33 @@ def playbook_edit(
 
 
 @transaction.atomic
-def concession_limit_set(*, actor: User, team: Team, kind: str, max_value: Decimal | None) -> ConcessionLimit | None:
-    """Set the most an agent may concede of `kind` without a manager; None removes the cap."""
+def concession_limit_set(
+    *, actor: User, team: Team, kind: str, max_value: Decimal | None, unit: str = ""
+) -> ConcessionLimit | None:
+    """Set the most an agent may concede of `kind` in `unit` without a manager; None removes the cap.
+
+    `unit` defaults to the kind's usual one (an amount; hours for free hours); a discount
+    may also have a limit in percent of the bill. A limit in money is in the team's currency.
+    """
     _require_manager_of(actor, team)
-    limit = ConcessionLimit.objects.filter(team=team, kind=kind).first() or ConcessionLimit(team=team, kind=kind)
+    if kind not in KIND_UNITS or not KIND_UNITS[kind]:
+        raise ValidationError({"kind": _("This kind of concession has no limit.")})
+    unit = unit or KIND_UNITS[kind][0]
+    if unit not in KIND_UNITS[kind]:
+        raise ValidationError({"unit": _("Only a discount can be a percentage of the bill.")})
+    limit = ConcessionLimit.objects.filter(team=team, kind=kind, unit=unit).first() or ConcessionLimit(
+        team=team, kind=kind, unit=unit
+    )
     before = audit_snapshot(limit)
     if max_value is None:
         if limit.pk is not None:
             audit_record(actor=actor, target=limit, before=before, deleted=True)
             limit.delete()
         return None
+    if unit == ConcessionUnit.PERCENT and max_value > 100:
+        raise ValidationError({"max_value": _("A discount is at most 100 % of the bill.")})
     limit.max_value = max_value
+    limit.currency = team_settings(team).currency if unit == ConcessionUnit.AMOUNT else ""
     limit.updated_by = actor
     limit.full_clean(validate_constraints=False)
     limit.save()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_manager
-from accounts.selectors import teams_for_user
+from accounts.selectors import team_settings, teams_for_user
 from clients.models import Temperament
 from clients.selectors import get_case_for_user
 from core.forms import add_service_errors
@@ -137,18 +137,22 @@ def playbook_edit(request, pk: int):
 def limits_edit(request):
     teams = _manager_teams(request)
     team = _team_from_query(request, teams)
-    form = LimitsForm(request.POST or None, limits=limits_for_team(team))
+    currency = team_settings(team).currency
+    form = LimitsForm(request.POST or None, limits=limits_for_team(team), currency=currency)
     if request.method == "POST" and form.is_valid():
         try:
-            for kind, value in form.cleaned_data.items():
-                services.concession_limit_set(actor=request.user, team=team, kind=kind, max_value=value)
+            for kind, unit, value in form.limits():
+                services.concession_limit_set(actor=request.user, team=team, kind=kind, unit=unit, max_value=value)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Concession limits of %(team)s saved.") % {"team": team})
             return redirect("playbooks:list")
     return render(
-        request, "playbooks/limits_form.html", {"form": form, "team": team}, status=422 if form.errors else 200
+        request,
+        "playbooks/limits_form.html",
+        {"form": form, "team": team, "currency": currency},
+        status=422 if form.errors else 200,
     )
 
 

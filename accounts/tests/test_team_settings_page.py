@@ -12,6 +12,7 @@ FIELDS = {
     "settings-stall_contacts": "4",
     "settings-hostile_contacts_per_day": "3",
     "settings-satisfaction_quiet_days": "45",
+    "settings-currency": "gbp",
     "settings-time_zone": "Europe/Paris",
     "settings-working_days": "0123",
     "settings-workday_starts": "08:00",
@@ -27,11 +28,20 @@ def test_a_manager_changes_the_team_settings_and_closed_days(client, manager, te
     settings = team_settings(team)
     assert (settings.stall_contacts, settings.holiday_country, settings.workday_starts) == (4, "FR", time(8))
     assert settings.satisfaction_quiet_days == 45
+    assert settings.currency == "GBP"
     client.post(reverse("accounts:closed_day_add", args=[team.pk]), {"day-date": "2026-12-24", "day-reason": "Eve"})
     day = team.closed_days.get()
     assert day.date == date(2026, 12, 24)
     client.post(reverse("accounts:closed_day_remove", args=[team.pk, day.pk]))
     assert not team.closed_days.exists()
+
+
+def test_a_currency_that_is_not_a_three_letter_code_is_refused(client, manager, team):
+    client.force_login(manager)
+    response = client.post(reverse("accounts:team_settings", args=[team.pk]), {**FIELDS, "settings-currency": "€"})
+    assert response.status_code == 422
+    assert "currency" in response.context["form"].errors
+    assert team_settings(team).currency == "EUR"
 
 
 def test_an_unknown_holiday_country_is_refused(client, manager, team):

@@ -107,3 +107,17 @@ def test_queries_do_not_grow_with_records(agent_api, agent, case):
     # The brainstorm step added one option of its own.
     assert (len(body["solution_options"]), len(body["concessions"])) == (5 + 45 + 1, 50)
     assert len(small) == len(large)
+
+
+def test_each_concession_says_what_its_value_counts(agent_api, agent, case):
+    concession_offer(actor=agent, case=case, kind="discount", unit="percent", value=Decimal("15"))
+    concession_offer(actor=agent, case=case, kind="discount", value=Decimal("20"), currency="EUR")
+    concession_offer(actor=agent, case=case, kind="free_hours", value=Decimal("2"))
+    concession_offer(actor=agent, case=case, kind="apology")
+    body = agent_api.get(_url(case)).json()
+    assert [(c["kind"], c["value"], c["unit"], c["currency"]) for c in body["concessions"]] == [
+        ("discount", "15.00", "percent", ""),
+        ("discount", "20.00", "amount", "EUR"),
+        ("free_hours", "2.00", "hours", ""),
+        ("apology", None, "", ""),
+    ]

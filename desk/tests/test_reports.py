@@ -145,6 +145,26 @@ def test_satisfaction_concessions_and_escalations(figures):
     ]
 
 
+def test_discounts_in_percent_are_counted_apart_and_not_summed(known, team):
+    for percent in ("10", "15"):
+        concession = Concession.objects.create(
+            case=known["a"],
+            client=known["a"].client,
+            kind=ConcessionKind.DISCOUNT,
+            value=Decimal(percent),
+            unit="percent",
+            status=ConcessionStatus.GRANTED,
+            created_by=known["a"].owner,
+        )
+        Concession.objects.filter(pk=concession.pk).update(created_at=at(3, 12))
+    with timezone.override("UTC"):
+        figures = dashboard_figures(
+            teams=Team.objects.filter(pk=team.pk), period=period_between(date(2026, 3, 2), date(2026, 3, 18)), now=NOW
+        )
+    discounts = [(r["unit"], r["count"], r["value"]) for r in figures["concessions"] if r["kind"] == "discount"]
+    assert discounts == [("percent", 2, None)]
+
+
 def test_per_agent_open_cases_follow_ups_due_and_hostile_contacts_today(figures, agent, teammate):
     rows = {row["user"].username: row for row in figures["agents"]}
     # alice's two promises due yesterday both count, also the one on a case resolved since.
