@@ -1,6 +1,6 @@
 """Every main page, on the demo data, in a real browser: axe-core finds no serious or
-critical accessibility problem, the page fits a 390 px phone screen without sideways
-scrolling, and a screenshot of it is kept.
+critical accessibility problem on a phone, a tablet or a desktop screen, the page and its
+tables fit a 390 px phone screen without sideways scrolling, and a screenshot of it is kept.
 
 Screenshots go to $CASEBOOK_SCREENSHOT_DIR when set (`make screenshots` points it at
 docs/screenshots/), otherwise to test-artifacts/pages/ (ignored by git).
@@ -23,6 +23,7 @@ from playbooks.models import Playbook
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
 # The README shows these (`make screenshots` copies them to docs/screenshots/): the top of
 # the page, this many pixels high. Every other page is kept whole.
@@ -155,18 +156,27 @@ def serious_violations(page) -> list[str]:
     return lines
 
 
-def test_main_pages_have_no_serious_accessibility_problem(chromium, live_server, demo):
+def open_folded_parts(page):
+    """Unfold every <details> (a chart's table, a case's actions) so that it is checked too."""
+    page.evaluate("document.querySelectorAll('main details').forEach(details => { details.open = true; })")
+
+
+def test_main_pages_have_no_serious_accessibility_problem_at_any_width(chromium, live_server, demo):
     problems = {}
     shots = screenshot_dir()
-    for spec, page in visit_as(chromium, live_server, DESKTOP, demo):
-        found = serious_violations(page)
-        if found:
-            problems[spec.name] = found
-        if spec.name in README_SHOTS and page.evaluate("window.Chart !== undefined"):
-            page.wait_for_timeout(1200)  # let the charts finish drawing for the picture
-        height = README_SHOTS.get(spec.name)
-        clip = {"x": 0, "y": 0, "width": DESKTOP["width"], "height": height} if height else None
-        page.screenshot(path=str(shots / f"{spec.name}.png"), full_page=True, clip=clip)
+    # One seeding, then one browser page per width (and user) that visits every main page.
+    for viewport in (PHONE, TABLET, DESKTOP):
+        for spec, page in visit_as(chromium, live_server, viewport, demo):
+            if viewport is DESKTOP:
+                if spec.name in README_SHOTS and page.evaluate("window.Chart !== undefined"):
+                    page.wait_for_timeout(1200)  # let the charts finish drawing for the picture
+                height = README_SHOTS.get(spec.name)
+                clip = {"x": 0, "y": 0, "width": DESKTOP["width"], "height": height} if height else None
+                page.screenshot(path=str(shots / f"{spec.name}.png"), full_page=True, clip=clip)
+            open_folded_parts(page)
+            found = serious_violations(page)
+            if found:
+                problems[f"{spec.name} at {viewport['width']} px"] = found
     report = "\n".join(f"{name}:\n" + "\n".join(lines) for name, lines in problems.items())
     assert not problems, f"axe-core found serious or critical problems:\n{report}"
 
@@ -177,6 +187,9 @@ def test_main_pages_fit_a_phone_screen(chromium, live_server, demo):
     for spec, page in visit_as(chromium, live_server, PHONE, demo):
         expect(page.locator("main h1")).to_be_visible()
         expect(page.locator("main h1")).to_be_in_viewport()
+        if spec.name in {"case_detail", "dashboard"}:
+            page.screenshot(path=str(shots / f"{spec.name}_phone.png"))
+        open_folded_parts(page)
         overflow = page.evaluate(
             """() => {
                 const width = window.innerWidth;
@@ -193,12 +206,19 @@ def test_main_pages_fit_a_phone_screen(chromium, live_server, demo):
         if overflow is not None:
             width = page.evaluate("document.documentElement.scrollWidth")
             problems.append(f"{spec.name}: {width} px wide > {PHONE['width']}: {overflow}")
-        if spec.name in {"case_detail", "dashboard"}:
-            page.screenshot(path=str(shots / f"{spec.name}_phone.png"))
+        # A table wider than its box scrolls sideways inside it, hiding its last columns.
+        wide_tables = page.evaluate(
+            """() => [...document.querySelectorAll('main table')]
+                .filter(table => table.scrollWidth > table.parentElement.clientWidth
+                    || table.getBoundingClientRect().right > window.innerWidth + 1)
+                .map(table => `${table.scrollWidth} px in ${table.parentElement.clientWidth} px: `
+                    + table.outerHTML.slice(0, 120))"""
+        )
+        problems.extend(f"{spec.name}: a table is wider than its box, {table}" for table in wide_tables)
         if spec.name == "dashboard":  # the menu folds behind a button, which opens it
             menu = page.get_by_role("navigation", name="Main")
             expect(menu.get_by_role("link", name="Cases", exact=True)).to_be_hidden()
             menu.get_by_role("button", name="Toggle navigation").click()
             expect(menu.get_by_role("link", name="Cases", exact=True)).to_be_visible()
             expect(menu.get_by_role("searchbox")).to_be_visible()
-    assert not problems, "pages wider than a phone screen:\n" + "\n".join(problems)
+    assert not problems, "pages or tables wider than a phone screen:\n" + "\n".join(problems)

@@ -94,13 +94,16 @@ def test_every_scrolling_table_box_can_be_reached_with_the_keyboard(browser_page
     from axe_playwright_python.sync_playwright import Axe
 
     page = browser_page
-    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the wide tables scroll sideways
+    # A small tablet: the report's wide table scrolls sideways in its box (on a phone, below
+    # 576 px, the tables become cards and scroll no more; the dashboard's fit from 576 px on).
+    page.set_viewport_size({"width": 600, "height": 844})
     log_in(page, "marcus")
     page.goto(url)
     page.evaluate("document.querySelectorAll('details').forEach(details => { details.open = true; })")
     scrolling = page.evaluate(
         "[...document.querySelectorAll('.table-responsive')].filter(box => box.scrollWidth > box.clientWidth).length"
     )
-    assert scrolling  # the rule has something to check
+    if url == "/reports/root-causes/":
+        assert scrolling  # the rule has something to check
     results = Axe().run(page, options={"runOnly": ["scrollable-region-focusable"]}).response
     assert results["violations"] == []
