@@ -207,6 +207,12 @@ def cached_dashboard_figures(*, teams: QuerySet[Team], period: Period, refresh: 
     )
     counts_key = _cache_key("dashboard-counts", team_ids)
     found = {} if refresh else cache.get_many([overview_key, counts_key])
+    # The age is checked here too, not left to the cache's expiry alone: the entries carry
+    # when they were worked out, and that is what the page promises.
+    now = timezone.now()
+    for key, most in ((overview_key, seconds), (counts_key, min(seconds, LIVE_FIGURES_SECONDS))):
+        if key in found and now - found[key][1] > timedelta(seconds=most):
+            del found[key]
     if overview_key not in found:
         found[overview_key] = (overview_figures(teams=teams, period=period), timezone.now())
         cache.set(overview_key, found[overview_key], seconds)
