@@ -234,6 +234,12 @@ else:
 # With Redis, sessions are read from the cache and written through to the database: a page
 # costs no session query, and a lost cache logs nobody out. Without it the cache is each
 # process's own memory, where a logout in one process would not reach the others.
+# Drawn rows (core/rows.py): content-addressed, so each process's own memory is enough.
+CACHES["rows"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "rows",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 # Tests point a worker and beat at their own queue; production keeps the default.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")

@@ -6,6 +6,10 @@ drawn from a dict of plain values alone (no request, no model objects), so the d
 template's source, the language and the time zone decide the HTML: they are the cache key.
 A change to anything the row shows changes its values, hence its key; nothing has to be
 forgotten. A list costs one cache read (`get_many`) however long it is.
+
+The rows are kept in each process's own memory (the "rows" cache, bounded): a row's HTML
+depends on its key alone, so no process can hold a stale one, and a read costs no round
+trip to Redis.
 """
 
 import datetime
@@ -15,7 +19,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +34,7 @@ def render_rows(rows: Iterable[tuple[str, dict]]) -> list[SafeString]:
     rows = list(rows)
     context = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
     keys = [f"row:{_source_digest(name)}:{context}:{_values_digest(values, name)}" for name, values in rows]
+    cache = caches["rows"]
     cached = cache.get_many(keys) if keys else {}
     drawn = {}
     for key, (name, values) in zip(keys, rows, strict=True):
