@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 
 from core import rows
@@ -32,6 +32,7 @@ def values(**changes):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
+    caches["rows"].clear()
 
 
 def test_a_row_is_drawn_once_then_read_from_the_cache(monkeypatch):
@@ -68,6 +69,13 @@ def test_the_readers_time_zone_is_part_of_the_key():
 def test_a_list_keeps_its_order_and_mixes_templates():
     rows = render_rows([(ROW, values(pk=1, title="First")), (ROW, values(pk=2, title="Second"))])
     assert "First" in rows[0] and "Second" in rows[1]
+
+
+def test_rows_are_kept_in_the_processs_own_memory_not_the_shared_cache(monkeypatch):
+    first = render_rows([(ROW, values())])[0]
+    cache.clear()  # the shared cache (Redis) plays no part: a row's key is its content
+    monkeypatch.setattr(rows, "get_template", lambda name: pytest.fail(f"{name} drawn again"))
+    assert render_rows([(ROW, values())]) == [first]
 
 
 def test_values_must_be_plain(agent):
