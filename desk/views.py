@@ -1,5 +1,7 @@
 """Pages that gather several apps. They read through the apps' selectors and stay thin."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -75,6 +77,8 @@ def dashboard(request):
             "period": period,
             "figures": shown.figures,
             "computed_at": shown.computed_at,
+            # timesince says "0 minutes" under a minute; the page says "just now" instead.
+            "computed_just_now": timezone.now() - shown.computed_at < timedelta(minutes=1),
             "counted_at": shown.counted_at,
             "chart_data": chart_data(shown.figures),
             "wellbeing": wellbeing(request.user),

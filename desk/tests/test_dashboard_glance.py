@@ -232,6 +232,7 @@ def test_the_counts_a_manager_acts_on_are_never_more_than_a_minute_old(client, m
     assert page.context["figures"]["weeks"] == first.context["figures"]["weeks"] == []
     assert page.context["computed_at"] == NOW and page.context["counted_at"] == NOW + timedelta(seconds=61)
     assert "Figures as of 12:00 (1" in page.content.decode() and "as of 12:01" in page.content.decode()
+    assert "Figures as of 12:00 (just now)" in first.content.decode()  # not "0 minutes ago"
 
 
 def test_refresh_works_every_figure_out_now_for_the_same_filter(client, manager, team, cached):
