@@ -58,12 +58,17 @@ def test_a_chart_of_times_says_its_unit_and_its_tooltip_reads_the_time_in_words(
     chart = "Chart.getChart(document.getElementById('chart-temperament'))"
     assert page.evaluate(f"{chart}.options.scales.y.title.text") == "Days to resolution"
     assert page.evaluate(f"{chart}.data.datasets[0].data") == [40.1]
-    # Hover the middle of the median's bar (where it ends once drawn) to bring up its tooltip.
-    canvas = page.locator("#chart-temperament")
-    canvas.scroll_into_view_if_needed()
-    bar = page.evaluate(f"{chart}.getDatasetMeta(0).data[0].getProps(['x', 'y', 'base'], true)")
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + bar["x"], box["y"] + (bar["y"] + bar["base"]) / 2)
+    # The median's bar made active through Chart.js's own API (tooltip.setActiveElements), as a
+    # pointer over it would: hovering a canvas that may still be resizing was flaky.
+    page.locator("#chart-temperament").scroll_into_view_if_needed()
+    page.evaluate(
+        f"""() => {{
+            const chart = {chart};
+            const bar = chart.getDatasetMeta(0).data[0];
+            chart.tooltip.setActiveElements([{{datasetIndex: 0, index: 0}}], {{x: bar.x, y: bar.y}});
+            chart.update();
+        }}"""
+    )
     page.wait_for_function(f"() => {chart}.tooltip.opacity > 0")
     lines = page.evaluate(f"{chart}.tooltip.body.flatMap(part => part.lines)")
     assert "Median: 40 days" in lines
