@@ -6,8 +6,8 @@ from accounts.selectors import staff_of_team, staff_of_user_teams, teams_for_use
 from core.forms import RequestKeyForm, phrasing_checked
 
 from .models import Case, CaseStatus, Client, Priority, Temperament
-from .selectors import DEFAULT_CASE_SORT
-from .services import allowed_transitions
+from .selectors import DEFAULT_CASE_SORT, awaits_manager
+from .services import AWAITS_MANAGER, SETTLING_STATUSES, allowed_transitions
 
 
 class ClientForm(RequestKeyForm, forms.ModelForm):
@@ -76,6 +76,11 @@ class CaseStatusForm(forms.Form):
         kwargs.setdefault("auto_id", "id_status_%s")
         super().__init__(*args, **kwargs)
         statuses = allowed_transitions(case)
+        if awaits_manager(case):
+            # Offered only once a manager has decided (case_change_status refuses it before).
+            statuses = [s for s in statuses if s not in SETTLING_STATUSES]
+            self.fields["status"].help_text = AWAITS_MANAGER
+            self.fields["status"].error_messages["invalid_choice"] = AWAITS_MANAGER
         if case.status == CaseStatus.RESOLVED:
             # A resolved case is closed with a short lessons-learned review (its own page).
             statuses = [s for s in statuses if s != CaseStatus.CLOSED]

@@ -202,3 +202,10 @@ def case_clock(
         target_hours=float(target_hours),
         breach_at=calendar.breach_at(case.opened_at, target_hours, pauses),
     )
+
+
+def awaits_manager(case: Case) -> bool:
+    """Whether an escalation of the case waits for a manager's decision. The escalations app
+    hangs its rows on the case (related name "escalations"): read through the relation, this
+    layer does not import the one above it."""
+    return case.escalations.filter(decided_at__isnull=True).exists()

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Team, User
 from accounts.roles import is_manager
@@ -26,6 +27,7 @@ from .models import (
     RootCause,
     Temperament,
 )
+from .selectors import awaits_manager
 
 # Where a case may go from each status. Anything else is refused by case_change_status.
 # Escalating is not a plain status move: case_escalate records why and for whom.
@@ -47,6 +49,7 @@ NOTE_REQUIRED = {
 # Moves that end the work on a case: refused while a manager still has to decide an
 # escalation, or the case would leave the open lists and sit in the review queue forever.
 SETTLING_STATUSES = {CaseStatus.RESOLVED, CaseStatus.CLOSED}
+AWAITS_MANAGER = _lazy("A manager has not yet decided this case's escalation: settle it first (or ask them to).")
 
 CASE_TRACKED_FIELDS = ["title", "problem_statement", "root_cause", "priority", "owner"]
 CLIENT_FIELDS = ["name", "email", "phone", "company", "temperament", "notes"]
@@ -261,12 +264,8 @@ def case_change_status(*, actor: User, case: Case, status: str, note: str = "", 
                 % {"old": case.get_status_display().lower(), "new": CaseStatus(status).label.lower()}
             }
         )
-    # The escalations app hangs its rows on the case (related name "escalations"); reading
-    # them through the relation keeps this layer from importing the one above it.
-    if status in SETTLING_STATUSES and case.escalations.filter(decided_at__isnull=True).exists():
-        raise ValidationError(
-            {"status": _("A manager has not yet decided this case's escalation: settle it first (or ask them to).")}
-        )
+    if status in SETTLING_STATUSES and awaits_manager(case):
+        raise ValidationError({"status": AWAITS_MANAGER})
     note = note.strip()
     if (old, status) in NOTE_REQUIRED and not note:
         raise ValidationError({"note": _("Say why, so the next person to read the case understands.")})

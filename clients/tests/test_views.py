@@ -344,3 +344,16 @@ def test_resolving_a_case_a_manager_has_not_decided_yet_is_refused_on_the_case_p
     assert "A manager has not yet decided this case&#x27;s escalation: settle it first" in response.content.decode()
     case.refresh_from_db()
     assert case.status == CaseStatus.ESCALATED
+
+
+def test_the_status_form_offers_resolving_only_once_a_manager_has_decided(agent_client, agent, manager, case):
+    from escalations.services import case_escalate, escalation_decide
+
+    escalation = case_escalate(actor=agent, case=case, reason="other", note="Need help")
+    form = agent_client.get(reverse("cases:status", args=[case.pk])).context["status_form"]
+    offered = [value for value, _label in form.fields["status"].choices]
+    assert "resolved" not in offered and "closed" not in offered
+    assert "A manager has not yet decided this case's escalation" in str(form.fields["status"].help_text)
+    escalation_decide(actor=manager, escalation=escalation, decision="hand_back", note="Go ahead")
+    form = agent_client.get(reverse("cases:status", args=[case.pk])).context["status_form"]
+    assert "resolved" in [value for value, _label in form.fields["status"].choices]
