@@ -75,8 +75,9 @@ def _options(html: str) -> dict[str, str]:
     return {value: unescape(label) for value, label in re.findall(r'<option value="([^"]*)"[^>]*>(.*?)</option>', html)}
 
 
-def test_the_done_page_offers_the_contacts_since_the_promise_in_the_agents_time(agent_client, agent, case):
-    earlier = interaction_log(
+def _call_before_the_promise(agent, case):
+    """The client's call that led to the promise, two hours before it was made."""
+    return interaction_log(
         actor=agent,
         case=case,
         channel="call",
@@ -85,6 +86,10 @@ def test_the_done_page_offers_the_contacts_since_the_promise_in_the_agents_time(
         summary="Asked us to call back",
         occurred_at=timezone.now() - timedelta(hours=2),
     )
+
+
+def test_the_done_page_offers_the_contacts_since_the_promise_in_the_agents_time(agent_client, agent, case):
+    earlier = _call_before_the_promise(agent, case)
     follow_up = _follow_up(agent, case, kind=FollowUpKind.CALL_BACK)
     first = interaction_log(
         actor=agent, case=case, channel="email", direction="outbound", mood="calm", summary="Sent the form"
@@ -109,15 +114,7 @@ def test_the_done_page_offers_the_contacts_since_the_promise_in_the_agents_time(
 
 
 def test_marking_done_with_a_contact_from_before_the_promise_is_refused(agent_client, agent, case):
-    earlier = interaction_log(
-        actor=agent,
-        case=case,
-        channel="call",
-        direction="inbound",
-        mood="calm",
-        summary="Asked us to call back",
-        occurred_at=timezone.now() - timedelta(hours=2),
-    )
+    earlier = _call_before_the_promise(agent, case)
     follow_up = _follow_up(agent, case, kind=FollowUpKind.CALL_BACK)
     response = agent_client.post(reverse("cases:follow_up_done", args=[follow_up.pk]), {"fulfilled_by": earlier.pk})
     assert response.status_code == 422
