@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "interactions",
     "playbooks",
     "escalations",
+    "inbox",
     "desk",
 ]
 
