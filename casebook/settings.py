@@ -204,6 +204,11 @@ STORAGES = {
 # Limits on files attached to one contact, checked on their content (interactions/attachments.py).
 CASEBOOK_ATTACHMENT_MAX_MB = env.float("CASEBOOK_ATTACHMENT_MAX_MB", default=10)
 CASEBOOK_ATTACHMENT_MAX_COUNT = env.int("CASEBOOK_ATTACHMENT_MAX_COUNT", default=5)
+# Mail from clients (inbox app): larger mail is kept as its headers with a note; a poll
+# reads at most this many messages (the rest wait for the next one).
+CASEBOOK_INBOX_MAX_BYTES = env.int("CASEBOOK_INBOX_MAX_BYTES", default=25 * 1024 * 1024)
+CASEBOOK_INBOX_POLL_LIMIT = env.int("CASEBOOK_INBOX_POLL_LIMIT", default=500)
+CASEBOOK_INBOX_IMAP_TIMEOUT = env.float("CASEBOOK_INBOX_IMAP_TIMEOUT", default=30)
 
 # Forms and fields are drawn in Bootstrap 5 markup by templates/forms/ (core/forms.py).
 FORM_RENDERER = "core.forms.BootstrapRenderer"
@@ -264,6 +269,11 @@ CELERY_BEAT_SCHEDULE = {
     "follow-ups-sweep": {
         "task": "interactions.tasks.sweep",
         "schedule": env.float("CASEBOOK_SWEEP_SECONDS", default=30.0),
+    },
+    # Reads every team mailbox with an IMAP server (inbox app).
+    "inbox-poll": {
+        "task": "inbox.tasks.poll_mailboxes",
+        "schedule": env.float("CASEBOOK_INBOX_POLL_SECONDS", default=30.0),
     },
     # Automatic escalations (abuse, stalls, overdue cases, missed follow-ups, concessions).
     "escalation-rules": {

@@ -106,8 +106,14 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="owned_cases",
     )
+    # Nobody for a case opened by a client's email (see inbox.services).
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     opened_at = models.DateTimeField(_("opened at"))
     last_activity_at = models.DateTimeField()

@@ -150,7 +150,7 @@ def client_update(*, actor: User, client: Client, **changes) -> Client:
 @transaction.atomic
 def case_open(
     *,
-    actor: User,
+    actor: User | None,
     client: Client,
     title: str,
     owner: User,
@@ -162,9 +162,11 @@ def case_open(
 ) -> Case:
     """Open a new case on a client; it belongs to the client's team and starts as new.
 
-    `opened_at` lets an import or the demo data record a case that began earlier.
+    `opened_at` lets an import or the demo data record a case that began earlier. `actor`
+    None: the case was opened by the client's own email, read from the team's mailbox.
     """
-    require_member(actor, client.team, _("You can only open cases for clients of your own teams."))
+    if actor is not None:
+        require_member(actor, client.team, _("You can only open cases for clients of your own teams."))
     now = timezone.now()
     opened_at = opened_at or now
     if opened_at > now:

@@ -21,7 +21,7 @@ class Mailbox(models.Model):
     """A team's mailbox: where clients' mail arrives, read over IMAP and/or posted to the webhook.
 
     `address` is the team's address: client emails are sent from it, with a Reply-To that
-    threads the answer back (`address` plus a signed token, see inbox/tokens.py). The
+    threads the answer back (`address` plus a signed token, see interactions/reply_tokens.py). The
     password is never shown back; `password_env` names an environment variable to read it
     from instead of storing it.
     """
@@ -29,6 +29,13 @@ class Mailbox(models.Model):
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="mailboxes")
     name = models.CharField(_("name"), max_length=100)
     address = models.EmailField(_("address clients write to"), unique=True)
+    # New cases from people with no open case go to this person (who hands them on).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new cases go to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     is_active = models.BooleanField(_("read it"), default=True)
     imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("port"), default=993)
@@ -45,6 +52,8 @@ class Mailbox(models.Model):
     # What the last poll saw, for the settings page ("read 2 minutes ago", or the error).
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
+    # One poll at a time per mailbox: a worker holds this lease while it reads the server.
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +129,11 @@ class InboundMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     placed_at = models.DateTimeField(null=True, blank=True)
+    # The agent's check of the suggested mood (a different mood is logged as a correction).
+    mood_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    mood_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -43,7 +43,10 @@ class Interaction(models.Model):
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     mood = models.CharField(_("client's mood"), max_length=20, choices=Mood.choices)
     summary = models.TextField()
-    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Nobody for a contact that arrived by itself (a client's email taken in by the inbox).
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     logged_at = models.DateTimeField(auto_now_add=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
 
@@ -108,7 +111,10 @@ class Attachment(models.Model):
     # Found by reading the bytes (interactions/attachments.py), never taken from the browser.
     content_type = models.CharField(max_length=100)
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Nobody for a file that came with a client's email.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -250,6 +256,10 @@ class OutgoingEmail(models.Model):
     )
     to_name = models.CharField(max_length=200, blank=True)
     to_email = models.EmailField()
+    # For a client: the team's address, and a Reply-To that threads the answer to the case
+    # (interactions/reply_tokens.py). Blank: DEFAULT_FROM_EMAIL and no Reply-To.
+    from_email = models.CharField(max_length=320, blank=True)
+    reply_to = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()

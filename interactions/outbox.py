@@ -55,6 +55,8 @@ from clients.models import Case, CaseEventKind
 from clients.services import case_event_record
 
 from .models import EmailStatus, OutgoingEmail
+from .reply_tokens import reply_address, subject_tag
+from .signals import team_address_wanted
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,23 @@ logger = logging.getLogger(__name__)
 def _one_line(text: str, limit: int) -> str:
     """Header values come from user-written text: no line breaks, ever (header injection)."""
     return " ".join(str(text).split())[:limit]
+
+
+def team_address(team_id: int) -> str:
+    """The address the team's clients write to (its mailbox, see the inbox app), or ""."""
+    answers = team_address_wanted.send(sender=OutgoingEmail, team_id=team_id)
+    return next((address for _receiver, address in answers if address), "")
+
+
+def _thread_back(email: OutgoingEmail, address: str) -> None:
+    """An email to a client comes from the team's address, and its answer finds the case:
+    a Reply-To with the case's reference, and the reference in the subject too."""
+    if not (email.to_client and email.case_id and address):
+        return
+    email.from_email = address
+    email.reply_to = reply_address(address, email.case_id)
+    tag = subject_tag(email.case_id)
+    email.subject = f"{email.subject[: 299 - len(tag)]} {tag}"
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -112,6 +131,8 @@ def outbox_enqueue(
         next_attempt_at=now,
         enqueued_at=now if hand_now else None,
     )
+    if to_client and case is not None:
+        _thread_back(email, team_address(case.team_id))
     email.full_clean()
     email.save()
     email.raw_message = _message(email, None).message().as_bytes(linesep="\r\n")
@@ -139,6 +160,7 @@ def outbox_enqueue_many(*, emails: list[dict], hand_now: bool = True) -> dict[st
         return rows
     now = timezone.now()
     ids = _next_ids(len(fresh))
+    addresses = {}  # team id -> the team's address, asked once per team
     new = []
     for pk, item in zip(ids, fresh, strict=True):
         with timezone.override(item.get("time_zone") or settings.TIME_ZONE):
@@ -157,6 +179,11 @@ def outbox_enqueue_many(*, emails: list[dict], hand_now: bool = True) -> dict[st
             next_attempt_at=now,
             enqueued_at=now if hand_now else None,
         )
+        case = item.get("case")
+        if email.to_client and case is not None:
+            if case.team_id not in addresses:
+                addresses[case.team_id] = team_address(case.team_id)
+            _thread_back(email, addresses[case.team_id])
         # The unique cause_key and the foreign keys (rows the caller holds) are checked by
         # the database in the one INSERT, not with two queries per row.
         email.full_clean(exclude=["case", "owner"], validate_unique=False, validate_constraints=False)
@@ -257,6 +284,8 @@ def _message(email: OutgoingEmail, connection) -> EmailMultiAlternatives:
         subject=email.subject,
         body=email.body_text,
         to=[formataddr((email.to_name, email.to_email)) if email.to_name else email.to_email],
+        from_email=email.from_email or None,
+        reply_to=[email.reply_to] if email.reply_to else None,
         headers={"Message-ID": email.message_id},
         connection=connection,
     )
@@ -268,7 +297,8 @@ def _send(email: OutgoingEmail, connection) -> None:
     """Over SMTP: the stored bytes as they are. Other backends (console, file, memory in
     tests) get the equivalent Django message."""
     if isinstance(connection, SMTPBackend) and email.raw_message:
-        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        # The envelope sender is where bounces go: the team's mailbox, when it has one.
+        sender = email.from_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
         connection.connection.sendmail(sender, [email.to_email], bytes(email.raw_message))
     else:
         _message(email, connection).send()
@@ -443,3 +473,16 @@ def outgoing_email_failed(*, email: OutgoingEmail) -> None:
             message=f"Not delivered: “{email.subject}” to {email.to_email}",
             url=email.case.get_absolute_url() if email.case_id else "",
         )
+
+
+@transaction.atomic
+def outgoing_email_bounced(*, email: OutgoingEmail, reason: str) -> None:
+    """The receiving side sent one of our emails back as undeliverable (a bounce read by the
+    inbox): it failed after all, and its owner hears of it as of any failed email."""
+    email = OutgoingEmail.objects.select_for_update().select_related("case", "owner").get(pk=email.pk)
+    if email.status == EmailStatus.FAILED:
+        return
+    email.status = EmailStatus.FAILED
+    email.last_error = f"Returned as undeliverable: {reason}"[:2000]
+    email.save(update_fields=["status", "last_error"])
+    outgoing_email_failed(email=email)

@@ -71,6 +71,108 @@ def _validate_contact(
         raise ValidationError(errors)
 
 
+def _contact_record(
+    *,
+    actor: User | None,
+    case: Case,
+    channel: str,
+    direction: str,
+    mood: str,
+    summary: str,
+    occurred_at: datetime,
+    duration_minutes: int | None = None,
+    corrects: Interaction | None = None,
+) -> Interaction:
+    """Write a checked contact and what follows from it on the case (call in a transaction).
+
+    The timeline entry, the case's last activity, the end of a wait on the client, the
+    start of work on a new case, and an abusive contact's escalation: the same for a
+    contact an agent logs (`interaction_log`) and one that arrives by itself
+    (`interaction_receive`, actor None).
+    """
+    interaction = Interaction(
+        case=case,
+        client_id=case.client_id,
+        channel=channel,
+        direction=direction,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
+        mood=mood,
+        summary=summary,
+        logged_by=actor,
+        corrects=corrects,
+    )
+    # The related rows are the ones in hand and the constraints were checked by
+    # _validate_contact: checking them again here would cost a query each on every
+    # contact logged.
+    interaction.full_clean(exclude=["case", "client", "logged_by", "corrects"], validate_constraints=False)
+    interaction.save()
+    case_event_record(
+        case=case,
+        kind=CaseEventKind.INTERACTION_LOGGED,
+        actor=actor,
+        occurred_at=occurred_at,
+        target=interaction,
+    )
+    case_record_activity(case=case, at=occurred_at)
+    # Both moves re-read the case under a row lock. A contact logged on the same case at
+    # the same moment may have made the move first: then there is nothing left to do.
+    if direction == Direction.INBOUND and case.waiting_on_client_since is not None:
+        # The client answered: the case is no longer waiting on them.
+        try:
+            case_wait_on_client(actor=actor, case=case, waiting=False, note=_("The client got in touch."))
+        except ValidationError:
+            if case.waiting_on_client_since is not None:
+                raise
+    if case.status == CaseStatus.NEW:
+        # The work began with this contact: the timeline shows the move beside it.
+        try:
+            case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS, at=occurred_at)
+        except ValidationError:
+            if case.status == CaseStatus.NEW:
+                raise
+    interaction.escalated = False
+    if mood == Mood.ABUSIVE and case.is_open:
+        # The agent should not wait for the next sweep of the escalation rules to know a
+        # manager has it: escalations/receivers.py escalates now, under the rules' cause key.
+        responses = abusive_contact_logged.send(sender=Interaction, interaction=interaction)
+        interaction.escalated = any(escalated for _receiver, escalated in responses)
+    return interaction
+
+
+@transaction.atomic
+def interaction_receive(
+    *,
+    case: Case,
+    channel: str,
+    mood: str,
+    summary: str,
+    occurred_at: datetime,
+    files: Sequence[CheckedFile] = (),
+) -> Interaction:
+    """Record a contact that arrived by itself, from the client (an email read by the inbox).
+
+    No one logged it (`logged_by` is empty); otherwise it does to the case what a logged
+    contact from the client does: the timeline, the clock, the end of a wait, and an
+    abusive message's escalation. `files` were checked by the caller with
+    `attachment_validate`; a contact cannot be in the future, so a later `occurred_at`
+    (a sender's clock ahead of ours) is taken as now.
+    """
+    occurred_at = min(occurred_at, timezone.now())
+    interaction = _contact_record(
+        actor=None,
+        case=case,
+        channel=channel,
+        direction=Direction.INBOUND,
+        mood=mood,
+        summary=summary,
+        occurred_at=occurred_at,
+    )
+    attachments_store(interaction=interaction, files=files, actor=None)
+    interaction.has_attachments = bool(files)
+    return interaction
+
+
 @transaction.atomic
 def interaction_log(
     *,
@@ -117,53 +219,17 @@ def interaction_log(
         raise ValidationError({"attachments": error.messages}) from None
 
     def create() -> Interaction:
-        interaction = Interaction(
+        interaction = _contact_record(
+            actor=actor,
             case=case,
-            client_id=case.client_id,
             channel=channel,
             direction=direction,
-            occurred_at=occurred_at,
-            duration_minutes=duration_minutes,
             mood=mood,
             summary=summary,
-            logged_by=actor,
+            occurred_at=occurred_at,
+            duration_minutes=duration_minutes,
             corrects=corrects,
         )
-        # The related rows are the ones in hand and the constraints were checked by
-        # _validate_contact: checking them again here would cost a query each on every
-        # contact logged.
-        interaction.full_clean(exclude=["case", "client", "logged_by", "corrects"], validate_constraints=False)
-        interaction.save()
-        case_event_record(
-            case=case,
-            kind=CaseEventKind.INTERACTION_LOGGED,
-            actor=actor,
-            occurred_at=occurred_at,
-            target=interaction,
-        )
-        case_record_activity(case=case, at=occurred_at)
-        # Both moves re-read the case under a row lock. A contact logged on the same case at
-        # the same moment may have made the move first: then there is nothing left to do.
-        if direction == Direction.INBOUND and case.waiting_on_client_since is not None:
-            # The client answered: the case is no longer waiting on them.
-            try:
-                case_wait_on_client(actor=actor, case=case, waiting=False, note=_("The client got in touch."))
-            except ValidationError:
-                if case.waiting_on_client_since is not None:
-                    raise
-        if case.status == CaseStatus.NEW:
-            # The work began with this contact: the timeline shows the move beside it.
-            try:
-                case_change_status(actor=actor, case=case, status=CaseStatus.IN_PROGRESS, at=occurred_at)
-            except ValidationError:
-                if case.status == CaseStatus.NEW:
-                    raise
-        interaction.escalated = False
-        if mood == Mood.ABUSIVE and case.is_open:
-            # The agent should not wait for the next sweep of the escalation rules to know a
-            # manager has it: escalations/receivers.py escalates now, under the rules' cause key.
-            responses = abusive_contact_logged.send(sender=Interaction, interaction=interaction)
-            interaction.escalated = any(escalated for _receiver, escalated in responses)
         # Last, so nothing after it in this function can fail and leave files behind.
         attachments_store(interaction=interaction, files=checked, actor=actor)
         interaction.has_attachments = bool(checked)  # the entry shown back needs no query for none
@@ -177,7 +243,9 @@ def interaction_log(
     return interaction
 
 
-def attachments_store(*, interaction: Interaction, files: Sequence[CheckedFile], actor: User) -> list[Attachment]:
+def attachments_store(
+    *, interaction: Interaction, files: Sequence[CheckedFile], actor: User | None
+) -> list[Attachment]:
     """Store checked files (see `attachments_validate`) on a contact being logged.
 
     Each file gets a random name in the attachments storage and a row with its size,

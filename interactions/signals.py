@@ -11,3 +11,6 @@ poor_rating = Signal()
 # sender=Interaction, interaction=<Interaction>: a contact with the mood "abusive" was just
 # logged on an open case. A receiver answers True when it sent the case to a manager over it.
 abusive_contact_logged = Signal()
+# sender=OutgoingEmail, team_id=<int>: an email to one of the team's clients is being
+# written. A receiver (the inbox) answers the address the team's clients write to, or "".
+team_address_wanted = Signal()

@@ -197,6 +197,12 @@ def rating(request, token: str):
     return render(request, "interactions/rating.html", {"survey": survey})
 
 
+def _logger_name(user) -> str:
+    if user is None:
+        return _("(arrived by email)")
+    return user.get_full_name() or user.username
+
+
 @login_required
 def interactions_export(request, case_pk: int):
     """A case's interactions as CSV, oldest first, streamed."""
@@ -210,7 +216,7 @@ def interactions_export(request, case_pk: int):
             interaction.get_direction_display(),
             interaction.get_mood_display(),
             interaction.summary,
-            interaction.logged_by.get_full_name() or interaction.logged_by.username,
+            _logger_name(interaction.logged_by),
             interaction.corrects_id or "",
         )
         for interaction in interactions.iterator(chunk_size=CHUNK_SIZE)

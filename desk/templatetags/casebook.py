@@ -97,6 +97,8 @@ def interaction_values(interaction, *, logged_by, show_case: bool = False, can_c
         "logged_at": interaction.logged_at,
         "summary": interaction.summary,
         "logged_by": _name(logged_by),
+        # No one logged it: it came in by itself (a client's email, see the inbox app).
+        "arrived": interaction.logged_by_id is None,
         "corrects_id": interaction.corrects_id,
         "corrected_by": [row.pk for row in getattr(interaction, "corrected_by", ())],
         "files": [(f.pk, f.original_name, f.size, f.content_type) for f in interaction.files],

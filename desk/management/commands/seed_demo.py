@@ -9,6 +9,8 @@ after the contact that led to them, so each case's last activity is its own.
 """
 
 from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
@@ -22,6 +24,8 @@ from clients.business_hours import Calendar, calendar_for_team
 from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
 from clients.services import case_change_status, case_open, client_create
 from escalations.models import Escalation
+from inbox.models import Mailbox
+from inbox.services import message_take_in
 from interactions.models import Channel, Direction, FollowUpKind, Mood
 from interactions.services import follow_up_schedule, interaction_log
 from playbooks.demo import seed_playbook_progress
@@ -366,6 +370,7 @@ class Command(BaseCommand):
             self._tell(story, team, users, turn)
             created += 1
         seed_playbook_progress(team=teams["Customer Care"], manager=users["manager"])
+        _seed_mail(team=teams["Customer Care"], owner=users["manager"])
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {created} new client stories. Log in as agent / {DEMO_PASSWORD}.")
         )
@@ -459,3 +464,39 @@ def _contact_times(calendar: Calendar, now: datetime, days_ago: list[int], turn:
 def _round_up_to_quarter(moment: datetime) -> datetime:
     extra = (-moment.minute) % 15
     return (moment + timedelta(minutes=extra)).replace(second=0, microsecond=0)
+
+
+# Mail from clients: the team's mailbox (no IMAP server: try it with `manage.py receive_email`
+# or the webhook), a client's reply on their case and a stranger's email waiting in triage.
+# Fixed Message-IDs: taking them in again stores nothing twice.
+DEMO_MAIL = [
+    (
+        "Paul Novak <paul.novak@example.com>",
+        "Re: Delivery arrived damaged",
+        "<demo-reply-1@mail.example.com>",
+        "Hello,\n\nI have the photos of the box and the broken hinge now. Can someone call me "
+        "after 3 pm? I would rather have a replacement than a refund.\n\nPaul\n\n"
+        "On Tue, Care wrote:\n> Could you send us photos of the damage?",
+    ),
+    (
+        "Nina Park <nina.park@example.org>",
+        "Kettle from your shop leaks",
+        "<demo-new-1@mail.example.org>",
+        "Hi, I bought a kettle from you last month and it leaks from the bottom. "
+        "What can you do about it?\n\nNina Park",
+    ),
+]
+
+
+def _seed_mail(*, team: Team, owner: User) -> None:
+    mailbox = Mailbox.objects.filter(address="care@casebook.localhost").first()
+    if mailbox is None:
+        mailbox = Mailbox.objects.create(
+            team=team, owner=owner, name="Customer Care", address="care@casebook.localhost"
+        )
+    for sender, subject, message_id, body in DEMO_MAIL:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, mailbox.address, subject
+        message["Message-ID"], message["Date"] = message_id, format_datetime(timezone.now())
+        message.set_content(body)
+        message_take_in(mailbox=mailbox, raw=message.as_bytes())
