@@ -1,4 +1,4 @@
-"""Helpers for tests that need a real service (PostgreSQL, Redis, Chromium).
+"""Helpers for tests that need a real service (PostgreSQL, Redis, Chromium, Dovecot).
 
 Locally such a test skips when the service is not configured or not there; with
 CASEBOOK_REQUIRE_SERVICES=1 (CI) it fails instead, so a broken setup cannot pass quietly.
@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 CHROMIUM = "/usr/bin/chromium"
+DOVECOT = "/usr/sbin/dovecot"
 
 
 def _missing(reason: str) -> None:
@@ -49,6 +50,12 @@ def require_chromium() -> str:
     if not shutil.which(CHROMIUM):
         _missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     return CHROMIUM
+
+
+def require_dovecot() -> str:
+    if not shutil.which(DOVECOT):
+        _missing(f"needs Dovecot at {DOVECOT} (apt-get install dovecot-imapd)")
+    return DOVECOT
 
 
 def database_url_for_subprocess() -> str:

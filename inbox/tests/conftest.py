@@ -4,6 +4,8 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from django.utils import timezone
 
+from inbox.tests.dovecot import dovecot_server
+
 from .factories import MailboxFactory
 
 
@@ -34,3 +36,10 @@ def make_email(
     for filename, content, maintype, subtype in attachments:
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message.as_bytes()
+
+
+@pytest.fixture
+def dovecot():
+    """A real Dovecot of this test's own (see inbox/tests/dovecot.py), stopped after it."""
+    with dovecot_server() as server:
+        yield server
