@@ -258,6 +258,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+# How long a poll holds its mailbox: longer than a task may run, so a live poll is never
+# joined by a second one; a killed worker's mailbox is read again after it.
+CASEBOOK_INBOX_LEASE_SECONDS = env.int("CASEBOOK_INBOX_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

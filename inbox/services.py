@@ -404,7 +404,7 @@ def mailbox_poll(*, mailbox_id: int, limit: int | None = None) -> dict:
     its settings page.
     """
     now = timezone.now()
-    lease = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+    lease = now + timedelta(seconds=settings.CASEBOOK_INBOX_LEASE_SECONDS)
     free = Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now)
     if not Mailbox.objects.filter(free, pk=mailbox_id, is_active=True).update(poll_lease_until=lease):
         return {"skipped": 1}
