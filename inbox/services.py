@@ -31,21 +31,21 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from interactions.mood import suggest_mood
 
 from accounts.models import User
 from accounts.selectors import hostile_phrases_of, team_settings
 from accounts.services import notice_send
 from clients.models import OPEN_STATUSES, Case, CaseStatus, Client
-from clients.services import case_change_status, case_open, client_create, require_member
+from clients.services import case_change_status, case_open, client_create, require_manager_of, require_member
 from interactions.attachments import CheckedFile, attachment_validate
 from interactions.models import Channel, EmailStatus, Interaction, OutgoingEmail
+from interactions.mood import suggest_mood
 from interactions.outbox import outgoing_email_bounced
 from interactions.reply_tokens import case_id_from
 from interactions.services import interaction_receive
 
 from .imap import ImapAccount, ImapError, imap_session
-from .models import InboundMessage, Mailbox, MessageKind, MessageState
+from .models import InboundMessage, Mailbox, MessageKind, MessageState, new_webhook_secret
 from .parsing import ParsedMessage, parse_message
 
 logger = logging.getLogger(__name__)
@@ -373,6 +373,47 @@ def message_mood_confirm(*, actor: User, message: InboundMessage) -> InboundMess
         message.mood_checked_at = timezone.now()
         message.save(update_fields=["mood_checked_by", "mood_checked_at"])
     return message
+
+
+# --- Mailboxes ----------------------------------------------------------------------------
+
+MAILBOX_FIELDS = [
+    "team", "name", "address", "owner", "is_active", "imap_host", "imap_port", "imap_security",
+    "imap_user", "imap_password_env", "imap_folder", "imap_done_folder",
+]  # fmt: skip
+
+
+@transaction.atomic
+def mailbox_save(
+    *, actor: User, mailbox: Mailbox | None = None, password: str = "", clear_password: bool = False, **fields
+) -> Mailbox:
+    """Add or change a team mailbox (managers of its team only). An empty `password` keeps
+    the stored one; `clear_password` forgets it."""
+    unknown = set(fields) - set(MAILBOX_FIELDS)
+    if unknown:
+        raise TypeError(f"mailbox_save() got unexpected fields: {', '.join(sorted(unknown))}")
+    if mailbox is not None:
+        require_manager_of(actor, mailbox.team_id)
+    mailbox = mailbox or Mailbox()
+    for name, value in fields.items():
+        setattr(mailbox, name, value)
+    require_manager_of(actor, mailbox.team_id)
+    if clear_password:
+        mailbox.imap_password = ""
+    elif password:
+        mailbox.imap_password = password
+    mailbox.full_clean()
+    mailbox.save()
+    return mailbox
+
+
+@transaction.atomic
+def mailbox_new_webhook_secret(*, actor: User, mailbox: Mailbox) -> str:
+    """Replace the mailbox's webhook secret (the old one stops working at once); returns it."""
+    require_manager_of(actor, mailbox.team_id)
+    mailbox.webhook_secret = new_webhook_secret()
+    mailbox.save(update_fields=["webhook_secret"])
+    return mailbox.webhook_secret
 
 
 # --- Reading mailboxes -----------------------------------------------------------------

@@ -14,4 +14,8 @@ urlpatterns = [
     path("<id:pk>/mood/", views.confirm_mood, name="confirm_mood"),
     path("contact/<id:interaction_pk>/", views.original_of_interaction, name="original"),
     path("webhook/<id:mailbox_pk>/", views.webhook, name="webhook"),
+    path("mailboxes/", views.mailboxes, name="mailboxes"),
+    path("mailboxes/new/", views.mailbox_edit, name="mailbox_new"),
+    path("mailboxes/<id:pk>/", views.mailbox_edit, name="mailbox_edit"),
+    path("mailboxes/<id:pk>/webhook-secret/", views.mailbox_webhook_secret, name="mailbox_webhook_secret"),
 ]

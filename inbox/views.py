@@ -3,19 +3,36 @@ that mail services post incoming mail to."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import staff_of_user_teams, teams_for_user
 from core.forms import add_service_errors
 
-from .forms import PlaceForm
-from .selectors import get_message_for_user, get_message_of_interaction, triage_for_user, webhook_mailbox
-from .services import message_ignore, message_mood_confirm, message_place, message_take_in
+from .forms import MailboxForm, PlaceForm
+from .selectors import (
+    get_message_for_user,
+    get_message_of_interaction,
+    mailboxes_for_user,
+    triage_for_user,
+    webhook_mailbox,
+)
+from .services import (
+    MAILBOX_FIELDS,
+    mailbox_new_webhook_secret,
+    mailbox_save,
+    message_ignore,
+    message_mood_confirm,
+    message_place,
+    message_take_in,
+)
+
+MANAGE = "clients.review_case"
 
 TRIAGE_PAGE = 50
 
@@ -122,3 +139,53 @@ def webhook(request, mailbox_pk: int):
         return JsonResponse({"detail": "Post the raw message (RFC 822) as the request body."}, status=400)
     message, new = message_take_in(mailbox=mailbox, raw=raw)
     return JsonResponse({"id": message.pk, "new": new, "state": message.state}, status=202 if new else 200)
+
+
+# --- The managers' mailbox settings -----------------------------------------------------
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+def mailboxes(request):
+    return render(request, "inbox/mailboxes.html", {"mailboxes": mailboxes_for_user(request.user), "section": "inbox"})
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+def mailbox_edit(request, pk: int | None = None):
+    """Add a team mailbox, or change one (its password is never shown back)."""
+    mailbox = get_object_or_404(mailboxes_for_user(request.user), pk=pk) if pk else None
+    form = MailboxForm(
+        request.POST or None,
+        instance=mailbox,
+        teams=teams_for_user(request.user),
+        staff=staff_of_user_teams(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            mailbox = mailbox_save(
+                actor=request.user,
+                mailbox=mailbox,
+                password=form.cleaned_data["imap_password"],
+                clear_password=form.cleaned_data["clear_password"],
+                **{name: form.cleaned_data[name] for name in MAILBOX_FIELDS},
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The mailbox is saved. It is read within a minute."))
+            return redirect("inbox:mailbox_edit", mailbox.pk)
+    status = 422 if form.errors else 200
+    return render(
+        request, "inbox/mailbox_form.html", {"form": form, "mailbox": mailbox, "section": "inbox"}, status=status
+    )
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_POST
+def mailbox_webhook_secret(request, pk: int):
+    """A new webhook secret, shown this once (it is not shown again)."""
+    mailbox = get_object_or_404(mailboxes_for_user(request.user), pk=pk)
+    secret = mailbox_new_webhook_secret(actor=request.user, mailbox=mailbox)
+    return render(request, "inbox/webhook_secret.html", {"mailbox": mailbox, "secret": secret, "section": "inbox"})

@@ -479,7 +479,7 @@ def outgoing_email_failed(*, email: OutgoingEmail) -> None:
 def outgoing_email_bounced(*, email: OutgoingEmail, reason: str) -> None:
     """The receiving side sent one of our emails back as undeliverable (a bounce read by the
     inbox): it failed after all, and its owner hears of it as of any failed email."""
-    email = OutgoingEmail.objects.select_for_update().select_related("case", "owner").get(pk=email.pk)
+    email = OutgoingEmail.objects.select_for_update(of=("self",)).select_related("case", "owner").get(pk=email.pk)
     if email.status == EmailStatus.FAILED:
         return
     email.status = EmailStatus.FAILED

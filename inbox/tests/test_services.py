@@ -79,7 +79,7 @@ def test_reply_threads_onto_its_case_by_in_reply_to(mailbox, case, agent):
     contact = message.interaction
     assert (contact.channel, contact.direction, contact.logged_by) == (Channel.EMAIL, Direction.INBOUND, None)
     assert "Monday is fine" in contact.summary and "We will call you" not in contact.summary
-    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.INTERACTION_LOGGED, object_id=contact.pk).exists()
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.INTERACTION_LOGGED, target_id=contact.pk).exists()
     case.refresh_from_db()
     assert case.waiting_on_client_since is None
     assert Notice.objects.filter(user=agent, message__contains="New email from Greta Holm").exists()
