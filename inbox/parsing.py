@@ -14,7 +14,7 @@ import html
 import itertools
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
@@ -31,31 +31,34 @@ PERSONAL, AUTOMATIC, BOUNCE, LIST = "personal", "automatic", "bounce", "list"
 SUBJECT_MAX = 300
 NAME_MAX = 200  # InboundMessage.from_name
 ADDRESS_MAX = 320  # InboundMessage.from_email
+# No real header is longer (a long thread's References stays well under it); longer ones are
+# read the slow-proof way, see _parse.
+_LONG_HEADER = 10_000
 
 
 @dataclass(frozen=True)
 class ParsedAttachment:
-    filename: str  # as given (decoded), only the last path part, "" if none
+    filename: str  # as given (decoded RFC 2231/2047), only the last path part, "" if none
     content: bytes
     content_type: str  # as declared, lower case
 
 
 @dataclass(frozen=True)
 class ParsedMessage:
-    message_id: str
-    in_reply_to: list[str]
+    message_id: str  # "<...>" as in the header; "" if none
+    in_reply_to: list[str]  # message ids, each "<...>"
     references: list[str]
-    from_email: str
+    from_email: str  # lower case; "" if none or not an address
     from_name: str
-    recipients: list[str]
-    subject: str
-    sent_at: datetime | None
-    full_text: str
-    text: str
-    safe_html: str
-    attachments: list[ParsedAttachment] = field(default_factory=list)
-    kind: str = PERSONAL
-    bounced_message_ids: list[str] = field(default_factory=list)
+    recipients: list[str]  # To, Cc, Delivered-To, X-Original-To, lower case (for plus-address tokens)
+    subject: str  # decoded, one line, at most 300 characters
+    sent_at: datetime | None  # from Date, aware; None if missing or invalid
+    full_text: str  # the text/plain part, else text made from the HTML part
+    text: str  # full_text without quoted history and signature: what a timeline shows
+    safe_html: str  # the HTML part sanitised; "" if none
+    attachments: list[ParsedAttachment]
+    kind: str  # a value of inbox.models.MessageKind
+    bounced_message_ids: list[str]  # for a bounce: the Message-ID(s) of the original
     headers_only: bool = False
 
 
@@ -73,7 +76,23 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMessage:
         # still taken in, as its bytes read as text, and the error is logged to be fixed.
         logger.exception("Could not parse a message of %d bytes", len(raw))
         text = "" if headers_only else _tidy(raw.decode("utf-8", "replace"))
-        return ParsedMessage("", [], [], "", "", [], "", None, text, text, "", headers_only=headers_only)
+        return ParsedMessage(
+            message_id="",
+            in_reply_to=[],
+            references=[],
+            from_email="",
+            from_name="",
+            recipients=[],
+            subject="",
+            sent_at=None,
+            full_text=text,
+            text=text,
+            safe_html="",
+            attachments=[],
+            kind=PERSONAL,
+            bounced_message_ids=[],
+            headers_only=headers_only,
+        )
 
 
 def _parse(raw: bytes, headers_only: bool) -> ParsedMessage:
@@ -149,6 +168,10 @@ def _decode(data: bytes, charset: str | None) -> str:
 
 def _decode_words(value: str) -> str:
     """RFC 2047 encoded words decoded by hand: the fallback for headers policy.default chokes on."""
+    if "=?" in value:
+        # decode_header slows down faster than its input grows; no decoded header we keep
+        # is longer than this (a subject is 300 characters).
+        value = value[:_LONG_HEADER]
     try:
         chunks = email.header.decode_header(value)
     except Exception:
@@ -166,8 +189,6 @@ def _tidy(text: str) -> str:
 
 # --- Headers ---------------------------------------------------------------------------------
 
-
-_LONG_HEADER = 10_000
 # A header line and its continuation lines. Run over the whole message, so a body line that
 # looks like one may also count: that only costs the compat32 reading.
 _HEADER_FIELD = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:[^\n]*(?:\n[ \t][^\n]*)*", re.MULTILINE)
@@ -417,18 +438,51 @@ class _TextMaker(HTMLParser):
             self.out.append(data if self.pre else re.sub(r"[ \t\r\n\f]+", " ", data))
 
 
+# Both HTML parsers here slow down faster than input grows on hostile HTML: html.parser on
+# unclosed tags (CVE-2025-6069, unfixed in this Python), html5ever (nh3) on deep nesting and
+# long runs of "&#". Past these bounds, which no real mail reaches (browsers stop nesting at
+# 512), the text is made by stripping tags and there is no HTML view.
+HTML_MAX_CHARS = 500_000
+HTML_MAX_DEPTH = 512
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+# Elements that are never open for long: void ones, and those a parser closes by itself.
+_SHALLOW = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "p",
+    "li", "td", "th", "tr", "dt", "dd", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption",
+    "html", "head", "body",
+}  # fmt: skip
+
+
+def _parseable(source: str) -> bool:
+    if len(source) > HTML_MAX_CHARS:
+        return False
+    depth = 0
+    for tag in _TAG.finditer(source):
+        if tag.group(2).lower() not in _SHALLOW:
+            depth = max(0, depth - 1) if tag.group(1) else depth + 1
+            if depth > HTML_MAX_DEPTH:
+                return False
+    return True
+
+
 def html_to_text(source: str) -> str:
     """The readable text of an HTML body: blocks and <br> become line breaks, scripts and
     styles are dropped, entities unescaped."""
     if not source:
         return ""
-    maker = _TextMaker()
     try:
-        maker.feed(source)
+        if not _parseable(source):
+            raise ValueError("too large or too deep for the HTML parsers")
+        # html5ever first makes the HTML well-formed (closed tags, quoted attributes), so
+        # html.parser never meets the malformed input it is slow or fragile on.
+        tidy = nh3.clean(_clean(source), tags=_BLOCKS | {"td", "th"}, attributes={}, clean_content_tags=_INVISIBLE)
+        maker = _TextMaker()
+        maker.feed(tidy)
         maker.close()
         text = "".join(maker.out)
-    except Exception:  # html.parser gives up on a few malformed declarations: strip tags by hand
-        text = html.unescape(re.sub(r"<[^>]*>", " ", source))
+    except Exception:
+        body = source[max(0, source.lower().find("<body")) :]  # the <head> holds the styles
+        text = re.sub(r"[ \t]+", " ", html.unescape(re.sub(r"<[^<>]*>", " ", body)))
     lines = [line.strip() for line in text.replace("\xa0", " ").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
@@ -443,6 +497,8 @@ def sanitise_html(source: str) -> str:
     """The HTML body as safe to show: an allow-list of tags, links only to http(s) and mailto
     with rel="noopener noreferrer nofollow", and no images at all (a remote one is a tracker,
     a cid: or data: one shows nothing useful outside the mail client)."""
+    if not _parseable(source):
+        return ""
     try:
         return (
             nh3.clean(

@@ -729,8 +729,70 @@ def test_two_megabyte_single_line_body():
     assert parsed.text == parsed.full_text
 
 
-def test_two_megabyte_single_line_html_body():
+def test_two_megabyte_single_line_html_body_gives_text_and_no_html_view():
     line = "<b>word</b> " * 200_000
     parsed = parse_message(lines("From: a@example.com", "Content-Type: text/html; charset=utf-8", "", line))
-    assert parsed.full_text.startswith("word word")
-    assert parsed.safe_html.startswith("<b>word</b>")
+    assert parsed.full_text == " ".join(["word"] * 200_000)
+    assert parsed.safe_html == ""
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<a " * 20_000,  # html.parser alone takes some 40 s on this
+        "<div>" * 50_000 + "deep",  # nh3 alone takes some 5 s on this
+        "<span>" * 600 + "deep" + "</span>" * 600,
+    ],
+)
+def test_hostile_html_is_read_without_the_slow_parsers(html):
+    parsed = parse_message(lines("From: a@example.com", "Content-Type: text/html; charset=utf-8", "", html))
+    assert_storable(parsed)
+    assert parsed.safe_html == ""
+    assert "div>" not in parsed.full_text
+    assert "span>" not in parsed.full_text
+
+
+def test_html_nested_within_bounds_keeps_its_view():
+    html = "<div>" * 100 + "deep" + "</div>" * 100 + "<p>unclosed<p>paragraphs" * 1000
+    parsed = parse_message(lines("From: a@example.com", "Content-Type: text/html; charset=utf-8", "", html))
+    assert parsed.safe_html.startswith("<div><div>")
+    assert parsed.full_text.startswith("deep\n\nunclosed")
+
+
+def test_very_long_headers_are_read_without_policy_default():
+    # policy.default would take minutes on this subject; compat32 and decode_header do not.
+    raw = lines(
+        "From: =?utf-8?q?J=C3=A9r=C3=B4me?= <jerome@example.fr>",
+        "To: " + "a@example.com, " * 50_000 + "support+tok@casebook.test",
+        "Subject: " + "=?utf-8?q?caf=C3=A9?= " * 50_000,
+        "Message-ID: <long@example.fr>",
+        "",
+        "body",
+    )
+    parsed = parse_message(raw)
+    assert parsed.subject == "café" * 75
+    assert parsed.recipients == ["a@example.com", "support+tok@casebook.test"]
+    assert (parsed.from_email, parsed.from_name) == ("jerome@example.fr", "Jérôme")
+    assert parsed.message_id == "<long@example.fr>"
+    assert parsed.text == "body"
+
+
+def test_html_head_and_title_are_not_shown():
+    msg = EmailMessage()
+    msg["From"] = "a@example.com"
+    msg.set_content("<html><head><title>Secret title</title></head><body><p>Hi</p></body></html>", subtype="html")
+    parsed = parse_message(msg.as_bytes())
+    assert parsed.safe_html == "<p>Hi</p>"
+    assert parsed.full_text == "Hi"
+
+
+def test_an_unexpected_error_still_gives_the_text_and_is_logged(monkeypatch, caplog):
+    def broken(msg):
+        raise RuntimeError("a bug in a step")
+
+    monkeypatch.setattr("inbox.parsing._walk", broken)
+    parsed = parse_message(simple("Hello.\n"))
+    assert "Hello." in parsed.full_text
+    assert parsed.kind == "personal"
+    assert_storable(parsed)
+    assert "Could not parse a message" in caplog.text
