@@ -26,6 +26,7 @@ class TeamSettingsForm(forms.ModelForm):
         widgets = {
             "workday_starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "workday_ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "hostile_phrases": forms.Textarea(attrs={"rows": 5}),
         }
 
     def clean_currency(self) -> str:

@@ -115,8 +115,55 @@ def validate_currency(value: str) -> None:
         raise ValidationError(_("Use a three-letter currency code in capitals, such as EUR."))
 
 
+MAX_HOSTILE_PHRASES = 200
+HOSTILE_PHRASE_LENGTH = (2, 100)
+
+
+def hostile_phrases_normalised(value: str) -> list[str]:
+    """The phrases of a one-per-line list: spaces tidied, blank lines and repeats (in any case) dropped."""
+    phrases, seen = [], set()
+    for line in value.splitlines():
+        phrase = " ".join(line.split())
+        if phrase and phrase.casefold() not in seen:
+            phrases.append(phrase)
+            seen.add(phrase.casefold())
+    return phrases
+
+
+def validate_hostile_phrases(value: str) -> None:
+    """At most MAX_HOSTILE_PHRASES phrases (once tidied), each of a length in HOSTILE_PHRASE_LENGTH."""
+    phrases = hostile_phrases_normalised(value)
+    if len(phrases) > MAX_HOSTILE_PHRASES:
+        raise ValidationError(
+            _("At most %(limit)s phrases, please; this list has %(count)s."),
+            params={"limit": MAX_HOSTILE_PHRASES, "count": len(phrases)},
+        )
+    shortest, longest = HOSTILE_PHRASE_LENGTH
+    errors = []
+    for phrase in phrases:
+        if len(phrase) < shortest:
+            errors.append(
+                ValidationError(
+                    _("“%(phrase)s” is too short: a phrase needs at least %(shortest)s characters."),
+                    params={"phrase": phrase, "shortest": shortest},
+                )
+            )
+        elif len(phrase) > longest:
+            errors.append(
+                ValidationError(
+                    _("“%(start)s…” is too long: a phrase can have at most %(longest)s characters."),
+                    params={"start": phrase[:40], "longest": longest},
+                )
+            )
+        elif not any(c.isalnum() for c in phrase):
+            # Messages are searched for the phrase's words: one without any would match every message.
+            errors.append(ValidationError(_("“%(phrase)s” has no word in it."), params={"phrase": phrase}))
+    if errors:
+        raise ValidationError(errors)
+
+
 class TeamSettings(models.Model):
-    """A team's own rules: targets, thresholds and its calendar. Managers change them in the app.
+    """A team's own rules: targets, thresholds, its calendar and hostile phrases. Managers change them in the app.
 
     Every team has one (created on first use with these defaults).
     """
@@ -167,6 +214,17 @@ class TeamSettings(models.Model):
         max_length=10,
         blank=True,
         help_text=_("A country code such as FR or DE; empty for none."),
+    )
+    # One phrase a line; read through accounts.selectors.hostile_phrases_of.
+    hostile_phrases = models.TextField(
+        _("hostile phrases"),
+        blank=True,
+        validators=[validate_hostile_phrases],
+        help_text=_(
+            "One phrase a line, such as “you people are useless”. A message from a client that contains one "
+            "is suggested as abusive; the agent still confirms the mood. Capitals, spaces and punctuation do "
+            "not matter, and only whole words match. Up to 200 phrases of 2 to 100 characters."
+        ),
     )
 
     class Meta:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record, audit_snapshot
 
-from .models import Notice, Team, TeamClosedDay, TeamSettings, User, default_time_zone
+from .models import Notice, Team, TeamClosedDay, TeamSettings, User, default_time_zone, hostile_phrases_normalised
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 from .selectors import signed_in_forget
 
@@ -96,6 +96,7 @@ TEAM_SETTINGS_FIELDS = [
     "workday_starts",
     "workday_ends",
     "holiday_country",
+    "hostile_phrases",
 ]
 
 
@@ -110,7 +111,7 @@ def _require_manager_of_team(actor: User, team: Team) -> None:
 
 @transaction.atomic
 def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
-    """A manager changes the team's targets, thresholds or calendar."""
+    """A manager changes the team's targets, thresholds, calendar or hostile phrases."""
     from .selectors import team_settings
 
     unknown = set(changes) - set(TEAM_SETTINGS_FIELDS)
@@ -122,6 +123,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
     for field, value in changes.items():
         setattr(settings, field, value)
     settings.currency = settings.currency.strip().upper()
+    settings.hostile_phrases = "\n".join(hostile_phrases_normalised(settings.hostile_phrases))
     if settings.holiday_country:
         import holidays
 

@@ -51,7 +51,7 @@ def _managed_team(request, pk: int):
 @login_required
 @permission_required("clients.review_case", raise_exception=True)
 def team_settings_edit(request, pk: int):
-    """A manager's page for the team's targets, thresholds, calendar and closed days."""
+    """A manager's page for the team's targets, thresholds, calendar, hostile phrases and closed days."""
     team = _managed_team(request, pk)
     current = team_settings(team)
     form = TeamSettingsForm(request.POST or None, instance=current, prefix="settings")
