@@ -46,9 +46,3 @@ def webhook_mailbox(*, mailbox_id: int, secret: str) -> Mailbox | None:
     if mailbox is None or not secret or not hmac.compare_digest(secret.encode(), mailbox.webhook_secret.encode()):
         return None
     return mailbox
-
-
-def team_address_of(team_id: int) -> str:
-    """The address the team's clients write to: its first mailbox that is read, or ""."""
-    address = Mailbox.objects.filter(team_id=team_id, is_active=True).order_by("pk").values_list("address", flat=True)
-    return address.first() or ""
