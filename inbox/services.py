@@ -44,6 +44,7 @@ from interactions.outbox import outgoing_email_bounced
 from interactions.reply_tokens import case_id_from
 from interactions.services import interaction_receive
 
+from .auto_answers import auto_answer_send
 from .imap import ImapAccount, ImapError, imap_session
 from .models import InboundMessage, Mailbox, MessageKind, MessageState, new_webhook_secret
 from .parsing import ParsedMessage, parse_message
@@ -297,6 +298,8 @@ def _record_on_case(message: InboundMessage, parsed: ParsedMessage, case: Case, 
     message.mood_suggested = mood
     message.refused_files = refused
     message.save(update_fields=["state", "case", "interaction", "threaded_by", "mood_suggested", "refused_files"])
+    if opened:  # only the email that opens a case may get a saved reply at once (inbox/auto_answers.py)
+        auto_answer_send(case=case, message=message)
     sender = case.client.name or message.from_email
     notice_send(
         user=case.owner,

@@ -319,9 +319,20 @@ class LimitsForm(forms.Form):
 class SavedReplyForm(forms.ModelForm):
     class Meta:
         model = SavedReply
-        fields = ["team", "title", "body", "temperament", "step_kind"]
-        help_texts = {"body": _("Placeholders: {client_name}, {agent_name}, {case_title}, {next_step}.")}
-        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        fields = ["team", "title", "body", "temperament", "step_kind", "is_automatic", "trigger_phrases"]
+        labels = {"trigger_phrases": _("Trigger phrases (one per line)")}
+        help_texts = {
+            "body": _("Placeholders: {client_name}, {agent_name}, {case_title}, {next_step}."),
+            "is_automatic": _(
+                "When a new case's first email contains one of the trigger phrases, this reply is "
+                "sent to the client at once, and the case stays open for a person."
+            ),
+            "trigger_phrases": _(
+                "For example “opening hours” or “where do I park”. Capitals and extra spaces do not "
+                "matter; the whole phrase must be in the email."
+            ),
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 6}), "trigger_phrases": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -370,6 +370,10 @@ class SavedReply(models.Model):
     body = models.TextField(_("body"))
     temperament = models.CharField(_("temperament"), max_length=20, choices=Temperament.choices, blank=True)
     step_kind = models.CharField(_("step"), max_length=20, choices=StepKind.choices, blank=True)
+    # Sent by the inbox to a new case's first email that contains one of the trigger
+    # phrases (one per line, kept normalised by saved_reply_save; see inbox/auto_answers.py).
+    is_automatic = models.BooleanField(_("Send it automatically"), default=False)
+    trigger_phrases = models.TextField(_("trigger phrases"), blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -377,6 +381,16 @@ class SavedReply(models.Model):
         verbose_name = _("saved reply")
         ordering = ["title", "id"]
         verbose_name_plural = _("saved replies")
+        constraints = [
+            # An automatic reply without a phrase would never be sent: the admin may not save one either.
+            models.CheckConstraint(
+                name="saved_reply_automatic_has_phrases",
+                condition=models.Q(is_automatic=False) | ~models.Q(trigger_phrases=""),
+                violation_error_message=_(
+                    "To send this reply automatically, give at least one trigger phrase (one per line)."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

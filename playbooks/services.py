@@ -574,6 +574,45 @@ def concession_limit_set(
     return limit
 
 
+TRIGGER_PHRASES_MAX = 50
+TRIGGER_PHRASE_LENGTH = (3, 100)
+
+
+def _trigger_phrases(text: str, *, automatic: bool) -> str:
+    """The trigger phrases one per line, spaces tidied and repeats dropped; a ValidationError
+    on the field says what is wrong."""
+    phrases: list[str] = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        phrase = " ".join(line.split())
+        if phrase and phrase.casefold() not in seen:
+            seen.add(phrase.casefold())
+            phrases.append(phrase)
+    shortest, longest = TRIGGER_PHRASE_LENGTH
+    errors = [
+        _("“%(phrase)s” is too short: a trigger phrase needs at least %(count)s characters.")
+        % {"phrase": phrase, "count": shortest}
+        for phrase in phrases
+        if len(phrase) < shortest
+    ]
+    errors += [
+        _("“%(phrase)s…” is too long: a trigger phrase has at most %(count)s characters.")
+        % {"phrase": phrase[:30], "count": longest}
+        for phrase in phrases
+        if len(phrase) > longest
+    ]
+    if len(phrases) > TRIGGER_PHRASES_MAX:
+        errors.append(
+            _("That is %(given)s phrases: keep it to %(count)s at most.")
+            % {"given": len(phrases), "count": TRIGGER_PHRASES_MAX}
+        )
+    if automatic and not phrases:
+        errors.append(_("To send this reply automatically, give at least one trigger phrase (one per line)."))
+    if errors:
+        raise ValidationError({"trigger_phrases": errors})
+    return "\n".join(phrases)
+
+
 @transaction.atomic
 def saved_reply_save(
     *,
@@ -583,18 +622,29 @@ def saved_reply_save(
     body: str,
     temperament: str = "",
     step_kind: str = "",
+    is_automatic: bool = False,
+    trigger_phrases: str = "",
     reply: SavedReply | None = None,
 ) -> SavedReply:
-    """Add a saved reply to a team's library, or change one."""
+    """Add a saved reply to a team's library, or change one.
+
+    An automatic reply (`is_automatic`) is emailed by the inbox to a new case's first
+    message that contains one of its `trigger_phrases` (one per line: at most
+    TRIGGER_PHRASES_MAX, each of TRIGGER_PHRASE_LENGTH characters; spaces are tidied and
+    repeats dropped). Phrases may be kept on a reply that is not automatic.
+    """
     _require_manager_of(actor, team)
     if reply is not None and reply.team_id != team.pk:
         raise ValidationError(_("That reply belongs to another team."))
+    phrases = _trigger_phrases(trigger_phrases, automatic=is_automatic)
     reply = reply or SavedReply(team=team)
     before = audit_snapshot(reply)
     reply.title = title.strip()
     reply.body = body
     reply.temperament = temperament
     reply.step_kind = step_kind
+    reply.is_automatic = is_automatic
+    reply.trigger_phrases = phrases
     reply.updated_by = actor
     reply.full_clean()
     reply.save()

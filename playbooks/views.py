@@ -176,6 +176,8 @@ def reply_edit(request, pk: int | None = None):
                 body=data["body"],
                 temperament=data["temperament"],
                 step_kind=data["step_kind"],
+                is_automatic=data["is_automatic"],
+                trigger_phrases=data["trigger_phrases"],
                 reply=reply,
             )
         except ValidationError as error:
