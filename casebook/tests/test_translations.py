@@ -479,6 +479,7 @@ def _email_contexts(world) -> dict[str, dict]:
         "escalation_decided": {**staff, "escalation": escalation},
         "escalation_raised": {**staff, "escalation": escalation},
         "follow_up_client": {"client": customer, "case": case, "message": "The visit is booked.", "sender": "Ana"},
+        "auto_answer": {"client": customer, "case": case, "message": "The visit is booked.", "team": case.team},
         "follow_up_overdue": {**staff, "follow_up": follow_up},
         "follow_up_reminder": {**staff, "follow_up": follow_up},
         "satisfaction_check": {"client": customer, "case": case, "sender": "Ana", "links": [(1, url), (2, url)]},

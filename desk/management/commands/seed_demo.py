@@ -467,16 +467,16 @@ def _round_up_to_quarter(moment: datetime) -> datetime:
 
 
 # Mail from clients: the team's mailbox (no IMAP server: try it with `manage.py receive_email`
-# or the webhook), a client's reply on their case and a stranger's email waiting in triage.
+# or the webhook), a client's answer on her case and a stranger's email waiting in triage.
 # Fixed Message-IDs: taking them in again stores nothing twice.
 DEMO_MAIL = [
     (
-        "Paul Novak <paul.novak@example.com>",
-        "Re: Delivery arrived damaged",
-        "<demo-reply-1@mail.example.com>",
-        "Hello,\n\nI have the photos of the box and the broken hinge now. Can someone call me "
-        "after 3 pm? I would rather have a replacement than a refund.\n\nPaul\n\n"
-        "On Tue, Care wrote:\n> Could you send us photos of the damage?",
+        "Rosa Delgado <rosa.delgado@example.net>",
+        "Re: Charged twice for the same subscription",
+        "<demo-reply-1@mail.example.net>",
+        "Hello,\n\nMy bank statement shows the second charge of March "
+        "on the 14th. Please refund it to the same card. I prefer to keep this by email.\n\nRosa\n\n"
+        "On Fri, Care wrote:\n> Could you tell us the date of the second charge?",
     ),
     (
         "Nina Park <nina.park@example.org>",
@@ -497,6 +497,8 @@ def _seed_mail(*, team: Team, owner: User) -> None:
     for sender, subject, message_id, body in DEMO_MAIL:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, mailbox.address, subject
-        message["Message-ID"], message["Date"] = message_id, format_datetime(timezone.now())
+        # Sent in the morning of the last working day, like the rest of the story.
+        sent = _working_time(calendar_for_team(team), timezone.now(), 1, time(9, 40))
+        message["Message-ID"], message["Date"] = message_id, format_datetime(sent)
         message.set_content(body)
         message_take_in(mailbox=mailbox, raw=message.as_bytes())
