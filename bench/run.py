@@ -330,6 +330,26 @@ def celery_worker_rss() -> float:
         worker.wait(timeout=30)
 
 
+def inbox_ingest_lines() -> list[str]:
+    """Run the mail ingest benchmark (bench/inbox_ingest.py, its own Dovecot and throw-away
+    database) and bring its figures into this report. BENCH_INBOX=0 skips it."""
+    if os.environ.get("BENCH_INBOX", "1") == "0":
+        return ["Inbox ingest: not run (BENCH_INBOX=0)."]
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "inbox_ingest.py")],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith(("plain", "inbox", "ratio", "queries"))]
+    return (
+        ["Inbox ingest (bench/inbox_ingest.py):", *(f"- {line}" for line in lines)]
+        if lines
+        else ["Inbox ingest: the benchmark printed no result: " + run.stderr[-500:]]
+    )
+
+
 def email_dispatch_lines() -> list[str]:
     """Run the email dispatch benchmark (bench/email_dispatch.py, its own throw-away
     database) and bring its ratios into this report. BENCH_EMAIL=0 skips it."""
@@ -559,7 +579,7 @@ def main() -> None:
         )
         + f" (the plans: {explain_file.relative_to(ROOT)}).",
     ]
-    lines += ["", *email_dispatch_lines(), "", machine_load_line(load_before)]
+    lines += ["", *email_dispatch_lines(), "", *inbox_ingest_lines(), "", machine_load_line(load_before)]
     lines.append(f"The bench took {(time.monotonic() - started) / 60:.1f} min.")
     report = "\n".join(lines) + "\n"
     print("\n" + report)

@@ -75,7 +75,7 @@ def auto_answer_send(*, case: Case, message: InboundMessage) -> bool:
         case=case,
         kind=CaseEventKind.CLIENT_EMAIL,
         actor=None,
+        # No target: the entry says all it shows, and the case page need not read the email row.
         data={"template": "auto_answer", "to": email.to_email, "subject": email.subject, "reply": reply.title},
-        target=email,
     )
     return True
