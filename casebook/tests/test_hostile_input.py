@@ -154,7 +154,7 @@ SPECS = {
     "playbooks.forms.SavedReplyForm": Spec(
         url=lambda d: reverse("playbooks:reply_create"),
         base=lambda d: {"team": d.case.team_id, "title": "Reply", "body": "Dear client"},
-        fields=["title", "body"],
+        fields=["title", "body", "trigger_phrases"],
         model=SavedReply,
         pages=lambda d, obj: [reverse("playbooks:reply_edit", args=[obj.pk]), *_case_pages(d, obj)],
         manager=True,
