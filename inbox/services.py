@@ -107,12 +107,10 @@ def message_take_in(
             message = _store(mailbox, parsed, raw, message_id, uid, uidvalidity, size, truncated)
     except IntegrityError:
         # Another worker stored the same message a moment ago: theirs is the one.
-        seen = InboundMessage.objects.filter(
-            Q(message_id=message_id) | Q(imap_uid=uid, imap_uidvalidity=uidvalidity)
-            if uid is not None
-            else Q(message_id=message_id),
-            mailbox=mailbox,
-        ).first()
+        same = Q(message_id=message_id)
+        if uid is not None:
+            same |= Q(imap_uid=uid, imap_uidvalidity=uidvalidity)
+        seen = InboundMessage.objects.filter(same, mailbox=mailbox).first()
         if seen is None:
             raise
         return seen, False
@@ -173,10 +171,16 @@ def _bounced(mailbox: Mailbox, parsed: ParsedMessage, message: InboundMessage) -
         message.save(update_fields=["case", "threaded_by"])
 
 
+def _cases():
+    """Cases read with what recording a message on one needs (its client, owner, and the
+    team's settings for the hostile phrases), so that costs no further query."""
+    return Case.objects.select_related("client", "owner", "team__settings")
+
+
 def _case_in_team(case_id: int | None, team_id: int) -> Case | None:
     if case_id is None:
         return None
-    return Case.objects.select_related("client", "owner").filter(pk=case_id, team_id=team_id).first()
+    return _cases().filter(pk=case_id, team_id=team_id).first()
 
 
 def _find_case(mailbox: Mailbox, parsed: ParsedMessage) -> tuple[Case | None, str]:
@@ -209,10 +213,7 @@ def _find_case(mailbox: Mailbox, parsed: ParsedMessage) -> tuple[Case | None, st
     if not clients:
         return None, "unknown sender"
     open_case = (
-        Case.objects.select_related("client", "owner")
-        .filter(client__in=clients, status__in=OPEN_STATUSES)
-        .order_by("-last_activity_at", "-pk")
-        .first()
+        _cases().filter(client__in=clients, status__in=OPEN_STATUSES).order_by("-last_activity_at", "-pk").first()
     )
     if open_case is not None:
         return open_case, "sender"
@@ -222,6 +223,13 @@ def _find_case(mailbox: Mailbox, parsed: ParsedMessage) -> tuple[Case | None, st
 def _title(parsed: ParsedMessage) -> str:
     subject = _REF_TAG.sub("", _REPLY_PREFIX.sub("", parsed.subject)).strip()
     return (subject or _("Email from %(sender)s") % {"sender": parsed.from_name or parsed.from_email})[:200]
+
+
+def answer_subject(subject: str) -> str:
+    """The subject of an agent's answer to a client's email: "Re: " and the client's own
+    subject, without the earlier prefixes or case reference (the outbox adds the reference)."""
+    subject = _REF_TAG.sub("", _REPLY_PREFIX.sub("", subject)).strip()
+    return f"Re: {subject}"[:200] if subject else ""
 
 
 def _new_case(mailbox: Mailbox, client: Client, parsed: ParsedMessage, *, after: Case | None = None) -> Case:
@@ -332,12 +340,7 @@ def message_place(
     elif client.team_id != team.pk:
         raise ValidationError({"client": _("Choose a client of the mailbox's team.")})
     parsed = parse_message(bytes(message.raw), headers_only=message.truncated)
-    case = (
-        Case.objects.select_related("client", "owner")
-        .filter(client=client, status__in=OPEN_STATUSES)
-        .order_by("-last_activity_at", "-pk")
-        .first()
-    )
+    case = _cases().filter(client=client, status__in=OPEN_STATUSES).order_by("-last_activity_at", "-pk").first()
     how = "placed"
     if case is None:
         case = case_open(actor=actor, client=client, title=_title(parsed), owner=actor)

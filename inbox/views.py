@@ -24,6 +24,7 @@ from .selectors import (
 )
 from .services import (
     MAILBOX_FIELDS,
+    answer_subject,
     mailbox_new_webhook_secret,
     mailbox_save,
     message_ignore,
@@ -50,7 +51,8 @@ def triage(request):
 def _message_page(request, message, form=None, status=200):
     if form is None and message.state == "triage":
         form = PlaceForm(team_id=message.mailbox.team_id)
-    return render(request, "inbox/message.html", {"message": message, "form": form, "section": "inbox"}, status=status)
+    context = {"message": message, "form": form, "answer_subject": answer_subject(message.subject), "section": "inbox"}
+    return render(request, "inbox/message.html", context, status=status)
 
 
 @login_required

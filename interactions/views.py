@@ -167,7 +167,9 @@ def follow_up_cancel_view(request, pk: int):
 @permission_required("interactions.add_interaction", raise_exception=True)
 def client_summary_view(request, case_pk: int):
     case = get_case_for_user(request.user, case_pk)
-    form = ClientSummaryForm(request.POST or None)
+    # An answer to a client's email starts from its subject (?subject=, from the email's page).
+    subject = " ".join(request.GET.get("subject", "").split())[:200]
+    form = ClientSummaryForm(request.POST or None, initial={"subject": subject} if subject else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

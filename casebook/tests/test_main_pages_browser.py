@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from accounts.models import Team
 from clients.models import Case, Client
 from escalations.models import Escalation
+from inbox.models import InboundMessage
 from playbooks.models import Playbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,6 +51,8 @@ def main_pages() -> list[Page]:
     oven = Case.objects.get(title="Oven service visit missed twice")  # half-way through its playbook
     escalation = Escalation.objects.filter(case__team=care, decided_at=None).order_by("pk").first()
     playbook = Playbook.objects.filter(team=None).order_by("pk").first()
+    stranger = InboundMessage.objects.get(message_id="<demo-new-1@mail.example.org>")
+    reply = InboundMessage.objects.get(message_id="<demo-reply-1@mail.example.net>")
     return [
         Page("login", "/accounts/login/", user=""),
         Page("dashboard", "/"),
@@ -74,6 +77,11 @@ def main_pages() -> list[Page]:
         Page("notices", "/accounts/notices/"),
         Page("profile", "/accounts/profile/"),
         Page("team_settings", f"/accounts/teams/{care.pk}/settings/"),
+        Page("mail_to_place", "/mail/", user="agent"),
+        Page("mail_from_stranger", f"/mail/{stranger.pk}/", user="agent"),
+        Page("mail_on_case", f"/mail/{reply.pk}/", user="agent"),
+        Page("mailboxes", "/mail/mailboxes/"),
+        Page("mailbox_edit", f"/mail/mailboxes/{stranger.mailbox_id}/"),
     ]
 
 

@@ -222,6 +222,26 @@ MATRIX: dict[str, Entry] = {
         outsider=403,
         manager_only=True,
     ),
+    # Mail from clients: an email is its mailbox's team's; mailboxes are the managers'. The
+    # webhook answers 404 to anyone without the mailbox's secret.
+    "inbox:triage": Entry(outsider=None),
+    "inbox:message": Entry(kwargs=lambda d: {"pk": d.mail.pk}),
+    "inbox:raw": Entry(kwargs=lambda d: {"pk": d.mail.pk}),
+    "inbox:original": Entry(kwargs=lambda d: {"interaction_pk": d.mail.interaction_id}),
+    "inbox:place": Entry(
+        kwargs=lambda d: {"pk": d.stranger_mail.pk}, method="post", post_data={"new_client_name": "Someone"}
+    ),
+    "inbox:ignore": Entry(kwargs=lambda d: {"pk": d.stranger_mail.pk}, method="post"),
+    "inbox:confirm_mood": Entry(kwargs=lambda d: {"pk": d.mail.pk}, method="post"),
+    "inbox:webhook": Entry(
+        kwargs=lambda d: {"mailbox_pk": d.mailbox.pk}, method="post", anonymous=PUBLIC, post_data={"x": "y"}
+    ),
+    "inbox:mailboxes": Entry(outsider=403, manager_only=True),
+    "inbox:mailbox_new": Entry(outsider=403, manager_only=True),
+    "inbox:mailbox_edit": Entry(kwargs=lambda d: {"pk": d.mailbox.pk}, outsider=403, manager_only=True),
+    "inbox:mailbox_webhook_secret": Entry(
+        kwargs=lambda d: {"pk": d.mailbox.pk}, method="post", outsider=403, manager_only=True
+    ),
 }
 # The admin guards itself (staff only); it is checked as a whole below.
 IGNORED_NAMESPACES = {"admin"}
@@ -298,6 +318,17 @@ def data(case, agent, manager):
     data.escalation = case.escalations.get()
     data.attachment = interaction.attachments.get()
     data.closed_day = case.team.closed_days.create(date="2030-01-01", reason="Move")
+    from inbox.services import message_take_in
+    from inbox.tests.conftest import make_email
+    from inbox.tests.factories import MailboxFactory
+
+    data.mailbox = MailboxFactory(team=case.team, owner=manager, imap_password="Secret-summary-123")
+    data.mail, _new = message_take_in(
+        mailbox=data.mailbox, raw=make_email(sender=case.client.email, body="Secret-summary-123 by email")
+    )
+    data.stranger_mail, _new = message_take_in(
+        mailbox=data.mailbox, raw=make_email(sender="nobody@example.org", subject="Secret-summary-123 from a stranger")
+    )
     case.refresh_from_db()
     return data
 

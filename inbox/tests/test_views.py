@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from clients.models import Client
-from inbox.models import InboundMessage, MessageState
+from inbox.models import InboundMessage, Mailbox, MessageState
 from inbox.services import message_take_in
 from interactions.models import Interaction
 
@@ -133,3 +133,74 @@ def test_webhook_takes_garbage_bytes_without_error(client, mailbox):
     )
     assert response.status_code == 202
     assert InboundMessage.objects.get().state == MessageState.TRIAGE
+
+
+def test_a_manager_adds_a_mailbox_and_its_password_is_never_shown_back(client, manager, team):
+    client.force_login(manager)
+    form = {
+        "team": team.pk,
+        "name": "Care",
+        "address": "care@casebook.example",
+        "owner": manager.pk,
+        "is_active": "on",
+        "imap_host": "imap.example.com",
+        "imap_port": 993,
+        "imap_security": "tls",
+        "imap_user": "care",
+        "imap_password": "Very-secret-9",
+        "imap_folder": "INBOX",
+    }
+    response = client.post(reverse("inbox:mailbox_new"), form)
+    mailbox = Mailbox.objects.get()
+    assert response.status_code == 302 and mailbox.imap_password == "Very-secret-9"
+
+    page = client.get(reverse("inbox:mailbox_edit", args=[mailbox.pk]))
+    assert page.status_code == 200 and "Very-secret-9" not in page.text and "A password is stored" in page.text
+    assert mailbox.webhook_secret not in page.text
+
+    client.post(reverse("inbox:mailbox_edit", args=[mailbox.pk]), {**form, "imap_password": "", "name": "Care 2"})
+    mailbox.refresh_from_db()
+    assert (mailbox.name, mailbox.imap_password) == ("Care 2", "Very-secret-9")  # empty keeps it
+    client.post(reverse("inbox:mailbox_edit", args=[mailbox.pk]), {**form, "imap_password": "", "clear_password": "on"})
+    mailbox.refresh_from_db()
+    assert mailbox.imap_password == ""
+
+
+def test_a_mailbox_owner_outside_the_team_is_refused_clearly(client, manager, team, outsider):
+    client.force_login(manager)
+    response = client.post(
+        reverse("inbox:mailbox_new"),
+        {"team": team.pk, "name": "Care", "address": "care@casebook.example", "owner": outsider.pk,
+         "imap_port": 993, "imap_security": "tls", "imap_folder": "INBOX"},
+    )  # fmt: skip
+    assert response.status_code == 422 and not Mailbox.objects.exists()
+
+
+def test_agents_cannot_open_the_mailbox_settings(agent_client, mailbox):
+    assert agent_client.get(reverse("inbox:mailboxes")).status_code == 403
+    assert agent_client.get(reverse("inbox:mailbox_edit", args=[mailbox.pk])).status_code == 403
+
+
+def test_a_new_webhook_secret_is_shown_once_and_the_old_one_stops_working(client, manager, mailbox):
+    old = mailbox.webhook_secret
+    client.force_login(manager)
+    page = client.post(reverse("inbox:mailbox_webhook_secret", args=[mailbox.pk]))
+    mailbox.refresh_from_db()
+    assert mailbox.webhook_secret != old and mailbox.webhook_secret in page.text
+    client.logout()
+    refused = client.post(
+        reverse("inbox:webhook", args=[mailbox.pk]),
+        make_email(),
+        content_type="message/rfc822",
+        HTTP_AUTHORIZATION=f"Bearer {old}",
+    )
+    assert refused.status_code == 404
+
+
+def test_answer_by_email_starts_from_the_clients_subject(agent_client, mailbox, case):
+    message, _new = message_take_in(mailbox=mailbox, raw=make_email(subject="RE: Oven [ref c1-0000000000]"))
+    page = agent_client.get(reverse("inbox:message", args=[message.pk]))
+    answer_url = reverse("cases:client_summary", args=[case.pk]) + "?subject=Re%3A%20Oven"
+    assert answer_url in page.text
+    form = agent_client.get(answer_url)
+    assert 'value="Re: Oven"' in form.text
