@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core.links import record_url
@@ -82,6 +83,8 @@ class Client(models.Model):
         indexes = [
             # The client list: one team's clients in name order.
             models.Index(fields=["team", "name"], name="client_team_name_idx"),
+            # Mail from clients: who wrote, by address in any case (inbox.services._find_case).
+            models.Index("team", Upper("email"), name="client_team_email_idx"),
         ]
 
     def __str__(self) -> str:
