@@ -17,7 +17,7 @@ def mailboxes_for_user(user: User) -> QuerySet[Mailbox]:
 
 
 def messages_for_user(user: User) -> QuerySet[InboundMessage]:
-    messages = InboundMessage.objects.select_related("mailbox", "case")
+    messages = InboundMessage.objects.select_related("mailbox__team__settings", "case")
     return messages if user.is_superuser else messages.filter(mailbox__team_id__in=team_ids_of(user))
 
 

@@ -39,7 +39,7 @@ from clients.models import OPEN_STATUSES, Case, CaseStatus, Client
 from clients.services import case_change_status, case_open, client_create, require_manager_of, require_member
 from interactions.attachments import CheckedFile, attachment_validate
 from interactions.models import Channel, EmailStatus, Interaction, OutgoingEmail
-from interactions.mood import suggest_mood
+from interactions.mood import explain_mood, suggest_mood
 from interactions.outbox import outgoing_email_bounced
 from interactions.reply_tokens import case_id_from
 from interactions.services import interaction_receive
@@ -223,6 +223,14 @@ def _find_case(mailbox: Mailbox, parsed: ParsedMessage) -> tuple[Case | None, st
 def _title(parsed: ParsedMessage) -> str:
     subject = _REF_TAG.sub("", _REPLY_PREFIX.sub("", parsed.subject)).strip()
     return (subject or _("Email from %(sender)s") % {"sender": parsed.from_name or parsed.from_email})[:200]
+
+
+def mood_reasons(message: InboundMessage) -> list[str]:
+    """Why Casebook suggested the message's mood, in words the agent can check."""
+    if not message.mood_suggested:
+        return []
+    phrases = hostile_phrases_of(team_settings(message.mailbox.team))
+    return explain_mood(message.text or message.subject, hostile_phrases=phrases)[1]
 
 
 def answer_subject(subject: str) -> str:

@@ -31,6 +31,7 @@ from .services import (
     message_mood_confirm,
     message_place,
     message_take_in,
+    mood_reasons,
 )
 
 MANAGE = "clients.review_case"
@@ -51,7 +52,13 @@ def triage(request):
 def _message_page(request, message, form=None, status=200):
     if form is None and message.state == "triage":
         form = PlaceForm(team_id=message.mailbox.team_id)
-    context = {"message": message, "form": form, "answer_subject": answer_subject(message.subject), "section": "inbox"}
+    context = {
+        "message": message,
+        "form": form,
+        "answer_subject": answer_subject(message.subject),
+        "mood_reasons": mood_reasons(message),
+        "section": "inbox",
+    }
     return render(request, "inbox/message.html", context, status=status)
 
 

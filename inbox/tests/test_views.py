@@ -204,3 +204,13 @@ def test_answer_by_email_starts_from_the_clients_subject(agent_client, mailbox, 
     assert answer_url in page.text
     form = agent_client.get(answer_url)
     assert 'value="Re: Oven"' in form.text
+
+
+def test_the_email_page_says_why_its_mood_was_suggested(agent_client, mailbox, case, manager):
+    from accounts.services import team_settings_update
+
+    team_settings_update(actor=manager, team=case.team, hostile_phrases="you people are useless")
+    message, _new = message_take_in(mailbox=mailbox, raw=make_email(body="You people are useless."))
+
+    page = agent_client.get(reverse("inbox:message", args=[message.pk]))
+    assert "Why:" in page.text and "you people are useless" in page.text and "Yes, confirm" in page.text
