@@ -10,6 +10,8 @@ from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.text import phrase_list
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -119,20 +121,9 @@ MAX_HOSTILE_PHRASES = 200
 HOSTILE_PHRASE_LENGTH = (2, 100)
 
 
-def hostile_phrases_normalised(value: str) -> list[str]:
-    """The phrases of a one-per-line list: spaces tidied, blank lines and repeats (in any case) dropped."""
-    phrases, seen = [], set()
-    for line in value.splitlines():
-        phrase = " ".join(line.split())
-        if phrase and phrase.casefold() not in seen:
-            phrases.append(phrase)
-            seen.add(phrase.casefold())
-    return phrases
-
-
 def validate_hostile_phrases(value: str) -> None:
     """At most MAX_HOSTILE_PHRASES phrases (once tidied), each of a length in HOSTILE_PHRASE_LENGTH."""
-    phrases = hostile_phrases_normalised(value)
+    phrases = phrase_list(value)
     if len(phrases) > MAX_HOSTILE_PHRASES:
         raise ValidationError(
             _("At most %(limit)s phrases, please; this list has %(count)s."),

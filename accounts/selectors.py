@@ -6,7 +6,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 
-from .models import Access, Notice, Team, TeamClosedDay, TeamSettings, User, hostile_phrases_normalised
+from core.text import phrase_list
+
+from .models import Access, Notice, Team, TeamClosedDay, TeamSettings, User
 from .roles import sees_all_teams
 
 
@@ -129,7 +131,7 @@ def team_settings(team: Team) -> TeamSettings:
 
 def hostile_phrases_of(settings: TeamSettings) -> list[str]:
     """The team's hostile phrases, one string each, as a mood suggestion looks for them."""
-    return hostile_phrases_normalised(settings.hostile_phrases)
+    return phrase_list(settings.hostile_phrases)
 
 
 # Team reference data every case page reads and managers rarely change is kept in the

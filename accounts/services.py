@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record, audit_snapshot
+from core.text import phrase_list
 
-from .models import Notice, Team, TeamClosedDay, TeamSettings, User, default_time_zone, hostile_phrases_normalised
+from .models import Notice, Team, TeamClosedDay, TeamSettings, User, default_time_zone
 from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 from .selectors import signed_in_forget
 
@@ -123,7 +124,7 @@ def team_settings_update(*, actor: User, team: Team, **changes) -> TeamSettings:
     for field, value in changes.items():
         setattr(settings, field, value)
     settings.currency = settings.currency.strip().upper()
-    settings.hostile_phrases = "\n".join(hostile_phrases_normalised(settings.hostile_phrases))
+    settings.hostile_phrases = "\n".join(phrase_list(settings.hostile_phrases))
     if settings.holiday_country:
         import holidays
 

@@ -10,12 +10,11 @@ Never more than one automatic answer per case per day (the outbox's unique cause
 never to an automatic reply or list mail: those never reach a case (see inbox/services.py).
 """
 
-import re
-
 from django.utils import timezone
 
 from clients.models import Case, CaseEventKind
 from clients.services import case_event_record
+from core.text import phrase_list, phrases_in, words_of
 from interactions.emails import client_email_text
 from interactions.models import OutgoingEmail
 from interactions.outbox import outbox_enqueue
@@ -25,20 +24,11 @@ from playbooks.selectors import render_saved_reply
 from .models import InboundMessage, MessageKind
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern:
-    """The phrase as whole words, any run of spaces or line breaks between them, any case."""
-    words = (re.escape(word) for word in phrase.split())
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
-
-
 def matching_answer(team_id: int, text: str) -> SavedReply | None:
     """The team's first automatic reply (by title, then id) with a trigger phrase in `text`."""
+    words = words_of(text)
     replies = SavedReply.objects.filter(team_id=team_id, is_automatic=True).order_by("title", "id")
-    for reply in replies:
-        for phrase in reply.trigger_phrases.splitlines():
-            if phrase.strip() and _phrase_pattern(phrase).search(text):
-                return reply
-    return None
+    return next((reply for reply in replies if phrases_in(words, phrase_list(reply.trigger_phrases))), None)
 
 
 def auto_answer_send(*, case: Case, message: InboundMessage) -> bool:

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
+from core.text import phrases_in, words_of
+
 from .models import Mood
 
 # Longer text is cut here: a client's message is read in full long before that, and
@@ -110,7 +112,6 @@ ANGER_WORDS = (
     "suing",
 )
 
-_WORD = re.compile(r"\w+")
 _MARKS = re.compile(r"[!?]+")
 _STEPS = [Mood.CALM, Mood.FRUSTRATED, Mood.ANGRY]
 
@@ -123,30 +124,13 @@ def _analyzer():
     return SentimentIntensityAnalyzer()
 
 
-def _words(text: str) -> str:
-    """The text's words in lower case, one space apart and one at each end, so a phrase
-    matches as whole words whatever the case, spacing and punctuation around them."""
-    return " " + " ".join(_WORD.findall(text.casefold())) + " "
-
-
-def _found(words: str, phrases: Sequence[str]) -> list[str]:
-    found, seen = [], set()
-    for phrase in phrases:
-        wanted = _words(phrase)
-        # A phrase with no word in it ("!!!") would match every message.
-        if wanted.strip() and wanted not in seen and wanted in words:
-            found.append(phrase)
-            seen.add(wanted)
-    return found
-
-
 def hostile_phrases_found(text: str, phrases: Sequence[str]) -> list[str]:
     """Which of `phrases` occur in `text`, as written in `phrases`.
 
     Whole words only and ignoring case, extra spaces and punctuation: "You people are
     USELESS!" contains "you people are useless", and "issue" does not contain "sue".
     """
-    return _found(_words((text or "")[:MAX_CHARS]), phrases)
+    return phrases_in(words_of((text or "")[:MAX_CHARS]), phrases)
 
 
 def _shouting(text: str) -> bool:
@@ -169,20 +153,20 @@ def explain_mood(text: str, hostile_phrases: Sequence[str] = ()) -> tuple[str, l
     text = (text or "")[:MAX_CHARS]
     if not text.strip():
         return Mood.CALM, []
-    words = _words(text)
+    words = words_of(text)
 
-    from_team = _found(words, hostile_phrases)
+    from_team = phrases_in(words, hostile_phrases)
     reasons = [_("contains “%(phrase)s” from the team's list") % {"phrase": phrase} for phrase in from_team]
     # A phrase the team also listed is named once, as the team's.
-    listed = {_words(phrase) for phrase in from_team}
-    built_in = [phrase for phrase in THREATS_AND_INSULTS if _words(phrase) not in listed]
+    listed = {words_of(phrase) for phrase in from_team}
+    built_in = [phrase for phrase in THREATS_AND_INSULTS if words_of(phrase) not in listed]
     reasons += [
-        _("contains “%(phrase)s”, a threat or insult") % {"phrase": phrase} for phrase in _found(words, built_in)
+        _("contains “%(phrase)s”, a threat or insult") % {"phrase": phrase} for phrase in phrases_in(words, built_in)
     ]
     if reasons:
         return Mood.ABUSIVE, reasons
 
-    anger = [_("says “%(phrase)s”") % {"phrase": phrase} for phrase in _found(words, ANGER_WORDS)]
+    anger = [_("says “%(phrase)s”") % {"phrase": phrase} for phrase in phrases_in(words, ANGER_WORDS)]
     if anger:
         return Mood.ANGRY, anger
 
@@ -191,7 +175,7 @@ def explain_mood(text: str, hostile_phrases: Sequence[str] = ()) -> tuple[str, l
     if compound <= FRUSTRATED_AT:
         step = 1
         reasons.append(_("reads as negative overall"))
-    signs = _found(words, FRUSTRATION_SIGNS)
+    signs = phrases_in(words, FRUSTRATION_SIGNS)
     if signs:
         step = 1
         reasons += [_("says “%(phrase)s”") % {"phrase": phrase} for phrase in signs]

@@ -22,6 +22,7 @@ from clients.services import (
     case_update,
     client_update,
 )
+from core.text import phrase_list
 from interactions.models import FollowUpKind
 from interactions.services import follow_up_schedule
 
@@ -581,13 +582,7 @@ TRIGGER_PHRASE_LENGTH = (3, 100)
 def _trigger_phrases(text: str, *, automatic: bool) -> str:
     """The trigger phrases one per line, spaces tidied and repeats dropped; a ValidationError
     on the field says what is wrong."""
-    phrases: list[str] = []
-    seen: set[str] = set()
-    for line in text.splitlines():
-        phrase = " ".join(line.split())
-        if phrase and phrase.casefold() not in seen:
-            seen.add(phrase.casefold())
-            phrases.append(phrase)
+    phrases = phrase_list(text)
     shortest, longest = TRIGGER_PHRASE_LENGTH
     errors = [
         _("“%(phrase)s” is too short: a trigger phrase needs at least %(count)s characters.")
