@@ -2,6 +2,7 @@
 outsider in another team; an admin; and a client with an open case in the first team."""
 
 import pytest
+from django.core.cache import caches
 
 from accounts.roles import Role
 from accounts.tests.factories import TeamFactory, UserFactory
@@ -25,6 +26,9 @@ def _fast_passwords(settings, _attachment_root):
     settings.CASEBOOK_DASHBOARD_CACHE_SECONDS = 0
     settings.CASEBOOK_PROMISES_TEAM_CACHE_SECONDS = 0
     settings.CASEBOOK_PROMISES_MINE_CACHE_SECONDS = 0
+    # Blank forms are kept drawn per process (the log form's fields); a test that changes a
+    # setting they show must not be handed one drawn before.
+    caches["rows"].clear()
 
 
 @pytest.fixture

@@ -55,6 +55,8 @@ from playbooks.forms import (
     FaultForm,
     OptionForm,
     SkipForm,
+    concession_form,
+    fault_form,
     playbook_panel_forms,
     step_form,
     step_outcome,
@@ -64,8 +66,11 @@ from playbooks.selectors import CASE_RELATED as PLAYBOOK_CASE_RELATED
 from playbooks.selectors import (
     case_playbook_context,
     case_playbook_version,
+    fault_record_for_case,
     get_concession_on_case,
     get_step_of_case,
+    limits_for_team,
+    limits_in_words,
     playbooks_for_team,
 )
 
@@ -170,19 +175,29 @@ def case_detail(request, pk: int):
     return render_case_page(request, get_case_for_page(request.user, pk))
 
 
-def case_panel_form(request, case, name: str):
-    """A folded form of the case page ("status" or "escalation"), unbound: alone when htmx
-    asks for it as the fold opens, otherwise as a page of its own (the link inside the fold,
-    without JavaScript)."""
-    if name == "status":
-        context = {"case": case, "status_form": CaseStatusForm(case=case)}
-        template, title = "clients/_status_form.html", _("Change the status")
-    else:
-        context = {"case": case, "escalation_form": EscalationForm()}
-        template, title = "clients/_escalation_form.html", _("Ask a manager")
+def folded_form(request, case, template: str, title: str, context: dict):
+    """A form the case page keeps folded, unbound: alone when htmx asks for it as its fold
+    opens, otherwise as a page of its own (the link inside the fold, without JavaScript).
+    The page draws only what is open; these are drawn when wanted."""
+    context = {"case": case, **context}
     if request.htmx:
         return render(request, template, context)
     return render(request, "clients/case_panel_form.html", {**context, "form_template": template, "title": title})
+
+
+def case_panel_form(request, case, name: str):
+    """The status or the escalation form, as its fold opens (`folded_form`)."""
+    if name == "status":
+        return folded_form(
+            request,
+            case,
+            "clients/_status_form.html",
+            _("Change the status"),
+            {"status_form": CaseStatusForm(case=case)},
+        )
+    return folded_form(
+        request, case, "clients/_escalation_form.html", _("Ask a manager"), {"escalation_form": EscalationForm()}
+    )
 
 
 @login_required
@@ -389,11 +404,14 @@ def step_complete(request, case_pk: int, step_pk: int):
 
 @login_required
 @permission_required("clients.change_case", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def step_skip(request, case_pk: int, step_pk: int):
     case = get_case_for_user(request.user, case_pk, *PLAYBOOK_CASE_RELATED)
     _pinned, version = case_playbook_version(case)
     step = get_step_of_case(version, step_pk)
+    if request.method == "GET":
+        context = {"step": step, "form": SkipForm(prefix="skip")}
+        return folded_form(request, case, "playbooks/_skip_form.html", _("Skip this step"), context)
     form = SkipForm(request.POST, prefix="skip")
     return _run(
         request,
@@ -423,9 +441,12 @@ def option_add(request, case_pk: int):
 
 @login_required
 @permission_required("clients.change_case", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def concession_add(request, case_pk: int):
     case = get_case_for_user(request.user, case_pk)
+    if request.method == "GET":
+        context = {"form": concession_form(case), "limits_text": limits_in_words(limits_for_team(case.team_id))}
+        return folded_form(request, case, "playbooks/_concession_form.html", _("Record a concession"), context)
     form = ConcessionForm(request.POST, prefix="concession")
     if form.is_valid():
         try:
@@ -467,9 +488,12 @@ def concession_decide(request, case_pk: int, pk: int):
 
 @login_required
 @permission_required("clients.change_case", raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def fault_record(request, case_pk: int):
     case = get_case_for_user(request.user, case_pk)
+    if request.method == "GET":
+        context = {"form": fault_form(fault_record_for_case(case))}
+        return folded_form(request, case, "playbooks/_fault_form.html", _("Fault and apology"), context)
     form = FaultForm(request.POST, prefix="fault")
     return _run(
         request,

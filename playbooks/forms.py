@@ -20,6 +20,7 @@ from .models import (
     SavedReply,
     StepKind,
 )
+from .selectors import limits_for_team, limits_in_words
 
 
 class ChoosePlaybookForm(forms.Form):
@@ -176,7 +177,13 @@ def playbook_panel_forms(case, playbook: dict, *, bound: dict | None = None) -> 
         return {}
     summary = playbook["pb_summary"]
     current = playbook["pb_current"]
+    extra = {}
+    if bound and "concession" in bound:
+        # The form comes back open with its errors, and with the limits it is drawn with
+        # when its fold opens (desk/workspace.py, concession_add).
+        extra["pb_limits_text"] = limits_in_words(limits_for_team(case.team_id))
     return {
+        **extra,
         "pb_forms": step_forms_for(
             case,
             current,
@@ -190,24 +197,30 @@ def playbook_panel_forms(case, playbook: dict, *, bound: dict | None = None) -> 
     }
 
 
+def concession_form(case) -> "ConcessionForm":
+    """A blank concession form, in the team's currency."""
+    return ConcessionForm(prefix="concession", initial={"currency": team_settings(case.team).currency})
+
+
+def fault_form(fault) -> "FaultForm":
+    """The fault and apology form, showing the case's record when there is one."""
+    initial = {}
+    if fault is not None:
+        initial = {
+            "at_fault": fault.at_fault,
+            "apology_given_at": fault.apology_given_at and timezone.localtime(fault.apology_given_at),
+            "note": fault.note,
+        }
+    return FaultForm(prefix="fault", initial=initial)
+
+
 def step_forms_for(case, current, *, options, fault, draft: str = "", bound: dict | None = None) -> "LazyForms":
     """The forms of the playbook panel; `bound` replaces some with a submitted, invalid one.
     Each is made when the page first reads it: an open step shows two or three of them."""
     makers = {
         "option": lambda: OptionForm(prefix="option"),
-        "concession": lambda: ConcessionForm(
-            prefix="concession", initial={"currency": team_settings(case.team).currency}
-        ),
-        "fault": lambda: FaultForm(
-            prefix="fault",
-            initial={
-                "at_fault": fault.at_fault,
-                "apology_given_at": fault.apology_given_at and timezone.localtime(fault.apology_given_at),
-                "note": fault.note,
-            }
-            if fault
-            else {},
-        ),
+        "concession": lambda: concession_form(case),
+        "fault": lambda: fault_form(fault),
         "skip": lambda: SkipForm(prefix="skip"),
         "decide": lambda: DecideForm(prefix="decide"),
         "step": lambda: step_form(current.kind, case=case, options=options, draft=draft) if current else None,

@@ -293,8 +293,6 @@ def case_playbook_context(case: Case, user: User, *, full: bool = False) -> dict
     options = []
     if full or kind in (StepKind.BRAINSTORM, StepKind.COMPROMISE):
         options = solution_options_for_case(case)
-    # The agent sees their limits where they offer a concession.
-    limits = limits_for_team(case.team_id) if kind == StepKind.COMPROMISE else []
     # Every concession made to the client, newest first: this case's and the earlier ones.
     # (The earlier ones show only their case's number.)
     concessions_all = list(Concession.objects.filter(client_id=case.client_id).order_by("-created_at", "-id"))
@@ -328,8 +326,6 @@ def case_playbook_context(case: Case, user: User, *, full: bool = False) -> dict
         "pb_options": options,
         "pb_concessions": concessions,
         "pb_earlier_concessions": earlier,
-        "pb_limits": limits,
-        "pb_limits_text": limits_in_words(limits),
         "pb_fault": fault,
         "pb_replies": [r for r in replies if r.step_kind in ("", StepKind.DOCUMENT)],
         "pb_log_replies": [r for r in replies if r.step_kind in ("", kind or "")],

@@ -4,6 +4,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,6 +52,26 @@ def test_logging_without_javascript_redirects_back_to_the_case(agent_client, cas
     interaction = Interaction.objects.get()
     assert response.status_code == 302
     assert response.url == f"{case.get_absolute_url()}#interaction-{interaction.pk}"
+
+
+def _log_fields(html: str) -> str:
+    return html[html.index('<div id="div_id_channel"') : html.index('<button type="submit" class="btn btn-primary">')]
+
+
+def test_the_blank_log_form_is_kept_drawn_for_the_minute_and_the_channel_it_shows(agent_client, case, agent):
+    """The blank form's fields are kept drawn ("rows" cache) for what they show: the minute
+    the "When" field starts at and the first channel (and the language)."""
+    with time_machine.travel(datetime(2026, 3, 2, 9, 15, 20, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")), tick=False):
+        first = _log_fields(agent_client.get(case.get_absolute_url()).content.decode())
+        assert 'value="2026-03-02T09:15"' in first and 'max="2026-03-02T09:15"' in first
+        assert _log_fields(agent_client.get(case.get_absolute_url()).content.decode()) == first
+    with time_machine.travel(datetime(2026, 3, 2, 9, 16, 5, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")), tick=False):
+        later = _log_fields(agent_client.get(case.get_absolute_url()).content.decode())
+        assert 'value="2026-03-02T09:16"' in later and 'max="2026-03-02T09:16"' in later
+        case.client.written_contact_only = True
+        case.client.save()
+        written = _log_fields(agent_client.get(case.get_absolute_url()).content.decode())
+        assert '<option value="email" selected>' in written and '<option value="email" selected>' not in later
 
 
 def test_logging_with_errors_keeps_what_was_typed_and_saves_nothing(agent_client, case):

@@ -155,9 +155,16 @@ def _to_compromise(case, agent):
     assert current_step(case).kind == StepKind.COMPROMISE
 
 
+def _concession_fold(agent_client, case) -> str:
+    """The concession form with the agent's limits, as its fold on the case page opens."""
+    url = reverse("cases:concession_add", args=[case.pk])
+    assert f'hx-get="{url}"' in agent_client.get(case.get_absolute_url()).content.decode()
+    return agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+
 def test_the_compromise_step_shows_the_agents_limits_with_currency(agent_client, case, agent, limits):
     _to_compromise(case, agent)
-    html = agent_client.get(case.get_absolute_url()).content.decode()
+    html = _concession_fold(agent_client, case)
     assert (
         "Your limits without a manager: discount up to 10 % or 50.00 EUR, refund up to 100.00 EUR, "
         "up to 2 hours of free service." in html
@@ -168,7 +175,7 @@ def test_the_compromise_step_shows_the_agents_limits_with_currency(agent_client,
 
 def test_the_compromise_step_says_when_no_limits_are_set(agent_client, case, agent):
     _to_compromise(case, agent)
-    html = agent_client.get(case.get_absolute_url()).content.decode()
+    html = _concession_fold(agent_client, case)
     assert "Your team has set no limits" in html
 
 

@@ -305,3 +305,56 @@ def test_the_documented_summary_is_offered_for_sending_to_the_client(agent_clien
     email = OutgoingEmail.objects.get(case=case)
     assert email.to_email == case.client.email and email.to_client
     assert mail.outbox == []  # written to the outbox now, sent by the worker
+
+
+@pytest.mark.parametrize(
+    "name, field",
+    [("cases:fault_record", 'name="fault-at_fault"'), ("cases:concession_add", 'name="concession-kind"')],
+)
+def test_the_compromise_steps_folded_forms_are_drawn_when_opened(
+    agent_client, client, case, agent, outsider, name, field
+):
+    """The case page draws what is on screen: the folded forms come when their fold opens
+    (htmx), or as a page of their own through the link inside the fold (no JavaScript)."""
+    for _ in range(3):
+        complete_current(case, agent)
+    url = reverse(name, args=[case.pk])
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}"' in page and f'href="{url}"' in page and field not in page
+    folded = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in folded and field in folded and f'action="{url}"' in folded and "csrfmiddlewaretoken" in folded
+    whole = agent_client.get(url)
+    assert whole.status_code == 200 and field in whole.content.decode() and "<html" in whole.content.decode()
+    client.force_login(outsider)
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_the_fault_fold_shows_the_record_already_made(agent_client, case, agent):
+    for _ in range(3):
+        complete_current(case, agent)
+    url = reverse("cases:fault_record", args=[case.pk])
+    agent_client.post(url, {"fault-at_fault": "partly", "fault-note": "late engineer"})
+    folded = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert '<option value="partly" selected>' in folded and "late engineer" in folded
+
+
+def test_the_skip_fold_is_drawn_when_opened_and_asks_before_skipping(agent_client, client, case, outsider):
+    step = current_step(case)
+    url = reverse("cases:step_skip", args=[case.pk, step.pk])
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}"' in page and 'name="skip-reason"' not in page
+    folded = agent_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="skip-reason"' in folded and f"Skip “{step.title}”?" in folded and "data-confirm=" in folded
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_a_refused_concession_comes_back_open_with_its_errors_and_the_limits(agent_client, case, agent, team, manager):
+    concession_limit_set(actor=manager, team=team, kind="refund", max_value=Decimal("100"))
+    for _ in range(3):
+        complete_current(case, agent)
+    url = reverse("cases:concession_add", args=[case.pk])
+    response = agent_client.post(url, {"concession-kind": "refund", "concession-value": "-5"})
+    html = response.content.decode()
+    assert response.status_code == 422 and not Concession.objects.exists()
+    assert 'name="concession-kind"' in html and "Your limits without a manager: refund up to 100.00 EUR" in html
