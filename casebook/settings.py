@@ -35,6 +35,8 @@ else:
 CASEBOOK_REQUIRE_SERVICES = env.bool("CASEBOOK_REQUIRE_SERVICES", default=False)
 
 INSTALLED_APPS = [
+    # First, as Channels asks: its runserver serves the chat's websockets in development.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "playbooks",
     "escalations",
     "inbox",
+    "chat",
     "desk",
 ]
 
@@ -85,6 +88,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "casebook.urls"
 WSGI_APPLICATION = "casebook.wsgi.application"
+# Websockets (the live chat) and HTTP, served by daphne (the Procfile's `asgi` process).
+ASGI_APPLICATION = "casebook.asgi.application"
 
 TEMPLATES = [
     {
@@ -237,6 +242,12 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# The chat's channel layer carries each message to the other side's ASGI process. In memory
+# it only reaches consumers of the same process: enough for `make run`, never for production.
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # With Redis, sessions are read from the cache and written through to the database: a page
 # costs no session query, and a lost cache logs nobody out. Without it the cache is each
 # process's own memory, where a logout in one process would not reach the others.

@@ -1,0 +1,3 @@
+"""The chat's websocket routes (casebook/asgi.py serves them)."""
+
+websocket_urlpatterns = []
