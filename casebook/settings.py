@@ -215,6 +215,14 @@ CASEBOOK_INBOX_MAX_BYTES = env.int("CASEBOOK_INBOX_MAX_BYTES", default=25 * 1024
 CASEBOOK_INBOX_POLL_LIMIT = env.int("CASEBOOK_INBOX_POLL_LIMIT", default=500)
 CASEBOOK_INBOX_IMAP_TIMEOUT = env.float("CASEBOOK_INBOX_IMAP_TIMEOUT", default=30)
 
+# Live chat (chat app): the longest message, how many messages one side may send in a
+# window of seconds, and how long a client's chat token and an emailed chat link stay valid.
+CASEBOOK_CHAT_MAX_CHARS = env.int("CASEBOOK_CHAT_MAX_CHARS", default=2000)
+CASEBOOK_CHAT_RATE_MESSAGES = env.int("CASEBOOK_CHAT_RATE_MESSAGES", default=20)
+CASEBOOK_CHAT_RATE_SECONDS = env.int("CASEBOOK_CHAT_RATE_SECONDS", default=10)
+CASEBOOK_CHAT_TOKEN_MAX_AGE = env.int("CASEBOOK_CHAT_TOKEN_MAX_AGE", default=12 * 3600)
+CASEBOOK_CHAT_LINK_MAX_AGE = env.int("CASEBOOK_CHAT_LINK_MAX_AGE", default=30 * 24 * 3600)
+
 # Forms and fields are drawn in Bootstrap 5 markup by templates/forms/ (core/forms.py).
 FORM_RENDERER = "core.forms.BootstrapRenderer"
 

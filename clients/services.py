@@ -97,7 +97,7 @@ def case_event_record(
 @transaction.atomic
 def client_create(
     *,
-    actor: User,
+    actor: User | None,
     team: Team,
     name: str,
     email: str = "",
@@ -107,8 +107,12 @@ def client_create(
     notes: str = "",
     request_key: UUID | None = None,
 ) -> Client:
-    """Add a client to one of the actor's teams."""
-    require_member(actor, team, _("You can only add clients to your own teams."))
+    """Add a client to one of the actor's teams.
+
+    `actor` None: the client introduced themselves (the live chat's form, chat/services.py).
+    """
+    if actor is not None:
+        require_member(actor, team, _("You can only add clients to your own teams."))
 
     def create() -> Client:
         client = Client(
