@@ -1,0 +1,226 @@
+"""The chat's websockets: parse a frame, check who may, call a service, send the answer.
+
+Protocol (JSON frames):
+- either side sends `{"type": "send", "id": "<its own id>", "text": "..."}`; the message is
+  stored (chat_post) and the sender gets `{"type": "ack", "id": ..., "seq": N}`. A new
+  message then reaches both sides as
+  `{"type": "message", "seq": N, "id": ..., "side": "client|agent|system", "author": ...,
+  "text": ..., "at": "<ISO time>"}`; a resend of a stored message is acknowledged again
+  and not delivered twice.
+- `{"type": "resume", "after": N}` answers with every stored message numbered after N, in
+  order: a side that reconnects sends it first. It may see a message twice (delivered live
+  while resuming): the page keeps each seq once.
+- the agent's side also sends `{"type": "take"}` and `{"type": "close"}`; a closed chat is
+  announced to both sides as `{"type": "closed"}`.
+- a refusal is `{"type": "error", "id": ..., "message": "..."}` (closed chat, too long,
+  too fast, ...).
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from .models import Chat, ChatMessage, Side
+from .selectors import get_chat_for_user, messages_after, origin_allowed
+from .services import chat_close, chat_from_token, chat_post, chat_take
+
+# Close codes sent before accepting, so a page can tell why it was turned away.
+REFUSED = 4403
+NOT_FOUND = 4404
+# An agent's socket needs what logging a contact needs: the chat ends as one.
+AGENT_PERMISSION = "interactions.add_interaction"
+
+
+def group_name(chat_id: int) -> str:
+    return f"chat.{chat_id}"
+
+
+def message_payload(chat: Chat, message: ChatMessage) -> dict:
+    """A stored message as both sides receive it (the mood suggestion is for agents only)."""
+    if message.sender == Side.CLIENT:
+        author = chat.name
+    elif message.sender == Side.AGENT:
+        author = str(message.author)
+    else:
+        author = "Casebook"
+    return {
+        "type": "message",
+        "seq": message.seq,
+        "id": message.client_message_id,
+        "side": message.sender,
+        "author": author,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+        "mood": message.mood_suggested,
+    }
+
+
+def _error(request_id, error: ValidationError) -> dict:
+    return {"type": "error", "id": request_id, "message": " ".join(error.messages)}
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """What both sides share; `side` and `open_chat` are each side's own."""
+
+    side: str = ""
+    chat: Chat | None = None
+
+    async def open_chat(self) -> tuple[Chat | None, int]:
+        raise NotImplementedError
+
+    async def connect(self) -> None:
+        self.chat, refusal = await self.open_chat()
+        if self.chat is None:
+            await self.close(code=refusal)
+            return
+        self.group = group_name(self.chat.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code) -> None:
+        if self.chat is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        # A frame that is not JSON is answered as an unknown request, not with a dropped socket.
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return {}
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if not isinstance(content, dict):
+            content = {}
+        kind = content.get("type")
+        if kind == "send":
+            await self.send_message(content)
+        elif kind == "resume":
+            await self.resume(content)
+        elif kind in self.extra_requests:
+            await getattr(self, f"request_{kind}")(content)
+        else:
+            await self.send_json({"type": "error", "id": content.get("id"), "message": "Unknown request."})
+
+    extra_requests: tuple[str, ...] = ()
+
+    async def send_message(self, content: dict) -> None:
+        request_id, text = content.get("id"), content.get("text")
+        if not isinstance(request_id, str | int) or not isinstance(text, str):
+            await self.send_json({"type": "error", "id": request_id, "message": "A message needs an id and a text."})
+            return
+        try:
+            payload, created = await self._post(str(request_id), text)
+        except ValidationError as error:
+            await self.send_json(_error(request_id, error))
+            return
+        await self.send_json({"type": "ack", "id": request_id, "seq": payload["seq"]})
+        if created:
+            await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
+
+    @database_sync_to_async
+    def _post(self, request_id: str, text: str) -> tuple[dict, bool]:
+        author = self.scope["user"] if self.side == Side.AGENT else None
+        message, created = chat_post(
+            chat=self.chat, side=self.side, client_message_id=request_id, text=text, author=author
+        )
+        return message_payload(self.chat, message), created
+
+    async def resume(self, content: dict) -> None:
+        after = content.get("after", 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            await self.send_json({"type": "error", "id": None, "message": "Resume after a message number (0 or more)."})
+            return
+        for payload in await self._missed(after):
+            await self.send_json(self.for_this_side(payload))
+
+    @database_sync_to_async
+    def _missed(self, after: int) -> list[dict]:
+        return [message_payload(self.chat, message) for message in messages_after(self.chat, after)]
+
+    def for_this_side(self, payload: dict) -> dict:
+        return payload
+
+    # Group events, sent by either side's consumer in whichever process it runs.
+    async def chat_message(self, event) -> None:
+        await self.send_json(self.for_this_side(event["message"]))
+
+    async def chat_closed(self, event) -> None:
+        await self.send_json({"type": "closed"})
+
+
+class ClientChatConsumer(ChatConsumer):
+    """The client's side, opened with the token chat_start gave, from an allowed website."""
+
+    side = Side.CLIENT
+
+    async def open_chat(self) -> tuple[Chat | None, int]:
+        headers = dict(self.scope.get("headers", []))
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        return await self._chat_for(self.scope["url_route"]["kwargs"]["token"], origin)
+
+    @database_sync_to_async
+    def _chat_for(self, token: str, origin: str) -> tuple[Chat | None, int]:
+        try:
+            chat = chat_from_token(token)
+        except ValidationError:
+            return None, NOT_FOUND
+        if not origin_allowed(chat, origin):
+            return None, REFUSED
+        return chat, 0
+
+    def for_this_side(self, payload: dict) -> dict:
+        # The suggested mood is the agent's business, never shown to the client.
+        return {name: value for name, value in payload.items() if name != "mood"}
+
+
+class AgentChatConsumer(ChatConsumer):
+    """The agent's side: a signed-in member of the chat's team (else refused, as a page's 404)."""
+
+    side = Side.AGENT
+    extra_requests = ("take", "close")
+
+    async def open_chat(self) -> tuple[Chat | None, int]:
+        return await self._chat_for(self.scope["url_route"]["kwargs"]["chat_id"])
+
+    @database_sync_to_async
+    def _chat_for(self, chat_id: int) -> tuple[Chat | None, int]:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None, REFUSED
+        if not user.has_perm(AGENT_PERMISSION):
+            return None, REFUSED
+        try:
+            return get_chat_for_user(user, chat_id), 0
+        except Http404:
+            return None, NOT_FOUND
+
+    async def request_take(self, content: dict) -> None:
+        try:
+            payload = await self._take()
+        except ValidationError as error:
+            await self.send_json(_error(content.get("id"), error))
+            return
+        if payload is not None:
+            await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
+
+    @database_sync_to_async
+    def _take(self) -> dict | None:
+        self.chat, joined = chat_take(chat=self.chat, agent=self.scope["user"])
+        return message_payload(self.chat, joined) if joined is not None else None
+
+    async def request_close(self, content: dict) -> None:
+        try:
+            payload = await self._close()
+        except ValidationError as error:
+            await self.send_json(_error(content.get("id"), error))
+            return
+        if payload is not None:
+            await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
+        await self.channel_layer.group_send(self.group, {"type": "chat.closed"})
+
+    @database_sync_to_async
+    def _close(self) -> dict | None:
+        self.chat, closing = chat_close(chat=self.chat, actor=self.scope["user"])
+        return message_payload(self.chat, closing) if closing is not None else None
