@@ -35,6 +35,7 @@ urlpatterns = [
     path("search/", search_view, name="search"),
     path("escalations/", include("escalations.urls")),
     path("mail/", include("inbox.urls")),
+    path("chat/", include("chat.urls")),
     path("contacts/log/", include("desk.quick_log_urls")),
     path("rate/<str:token>/", interaction_views.rating, name="rating"),
     path("phrasing-check/", phrasing_check, name="phrasing_check"),

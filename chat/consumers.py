@@ -21,7 +21,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from .models import Chat, ChatMessage, Side
+from .delivery import group_name, message_payload
+from .models import Chat, Side
 from .selectors import get_chat_for_user, messages_after, origin_allowed
 from .services import chat_close, chat_from_token, chat_post, chat_take
 
@@ -30,30 +31,6 @@ REFUSED = 4403
 NOT_FOUND = 4404
 # An agent's socket needs what logging a contact needs: the chat ends as one.
 AGENT_PERMISSION = "interactions.add_interaction"
-
-
-def group_name(chat_id: int) -> str:
-    return f"chat.{chat_id}"
-
-
-def message_payload(chat: Chat, message: ChatMessage) -> dict:
-    """A stored message as both sides receive it (the mood suggestion is for agents only)."""
-    if message.sender == Side.CLIENT:
-        author = chat.name
-    elif message.sender == Side.AGENT:
-        author = str(message.author)
-    else:
-        author = "Casebook"
-    return {
-        "type": "message",
-        "seq": message.seq,
-        "id": message.client_message_id,
-        "side": message.sender,
-        "author": author,
-        "text": message.text,
-        "at": message.created_at.isoformat(),
-        "mood": message.mood_suggested,
-    }
 
 
 def _error(request_id, error: ValidationError) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, workspace
+from . import chats, views, workspace
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -8,6 +8,9 @@ urlpatterns = [
     path("my-day/", views.my_day, name="my_day"),
     path("me/outcomes/", views.my_outcomes, name="my_outcomes"),
     path("team/<id:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
+    path("chats/", chats.queue, name="chats"),
+    path("chats/<id:pk>/", chats.chat_detail, name="chat"),
+    path("chats/<id:pk>/take/", chats.take, name="chat_take"),
 ]
 
 # The case workspace, in the "clients" and "cases" namespaces beside the apps' own pages

@@ -242,6 +242,14 @@ MATRIX: dict[str, Entry] = {
     "inbox:mailbox_webhook_secret": Entry(
         kwargs=lambda d: {"pk": d.mailbox.pk}, method="post", outsider=403, manager_only=True
     ),
+    # Live chat: the queue shows the user's teams' chats only; a chat is its team's. The
+    # client's pages need no login: the signed tokens are the keys (a bad one finds nothing).
+    "chats": Entry(outsider=None),
+    "chat": Entry(kwargs=lambda d: {"pk": d.chat.pk}),
+    "chat_take": Entry(kwargs=lambda d: {"pk": d.chat.pk}, method="post"),
+    "chat:start": Entry(anonymous=PUBLIC, outsider=None),
+    "chat:link": Entry(kwargs=lambda d: {"token": "not-a-valid-token"}, anonymous=PUBLIC, outsider=None),
+    "chat:room": Entry(kwargs=lambda d: {"token": "not-a-valid-token"}, anonymous=PUBLIC, outsider=None),
 }
 # The admin guards itself (staff only); it is checked as a whole below.
 IGNORED_NAMESPACES = {"admin"}
@@ -329,6 +337,11 @@ def data(case, agent, manager):
     data.stranger_mail, _new = message_take_in(
         mailbox=data.mailbox, raw=make_email(sender="nobody@example.org", subject="Secret-summary-123 from a stranger")
     )
+    from chat.models import TeamChat
+    from chat.services import chat_start
+
+    TeamChat.objects.create(team=case.team, owner=manager)
+    data.chat = chat_start(team=case.team, name="Someone", email=case.client.email, origin="https://example.org")
     case.refresh_from_db()
     return data
 

@@ -240,6 +240,7 @@ _NAV_SECTIONS = {
     "clients": "clients",
     "cases": "cases",
     "my-day": "my_day",
+    "chats": "chats",
     "escalations": "escalations",
     "playbooks": "playbooks",
     "search": "search",
