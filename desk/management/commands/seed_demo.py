@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from accounts.roles import Role
 from accounts.services import user_create
+from chat.models import TeamChat
 from clients.business_hours import Calendar, calendar_for_team
 from clients.models import Case, CaseEvent, CaseEventKind, CaseStatus, Client, Priority, RootCause, Temperament
 from clients.services import case_change_status, case_open, client_create
@@ -371,6 +372,8 @@ class Command(BaseCommand):
             created += 1
         seed_playbook_progress(team=teams["Customer Care"], manager=users["manager"])
         _seed_mail(team=teams["Customer Care"], owner=users["manager"])
+        # Live chat on Casebook's own /chat/start/ page; new cases from it go to the manager.
+        TeamChat.objects.get_or_create(team=teams["Customer Care"], defaults={"owner": users["manager"]})
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {created} new client stories. Log in as agent / {DEMO_PASSWORD}.")
         )
