@@ -281,3 +281,15 @@ def test_chat_link_knows_its_client_and_expires(customer, settings):
     later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(hours=2)
     with time_machine.travel(later), pytest.raises(ValidationError, match="expired"):
         client_from_link_token(token)
+
+
+def test_abusive_chat_ends_as_an_abusive_contact_that_escalates_the_case(chat, agent, case):
+    from escalations.models import Escalation
+
+    chat_take(chat=chat, agent=agent)
+    chat_post(chat=chat, side=Side.CLIENT, client_message_id="1", text="You are idiots, all of you.")
+
+    closed, _ = chat_close(chat=chat, actor=agent)
+
+    assert closed.interaction.mood == Mood.ABUSIVE
+    assert Escalation.objects.filter(case=case).exists()
