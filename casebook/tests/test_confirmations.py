@@ -61,6 +61,7 @@ def test_every_irreversible_action_asks_for_confirmation_first(client, data, man
         # The case page's folded forms, as their folds load them (and as pages of their own).
         (agent, reverse("cases:status", args=[case.pk])),
         (agent, reverse("cases:escalate", args=[case.pk])),
+        (agent, reverse("cases:step_skip", args=[case.pk, data.step.pk])),
     ]
     seen = {}
     for user, page in pages:
