@@ -10,21 +10,30 @@ Protocol (JSON frames):
 - `{"type": "resume", "after": N}` answers with every stored message numbered after N, in
   order: a side that reconnects sends it first. It may see a message twice (delivered live
   while resuming): the page keeps each seq once.
-- the agent's side also sends `{"type": "take"}` and `{"type": "close"}`; a closed chat is
-  announced to both sides as `{"type": "closed"}`.
+- the agent's side also sends `{"type": "take"}`, `{"type": "close"}` and
+  `{"type": "end_abuse"}` (the boundary protocol's end: the chat closes and the case goes
+  to a manager); a closed chat is announced to both sides as `{"type": "closed"}`.
+- the coach, agents only: `{"type": "check", "text": ...}` as the agent types is answered
+  `{"type": "advice", "id": null, "text": ..., "flagged": bool, "warnings": [{"phrase",
+  "why", "suggestion"}], "agree": "..."}`. An agent's `send` with an inflaming phrase and
+  without `"confirmed": true` is answered with that advice (with the send's id) and is not
+  stored: the page shows the warning and the agent sends it again, confirmed, or rewrites.
+- a hand-over (from the chat's page) reaches the agents' sockets as `{"type": "handed",
+  "agent": ...}` (the client sees the system message only).
 - a refusal is `{"type": "error", "id": ..., "message": "..."}` (closed chat, too long,
   too fast, ...).
 """
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from .delivery import group_name, message_payload
 from .models import Chat, Side
-from .selectors import get_chat_for_user, messages_after, origin_allowed
-from .services import chat_close, chat_from_token, chat_post, chat_take
+from .selectors import get_chat_for_user, message_advice, messages_after, origin_allowed
+from .services import AdviceFirst, chat_close, chat_end_for_abuse, chat_from_token, chat_post, chat_take
 
 # Close codes sent before accepting, so a page can tell why it was turned away.
 REFUSED = 4403
@@ -88,7 +97,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "id": request_id, "message": "A message needs an id and a text."})
             return
         try:
-            payload, created = await self._post(str(request_id), text)
+            payload, created = await self._post(str(request_id), text, content.get("confirmed") is True)
+        except AdviceFirst as advice:
+            await self.send_json({"type": "advice", "id": request_id, "text": text, **advice.advice})
+            return
         except ValidationError as error:
             await self.send_json(_error(request_id, error))
             return
@@ -97,10 +109,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
 
     @database_sync_to_async
-    def _post(self, request_id: str, text: str) -> tuple[dict, bool]:
+    def _post(self, request_id: str, text: str, confirmed: bool) -> tuple[dict, bool]:
         author = self.scope["user"] if self.side == Side.AGENT else None
         message, created = chat_post(
-            chat=self.chat, side=self.side, client_message_id=request_id, text=text, author=author
+            chat=self.chat, side=self.side, client_message_id=request_id, text=text, author=author, confirmed=confirmed
         )
         return message_payload(self.chat, message), created
 
@@ -125,6 +137,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_closed(self, event) -> None:
         await self.send_json({"type": "closed"})
+
+    async def chat_handed(self, event) -> None:
+        # Who works the chat is the agents' business; the client has the system message.
+        if self.side == Side.AGENT:
+            await self.send_json({"type": "handed", "agent": event["agent"], "agent_id": event["agent_id"]})
 
 
 class ClientChatConsumer(ChatConsumer):
@@ -156,7 +173,7 @@ class AgentChatConsumer(ChatConsumer):
     """The agent's side: a signed-in member of the chat's team (else refused, as a page's 404)."""
 
     side = Side.AGENT
-    extra_requests = ("take", "close")
+    extra_requests = ("take", "close", "end_abuse", "check")
 
     async def open_chat(self) -> tuple[Chat | None, int]:
         return await self._chat_for(self.scope["url_route"]["kwargs"]["chat_id"])
@@ -201,3 +218,26 @@ class AgentChatConsumer(ChatConsumer):
     def _close(self) -> dict | None:
         self.chat, closing = chat_close(chat=self.chat, actor=self.scope["user"])
         return message_payload(self.chat, closing) if closing is not None else None
+
+    async def request_end_abuse(self, content: dict) -> None:
+        try:
+            payload = await self._end_abuse()
+        except ValidationError as error:
+            await self.send_json(_error(content.get("id"), error))
+            return
+        if payload is not None:
+            await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
+        await self.channel_layer.group_send(self.group, {"type": "chat.closed"})
+
+    @database_sync_to_async
+    def _end_abuse(self) -> dict | None:
+        self.chat, closing, _escalation = chat_end_for_abuse(chat=self.chat, actor=self.scope["user"])
+        return message_payload(self.chat, closing) if closing is not None else None
+
+    async def request_check(self, content: dict) -> None:
+        # Pure text work, no database: answered in the socket's own task.
+        text = content.get("text")
+        if not isinstance(text, str) or len(text) > settings.CASEBOOK_CHAT_MAX_CHARS:
+            await self.send_json({"type": "error", "id": None, "message": "A check needs a text (not too long)."})
+            return
+        await self.send_json({"type": "advice", "id": None, "text": text, **message_advice(text)})

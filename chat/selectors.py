@@ -1,13 +1,17 @@
 """Reads for the live chat, with team scope applied."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import scope_to_user_teams
+from accounts.roles import is_manager
+from accounts.selectors import scope_to_user_teams, staff_of_team
+from playbooks.phrasing import check_phrasing
 
 from .models import OPEN_CHAT_STATUSES, Chat, ChatMessage, ChatStatus, TeamChat
 
@@ -55,3 +59,41 @@ def origin_allowed(chat: Chat, origin: str) -> bool:
         return True
     setup = TeamChat.objects.filter(team_id=chat.team_id).only("allowed_origins").first()
     return setup is not None and origin in setup.origins()
+
+
+def open_chat_on_case() -> Subquery:
+    """An annotation for cases: the id of the case's open chat (the newest), or None. The
+    case page reads it with the case, in the same query (no query of its own)."""
+    chats = Chat.objects.filter(case=OuterRef("pk"), status__in=OPEN_CHAT_STATUSES).order_by("-started_at", "-pk")
+    return Subquery(chats.values("pk")[:1])
+
+
+def hand_over_choices(chat: Chat) -> list[tuple[int, str]]:
+    """Whom a chat can go to: the active members of its team but its agent, managers
+    marked, in name order."""
+    members = staff_of_team(chat.team).exclude(pk=chat.agent_id).prefetch_related("groups__permissions")
+    choices = []
+    for member in sorted(members, key=str):
+        label = _("%(name)s (manager)") % {"name": member} if is_manager(member) else str(member)
+        choices.append((member.pk, label))
+    return choices
+
+
+# A head-on objection: where "agree, then object" reads better.
+_OBJECTION = re.compile(r"\b(?:but|however|actually)\b|^\s*no\b", re.IGNORECASE)
+
+
+def message_advice(text: str) -> dict:
+    """The coach on an agent's message before it goes out: each inflaming phrase with a
+    gentler wording (the phrasing check of notes to clients), and whether to suggest
+    "agree, then object". `flagged`: the message needs a second, deliberate send."""
+    warnings = [
+        {"phrase": w.phrase, "why": str(w.why), "suggestion": str(w.suggestion)} for w in check_phrasing(text or "")
+    ]
+    agree = ""
+    if warnings or _OBJECTION.search(text or ""):
+        agree = _(
+            "Agree first with what is reasonable, then say what you see differently: "
+            "“I agree that …, and at the same time …”."
+        )
+    return {"flagged": bool(warnings), "warnings": warnings, "agree": agree}

@@ -32,12 +32,16 @@ from accounts.roles import is_manager
 from accounts.selectors import hostile_phrases_of, team_settings
 from accounts.services import notice_send
 from clients.models import OPEN_STATUSES, Case, Client
-from clients.services import case_open, client_create, require_member
+from clients.services import boundary_warning_give, case_open, client_create, require_member
+from escalations.models import Escalation, EscalationReason
+from escalations.rules import abusive_contact_key
+from escalations.services import case_escalate
 from interactions.models import Channel, Interaction, Mood
 from interactions.mood import suggest_mood
 from interactions.services import interaction_receive
 
 from .models import Chat, ChatMessage, ChatStatus, Side, TeamChat
+from .selectors import message_advice
 
 _TOKEN_SALT = "casebook.chat.client"
 _LINK_SALT = "casebook.chat.link"
@@ -228,15 +232,33 @@ def _locked(chat: Chat) -> Chat:
     return Chat.objects.select_for_update(of=("self",)).select_related("team", "agent").get(pk=chat.pk)
 
 
+class AdviceFirst(ValidationError):
+    """An agent's message with an inflaming phrase, sent without `confirmed`: not stored.
+    `advice` is what the coach says (chat.selectors.message_advice)."""
+
+    def __init__(self, advice: dict):
+        super().__init__(_("Reconsider the wording first, or send it anyway."), code="advice")
+        self.advice = advice
+
+
 def chat_post(
-    *, chat: Chat, side: str, client_message_id: str, text: str, author: User | None = None
+    *,
+    chat: Chat,
+    side: str,
+    client_message_id: str,
+    text: str,
+    author: User | None = None,
+    confirmed: bool = False,
 ) -> tuple[ChatMessage, bool]:
     """Store a message from the client or the agent; returns (message, created).
 
     Stored once per (side, `client_message_id`): a resend returns the stored message with
     `created` False, whatever its text, even after the chat was closed. Refused (with a
     ValidationError saying why): a closed chat, an empty or too long text, more messages
-    than the rate limit allows, and an agent who is not the one the chat is with.
+    than the rate limit allows, and an agent who is not the one the chat is with. An
+    agent's message with an inflaming phrase is stored only when `confirmed` (the agent saw
+    the coach's warning and sends it anyway); else AdviceFirst, so a page that never showed
+    the warning (an old one, a script) cannot skip it.
     """
     if side not in (Side.CLIENT, Side.AGENT):
         raise ValueError(f"chat_post(): unknown side {side!r}")
@@ -249,6 +271,10 @@ def chat_post(
     _check_text(text)
     if side == Side.AGENT and author is None:
         raise ValueError("chat_post(): an agent's message needs its author")
+    if side == Side.AGENT and not confirmed:
+        advice = message_advice(text)
+        if advice["flagged"]:
+            raise AdviceFirst(advice)
     mood = ""
     if side == Side.CLIENT:
         mood = suggest_mood(text, hostile_phrases=hostile_phrases_of(team_settings(chat.team)))
@@ -387,3 +413,32 @@ def chat_close(*, chat: Chat, actor: User | None) -> tuple[Chat, ChatMessage | N
     chat.interaction = interaction
     chat.save(update_fields=["status", "closed_at", "interaction"])
     return chat, closing
+
+
+@transaction.atomic
+def chat_end_for_abuse(*, chat: Chat, actor: User) -> tuple[Chat, ChatMessage | None, Escalation]:
+    """The end of the boundary protocol: the client stayed abusive after the boundary
+    message. The warning is recorded on the case (as the case page's "boundary warning"
+    does), the chat ends (its transcript lands on the case, as `chat_close`) and the case
+    goes to a manager for abuse. One escalation however it comes: an abusive transcript
+    escalates by itself (the abuse rule, under the contact's cause), and this asks under
+    that same cause. Only the chat's agent or a manager of its team; returns (chat, the
+    closing message, the escalation)."""
+    chat = _locked(chat)
+    if chat.agent_id != actor.pk and not (is_manager(actor) and _member(actor, chat.team)):
+        raise ValidationError(_("Only the agent of this chat or a manager of its team can end it for abuse."))
+    if chat.is_closed:
+        raise ValidationError(_("This chat is closed."))
+    case = Case.objects.select_related("team").get(pk=chat.case_id)
+    if case.is_open:
+        boundary_warning_give(actor=actor, case=case, note=_("Boundary set in a live chat, which was then ended."))
+    chat, closing = chat_close(chat=chat, actor=actor)
+    case.refresh_from_db(fields=["status", "last_activity_at"])
+    escalation = case_escalate(
+        case=case,
+        reason=EscalationReason.ABUSIVE_CLIENT,
+        note=_("The client was abusive in a live chat: the agent set a boundary, then ended the chat."),
+        actor=actor,
+        cause_key=abusive_contact_key(chat.interaction),
+    )
+    return chat, closing, escalation
