@@ -38,3 +38,14 @@ class DashboardFilterForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise ValidationError(_("The start date must come before the end date."))
         return data
+
+
+class HandOverForm(forms.Form):
+    """Whom to hand a live chat to: the choices are the chat's team's active members but its
+    agent (chat.selectors.hand_over_choices), managers marked."""
+
+    to_user = forms.TypedChoiceField(label=_("Hand the chat to"), coerce=int)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].choices = choices

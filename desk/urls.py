@@ -10,7 +10,9 @@ urlpatterns = [
     path("team/<id:user_id>/outcomes/", views.team_outcomes, name="team_outcomes"),
     path("chats/", chats.queue, name="chats"),
     path("chats/<id:pk>/", chats.chat_detail, name="chat"),
+    path("chats/rows/", chats.queue_rows, name="chats_rows"),
     path("chats/<id:pk>/take/", chats.take, name="chat_take"),
+    path("chats/<id:pk>/hand-over/", chats.hand_over, name="chat_hand_over"),
 ]
 
 # The case workspace, in the "clients" and "cases" namespaces beside the apps' own pages

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_manager
 from accounts.selectors import scope_to_user_teams
+from chat.selectors import open_chat_on_case
 from clients.forms import CaseStatusForm
 from clients.models import Case
 from clients.selectors import (
@@ -163,9 +164,9 @@ def render_case_page(
 def get_case_for_page(user, pk: int):
     """The case with what its page shows of it in one query: the team's settings (the
     resolution clock), the pinned playbook and fault record, the mood of the latest contact
-    (coaching) and the boundary warnings given."""
+    (coaching), the boundary warnings given and the open live chat (the header's link)."""
     cases = Case.objects.select_related("client", "owner", "team", "team__settings", *PLAYBOOK_CASE_RELATED)
-    cases = cases.annotate(last_mood=last_mood(), **boundary_warning_summary())
+    cases = cases.annotate(last_mood=last_mood(), open_chat=open_chat_on_case(), **boundary_warning_summary())
     return get_object_or_404(scope_to_user_teams(cases, user), pk=pk)
 
 

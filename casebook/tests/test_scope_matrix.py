@@ -247,6 +247,10 @@ MATRIX: dict[str, Entry] = {
     "chats": Entry(outsider=None),
     "chat": Entry(kwargs=lambda d: {"pk": d.chat.pk}),
     "chat_take": Entry(kwargs=lambda d: {"pk": d.chat.pk}, method="post"),
+    "chats_rows": Entry(outsider=None),
+    "chat_hand_over": Entry(
+        kwargs=lambda d: {"pk": d.chat.pk}, method="post", post_data=lambda d: {"to_user": d.case.owner.pk}
+    ),
     "chat:start": Entry(anonymous=PUBLIC, outsider=None),
     "chat:link": Entry(kwargs=lambda d: {"token": "not-a-valid-token"}, anonymous=PUBLIC, outsider=None),
     "chat:room": Entry(kwargs=lambda d: {"token": "not-a-valid-token"}, anonymous=PUBLIC, outsider=None),

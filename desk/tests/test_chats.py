@@ -67,3 +67,104 @@ def test_a_chat_someone_else_has_cannot_be_taken_and_is_followed_read_only(agent
     page = agent_client.get(reverse("chat", kwargs={"pk": chat.pk})).content.decode()
     assert 'id="chat-form"' not in page
     assert "you can follow it here" in page
+
+
+# --- The chat workspace ------------------------------------------------------------------
+
+
+def test_the_chat_page_is_a_workspace_with_the_case_coaching_step_and_history(agent_client, agent, chat, case):
+    from interactions.services import interaction_log
+
+    interaction_log(
+        actor=agent, case=case, channel="call", direction="inbound", mood="angry", summary="Called <i>twice</i>."
+    )
+    chat_take(chat=chat, agent=agent)
+
+    response = agent_client.get(reverse("chat", kwargs={"pk": chat.pk}))
+
+    page = response.content.decode()
+    assert 'id="case-badges"' in page  # the case's compact header
+    assert 'id="coaching"' in page and "Coaching:" in page
+    assert "The client&#x27;s last contacts" in page or "The client's last contacts" in page
+    assert "Called &lt;i&gt;twice&lt;/i&gt;." in page and "<i>twice</i>" not in page
+    assert 'id="chat-coach"' in page and 'id="chat-boundary-tools"' in page
+    assert 'href="#chat-text"' in page  # the composer without the mouse
+    assert "Hand over the chat" in page
+
+
+def test_the_case_page_links_to_its_open_chat_at_no_extra_query(agent_client, agent, chat, case):
+    from chat.services import chat_close
+    from clients.tests.factories import CaseFactory
+    from clients.tests.test_query_counts import count_queries
+    from playbooks.defaults import install_defaults
+    from playbooks.models import Playbook, PlaybookVersion, Step
+
+    install_defaults(Playbook, PlaybookVersion, Step)
+    page = agent_client.get(case.get_absolute_url()).content.decode()
+    assert f'href="{reverse("chat", kwargs={"pk": chat.pk})}">Live chat in progress: open it</a>' in page
+    # The open chat is read with the case (one annotation), not by a query of its own: the
+    # page costs what the same page of a case without a chat costs.
+    no_chat = CaseFactory(client=case.client, owner=agent)
+    assert count_queries(agent_client, case.get_absolute_url()) == count_queries(
+        agent_client, no_chat.get_absolute_url()
+    )
+
+    chat_take(chat=chat, agent=agent)
+    chat_close(chat=chat, actor=agent)
+    assert "Live chat in progress" not in agent_client.get(case.get_absolute_url()).content.decode()
+
+
+def test_the_queue_rows_fragment_lists_the_chats_for_the_polling_page(agent_client, chat):
+    page = agent_client.get(reverse("chats")).content.decode()
+    assert 'hx-get="/chats/rows/"' in page and 'hx-trigger="every 10s"' in page
+
+    response = agent_client.get(reverse("chats_rows"))
+
+    fragment = response.content.decode()
+    assert "<html" not in fragment
+    assert f'data-waiting-chat="{chat.pk}"' in fragment and 'data-waiting-count="1"' in fragment
+
+
+# --- Handing over -----------------------------------------------------------------------------
+
+
+def test_handing_over_gives_the_chat_to_a_colleague_who_is_told(agent_client, agent, chat, teammate):
+    from accounts.models import Notice
+    from chat.models import ChatMessage
+
+    chat_take(chat=chat, agent=agent)
+
+    response = agent_client.post(reverse("chat_hand_over", kwargs={"pk": chat.pk}), {"to_user": teammate.pk})
+
+    assert response.status_code == 302
+    chat.refresh_from_db()
+    assert chat.agent == teammate
+    assert Notice.objects.filter(user=teammate, message__contains="handed you a live chat").exists()
+    assert ChatMessage.objects.filter(chat=chat, text=f"{teammate} has taken over the chat.").exists()
+    page = agent_client.get(reverse("chat", kwargs={"pk": chat.pk})).content.decode()
+    assert 'id="chat-form"' not in page
+
+
+@pytest.mark.parametrize("to_user", ["", "abc", "999999", "outsider"])
+def test_a_hand_over_to_nobody_or_an_outsider_is_refused_and_changes_nothing(
+    agent_client, agent, chat, outsider, to_user
+):
+    chat_take(chat=chat, agent=agent)
+    value = str(outsider.pk) if to_user == "outsider" else to_user
+
+    response = agent_client.post(reverse("chat_hand_over", kwargs={"pk": chat.pk}), {"to_user": value})
+
+    assert response.status_code == 422
+    chat.refresh_from_db()
+    assert chat.agent == agent
+
+
+def test_a_colleague_who_does_not_have_the_chat_cannot_hand_it_over(client, agent, teammate, manager, chat):
+    chat_take(chat=chat, agent=agent)
+    client.force_login(teammate)
+
+    response = client.post(reverse("chat_hand_over", kwargs={"pk": chat.pk}), {"to_user": manager.pk}, follow=True)
+
+    assert "Only the agent of this chat or a manager" in response.content.decode()
+    chat.refresh_from_db()
+    assert chat.agent == agent

@@ -5,6 +5,10 @@
 // kept too, so after a reload or a dropped connection the page asks only for what came
 // after. A message may arrive twice (live and by resuming): it is drawn once per number.
 // No inline script and no HTML from messages: text is drawn as text (CSP, escaping).
+// The agent's extras (static/js/chat-agent.js: the coach, the boundary protocol) hook in
+// through events on the chat's root: "chat:drawn" (a message's item), "chat:frame" (any
+// frame from the server), "chat:before-send" (cancelable; may set detail.confirmed), and
+// they send frames with a "chat:send-frame" event.
 (function () {
   "use strict";
 
@@ -40,6 +44,7 @@
   var seen = load("seen", {}); // seq -> message
   var lastSeq = load("last", 0); // every message up to this number is in `seen`
   var pending = load("pending", {}); // client id -> text, until acknowledged
+  var confirmed = load("confirmed", {}); // client id -> true: sent anyway, past the coach
   var socket = null;
   var retryDelay = 1000;
   var closed = false;
@@ -100,6 +105,20 @@
     var sending = log.querySelector('[data-pending="' + CSS.escape(String(message.id)) + '"]');
     if (sending && message.side === side) sending.remove();
     item.scrollIntoView({ block: "nearest" });
+    root.dispatchEvent(new CustomEvent("chat:drawn", { detail: { message: message, item: item } }));
+  }
+
+  function forget(id) {
+    delete pending[id];
+    delete confirmed[id];
+    save("pending", pending);
+    save("confirmed", confirmed);
+  }
+
+  function sendFrame(id) {
+    var frame = { type: "send", id: id, text: pending[id] };
+    if (confirmed[id]) frame.confirmed = true;
+    send(frame);
   }
 
   function remember(message) {
@@ -136,27 +155,24 @@
       statusLine.textContent = texts.textOnline;
       setWritable(!closed);
       send({ type: "resume", after: lastSeq });
-      Object.keys(pending).forEach(function (id) {
-        send({ type: "send", id: id, text: pending[id] });
-      });
+      Object.keys(pending).forEach(sendFrame);
     });
     socket.addEventListener("message", function (event) {
       var frame = JSON.parse(event.data);
       if (frame.type === "message") {
         remember(frame);
       } else if (frame.type === "ack") {
-        delete pending[frame.id];
-        save("pending", pending);
-      } else if (frame.type === "error") {
+        forget(frame.id);
+      } else if (frame.type === "error" || frame.type === "advice") {
         if (frame.id && pending[frame.id] !== undefined) {
-          // Refused (too long, too fast, closed): not stored, so not resent either.
+          // Refused (too long, too fast, closed) or held back by the coach: not stored, so
+          // not resent either; the text goes back to the composer.
           if (input && !input.value) input.value = pending[frame.id];
-          delete pending[frame.id];
-          save("pending", pending);
+          forget(frame.id);
           var sending = log.querySelector('[data-pending="' + CSS.escape(String(frame.id)) + '"]');
           if (sending) sending.remove();
         }
-        showError(frame.message);
+        if (frame.type === "error") showError(frame.message);
       } else if (frame.type === "closed") {
         closed = true;
         setWritable(false);
@@ -165,6 +181,7 @@
           button.disabled = true;
         });
       }
+      root.dispatchEvent(new CustomEvent("chat:frame", { detail: frame }));
     });
     socket.addEventListener("close", function (event) {
       setWritable(false);
@@ -184,12 +201,18 @@
       event.preventDefault();
       var text = input.value;
       if (!text.trim()) return;
+      var before = new CustomEvent("chat:before-send", { cancelable: true, detail: { text: text, confirmed: false } });
+      if (!root.dispatchEvent(before)) return;
       showError("");
       var id = newId();
       pending[id] = text;
       save("pending", pending);
+      if (before.detail.confirmed) {
+        confirmed[id] = true;
+        save("confirmed", confirmed);
+      }
       drawSending(id, text);
-      send({ type: "send", id: id, text: text });
+      sendFrame(id);
       input.value = "";
       input.focus();
     });
@@ -205,6 +228,9 @@
     button.addEventListener("click", function () {
       send({ type: button.dataset.chatAction });
     });
+  });
+  root.addEventListener("chat:send-frame", function (event) {
+    send(event.detail);
   });
 
   Object.keys(seen)
