@@ -15,7 +15,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.models import Team
+from accounts.models import Team, User
+from chat.services import chat_start, chat_take
 from clients.models import Case, Client
 from escalations.models import Escalation
 from inbox.models import InboundMessage
@@ -53,6 +54,11 @@ def main_pages() -> list[Page]:
     playbook = Playbook.objects.filter(team=None).order_by("pk").first()
     stranger = InboundMessage.objects.get(message_id="<demo-new-1@mail.example.org>")
     reply = InboundMessage.objects.get(message_id="<demo-reply-1@mail.example.net>")
+    # A live chat on the oven case, taken by the demo agent: the chat workspace.
+    chat, _joined = chat_take(
+        chat=chat_start(team=care, name=oven.client.name, email=oven.client.email),
+        agent=User.objects.get(username="agent"),
+    )
     return [
         Page("login", "/accounts/login/", user=""),
         Page("dashboard", "/"),
@@ -82,6 +88,8 @@ def main_pages() -> list[Page]:
         Page("mail_on_case", f"/mail/{reply.pk}/", user="agent"),
         Page("mailboxes", "/mail/mailboxes/"),
         Page("mailbox_edit", f"/mail/mailboxes/{stranger.mailbox_id}/"),
+        Page("chats", "/chats/", user="agent"),
+        Page("chat_workspace", f"/chats/{chat.pk}/", user="agent"),
     ]
 
 
