@@ -222,6 +222,10 @@ CASEBOOK_CHAT_RATE_MESSAGES = env.int("CASEBOOK_CHAT_RATE_MESSAGES", default=20)
 CASEBOOK_CHAT_RATE_SECONDS = env.int("CASEBOOK_CHAT_RATE_SECONDS", default=10)
 CASEBOOK_CHAT_TOKEN_MAX_AGE = env.int("CASEBOOK_CHAT_TOKEN_MAX_AGE", default=12 * 3600)
 CASEBOOK_CHAT_LINK_MAX_AGE = env.int("CASEBOOK_CHAT_LINK_MAX_AGE", default=30 * 24 * 3600)
+# Chats started plus messages left per visitor address per hour (each may open a client and
+# a case); an agent counts as available for chat while seen within CASEBOOK_CHAT_AWAY_AFTER_SECONDS.
+CASEBOOK_CHAT_STARTS_PER_HOUR = env.int("CASEBOOK_CHAT_STARTS_PER_HOUR", default=10)
+CASEBOOK_CHAT_AWAY_AFTER_SECONDS = env.int("CASEBOOK_CHAT_AWAY_AFTER_SECONDS", default=120)
 
 # Forms and fields are drawn in Bootstrap 5 markup by templates/forms/ (core/forms.py).
 FORM_RENDERER = "core.forms.BootstrapRenderer"

@@ -1,10 +1,24 @@
-"""The client's side of the live chat in the browser: the start form, the start from a
-link in one of our emails, and the chat page (static/js/chat.js does the talking)."""
+"""The client's side of the live chat in the browser: the start form (or, when nobody is
+available, a message form), the start from a link in one of our emails, and the chat page
+(static/js/chat.js does the talking).
 
+These pages may be shown in the widget's frame (static/js/chat-widget.js) on the team's own
+websites: each answers with `frame-ancestors 'self' <the team's allowed websites>` (the
+default policy allows no framing at all), so no other site can frame them.
+"""
+
+import re
+
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.forms import add_service_errors
@@ -12,6 +26,21 @@ from core.forms import add_service_errors
 from .forms import ChatStartForm
 from .models import TeamChat
 from .services import chat_from_token, chat_start, chat_token, client_from_link_token
+
+# An origin as a frame-ancestors source: scheme, host, optional port, nothing else (a
+# space or ";" in a manager's line would otherwise add sources or whole directives).
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _framed_for(response, team_id: int | None):
+    """`response` framable by our own pages and the team's allowed websites (only ours
+    when no team is known). X-Frame-Options cannot list origins: the CSP says it instead."""
+    origins = []
+    if team_id is not None:
+        setup = TeamChat.objects.filter(team_id=team_id).only("allowed_origins").first()
+        origins = sorted(o for o in (setup.origins() if setup else ()) if _ORIGIN.match(o))
+    # django-csp's per-view override, applied to this response: the origins are the team's.
+    return csp_replace({"frame-ancestors": [SELF, *origins]})(lambda request: response)(None)
 
 
 def _team_chat(request) -> TeamChat:
@@ -28,11 +57,42 @@ def _team_chat(request) -> TeamChat:
     return found
 
 
+def _too_many(request, setup: TeamChat) -> bool:
+    """Whether this address has started more chats with the team or left it more messages
+    than CASEBOOK_CHAT_STARTS_PER_HOUR this hour: each one may create a client and a case.
+    Counted in the cache (Redis in production, shared by every process); the team's
+    creation time is in the key, as ids restart with a new database and the cache may not.
+    REMOTE_ADDR is the visitor's address as the server in front of Django passes it on."""
+    address = request.META.get("REMOTE_ADDR", "")
+    key = f"chat:starts:{setup.team_id}:{setup.team.created_at.timestamp():.6f}:{address}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=3600)
+        count = 1
+    return count > settings.CASEBOOK_CHAT_STARTS_PER_HOUR
+
+
+def _slow_down(request, setup: TeamChat):
+    response = render(request, "chat/too_many.html", {"team": setup.team}, status=429)
+    response["Retry-After"] = "3600"
+    return _framed_for(response, setup.team_id)
+
+
+# No CSRF check on the two anonymous forms: in the widget's frame on another site, browsers
+# withhold our cookies, and a forged post can do nothing a visitor could not do by posting
+# it themselves; the per-address limit bounds both.
+@csrf_exempt
+@xframe_options_exempt
 @require_http_methods(["GET", "POST"])
 def start(request):
+    """Start a chat; when no agent of the team is available, leave a message instead."""
     setup = _team_chat(request)
     form = ChatStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if _too_many(request, setup):
+            return _slow_down(request, setup)
         try:
             chat = chat_start(team=setup.team, origin=request.build_absolute_uri(), **form.cleaned_data)
         except ValidationError as error:
@@ -40,9 +100,11 @@ def start(request):
         else:
             return redirect("chat:room", token=chat_token(chat))
     status = 422 if form.errors else 200
-    return render(request, "chat/start.html", {"form": form, "team": setup.team}, status=status)
+    response = render(request, "chat/start.html", {"form": form, "team": setup.team}, status=status)
+    return _framed_for(response, setup.team_id)
 
 
+@xframe_options_exempt
 @require_http_methods(["GET", "POST"])
 def link(request, token: str):
     """From "chat with us" in one of our emails: the client is known. The chat starts on the
@@ -52,13 +114,14 @@ def link(request, token: str):
     except ValidationError as error:
         return render(request, "chat/link.html", {"error": " ".join(error.messages)}, status=404)
     if not TeamChat.objects.filter(team_id=client.team_id).exists():
-        raise Http404("No live chat here.")
+        raise Http404(_("No live chat here."))
     if request.method == "POST":
         chat = chat_start(team=client.team, client=client, origin="email")
         return redirect("chat:room", token=chat_token(chat))
-    return render(request, "chat/link.html", {"client": client})
+    return _framed_for(render(request, "chat/link.html", {"client": client}), client.team_id)
 
 
+@xframe_options_exempt
 def room(request, token: str):
     try:
         chat = chat_from_token(token)
@@ -72,4 +135,4 @@ def room(request, token: str):
         "max_chars": settings.CASEBOOK_CHAT_MAX_CHARS,
         "can_write": not chat.is_closed,
     }
-    return render(request, "chat/room.html", context)
+    return _framed_for(render(request, "chat/room.html", context), chat.team_id)
