@@ -141,3 +141,25 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chat_id}#{self.seq} ({self.sender})"
+
+
+class ChatAvailability(models.Model):
+    """Whether an agent takes chats now: "Available for chat" or "Away", and when their
+    Chats page last said they are still there (it asks every minute while open). A team
+    offers chat while one of its agents is available and was seen lately
+    (chat/availability.py); otherwise its visitors get a message form."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_availability")
+    available = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chat availability")
+        verbose_name_plural = _("chat availabilities")
+        indexes = [
+            # chat_available(): the available agents seen lately.
+            models.Index(fields=["seen_at"], condition=models.Q(available=True), name="chat_available_seen_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'available' if self.available else 'away'}"

@@ -8,6 +8,7 @@ default policy allows no framing at all), so no other site can frame them.
 """
 
 import re
+from urllib.parse import urlencode
 
 from csp.constants import SELF
 from csp.decorators import csp_replace
@@ -16,6 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -23,7 +25,9 @@ from django.views.decorators.http import require_http_methods
 
 from core.forms import add_service_errors
 
-from .forms import ChatStartForm
+from .availability import chat_available
+from .forms import ChatLeaveMessageForm, ChatStartForm
+from .messages import chat_leave_message
 from .models import TeamChat
 from .services import chat_from_token, chat_start, chat_token, client_from_link_token
 
@@ -89,6 +93,8 @@ def _slow_down(request, setup: TeamChat):
 def start(request):
     """Start a chat; when no agent of the team is available, leave a message instead."""
     setup = _team_chat(request)
+    if not chat_available(setup.team) or "sent" in request.GET:
+        return _leave_message(request, setup)
     form = ChatStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _too_many(request, setup):
@@ -102,6 +108,23 @@ def start(request):
     status = 422 if form.errors else 200
     response = render(request, "chat/start.html", {"form": form, "team": setup.team}, status=status)
     return _framed_for(response, setup.team_id)
+
+
+def _leave_message(request, setup: TeamChat):
+    """The start page when nobody is available: a message that lands on the client's case."""
+    form = ChatLeaveMessageForm(request.POST or None, prefix="leave")
+    if request.method == "POST" and form.is_valid():
+        if _too_many(request, setup):
+            return _slow_down(request, setup)
+        try:
+            chat_leave_message(team=setup.team, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(f"{reverse('chat:start')}?{urlencode({'team': setup.team_id, 'sent': 1})}")
+    status = 422 if form.errors else 200
+    context = {"form": form, "team": setup.team, "sent": request.method == "GET" and "sent" in request.GET}
+    return _framed_for(render(request, "chat/leave_message.html", context, status=status), setup.team_id)
 
 
 @xframe_options_exempt

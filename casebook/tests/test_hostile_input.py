@@ -39,7 +39,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 # Right-to-left override, Arabic and Hebrew, emoji (with a zero-width joiner sequence),
 # a bell and an escape: all valid text that must survive untouched.
 MIXED = f"{XSS} \u202eعربي שלום 😡👨\u200d👩\u200d👧 bell\x07 esc\x1b[31m end"
-FORM_MODULES = ["clients.forms", "interactions.forms", "playbooks.forms", "escalations.forms"]
+FORM_MODULES = ["clients.forms", "interactions.forms", "playbooks.forms", "escalations.forms", "chat.forms"]
 
 
 @dataclass
@@ -442,6 +442,52 @@ SPECS.update(
             setup=_editable_playbook,
             payload=_playbook_payload,
             read=lambda d, name: (lambda s: (s, getattr(s, name)))(Step.objects.latest("pk")),
+        ),
+    }
+)
+
+
+def _chat_offered(available: bool):
+    """The case's team offers live chat; someone is available for it, or nobody."""
+
+    def setup(d):
+        from chat.availability import availability_set
+        from chat.models import TeamChat
+
+        TeamChat.objects.create(team=d.case.team, owner=d.manager)
+        availability_set(user=d.manager, available=available)
+
+    return setup
+
+
+def _left_message(d, name):
+    """The message left on the chat page: the visitor's name is the new client's, the text the contact's."""
+    contact = Interaction.objects.latest("pk")
+    if name == "name":
+        return contact, contact.case.client.name
+    return contact, contact.summary.split("\n\n", 1)[1]
+
+
+# The client's chat pages (anonymous forms; a signed-in agent posts them here just the same).
+SPECS.update(
+    {
+        "chat.forms.ChatStartForm": Spec(
+            url=lambda d: reverse("chat:start"),
+            base=lambda d: {"name": "x", "email": "hostile-visitor@example.com"},
+            fields=["name"],
+            model=Client,
+            pages=lambda d, obj: [obj.get_absolute_url(), reverse("chats")],
+            setup=_chat_offered(True),
+        ),
+        "chat.forms.ChatLeaveMessageForm": Spec(
+            url=lambda d: reverse("chat:start"),
+            base=lambda d: {"name": "x", "email": "hostile-visitor@example.com", "message": "x"},
+            fields=["name", "message"],
+            model=Interaction,
+            prefix="leave",
+            pages=lambda d, obj: [obj.case.get_absolute_url(), obj.case.client.get_absolute_url()],
+            setup=_chat_offered(False),
+            read=_left_message,
         ),
     }
 )

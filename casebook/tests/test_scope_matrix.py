@@ -254,6 +254,8 @@ MATRIX: dict[str, Entry] = {
     "chat:start": Entry(anonymous=PUBLIC, outsider=None),
     "chat:link": Entry(kwargs=lambda d: {"token": "not-a-valid-token"}, anonymous=PUBLIC, outsider=None),
     "chat:room": Entry(kwargs=lambda d: {"token": "not-a-valid-token"}, anonymous=PUBLIC, outsider=None),
+    # The user's own availability for chat: no team's records.
+    "chat:availability": Entry(outsider=None),
 }
 # The admin guards itself (staff only); it is checked as a whole below.
 IGNORED_NAMESPACES = {"admin"}

@@ -1,5 +1,6 @@
 import pytest
 
+from chat.availability import availability_set
 from chat.models import TeamChat
 from chat.services import chat_start
 
@@ -8,8 +9,11 @@ SITE = "https://www.holm-bakery.example"
 
 @pytest.fixture
 def team_chat(team, manager):
-    """The team offers chat on its own website; new cases go to the manager."""
-    return TeamChat.objects.create(team=team, owner=manager, allowed_origins=f"{SITE}\nhttps://shop.example:8443")
+    """The team offers chat on its own website; new cases go to the manager, who is
+    available for chat (else the start page offers a message form)."""
+    setup = TeamChat.objects.create(team=team, owner=manager, allowed_origins=f"{SITE}\nhttps://shop.example:8443")
+    availability_set(user=manager, available=True)
+    return setup
 
 
 @pytest.fixture
