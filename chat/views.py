@@ -138,10 +138,14 @@ def link(request, token: str):
         return render(request, "chat/link.html", {"error": " ".join(error.messages)}, status=404)
     if not TeamChat.objects.filter(team_id=client.team_id).exists():
         raise Http404(_("No live chat here."))
-    if request.method == "POST":
+    available = chat_available(client.team)
+    if request.method == "POST" and available:
         chat = chat_start(team=client.team, client=client, origin="email")
         return redirect("chat:room", token=chat_token(chat))
-    return _framed_for(render(request, "chat/link.html", {"client": client}), client.team_id)
+    # A post when nobody is available (they left meanwhile) starts nothing: 409, the page says why.
+    status = 409 if request.method == "POST" else 200
+    context = {"client": client, "available": available}
+    return _framed_for(render(request, "chat/link.html", context, status=status), client.team_id)
 
 
 @xframe_options_exempt

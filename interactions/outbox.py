@@ -56,7 +56,7 @@ from clients.services import case_event_record
 
 from .models import EmailStatus, OutgoingEmail
 from .reply_tokens import reply_address, subject_tag
-from .signals import team_address_wanted
+from .signals import chat_link_wanted, team_address_wanted
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,18 @@ def team_address(team_id: int) -> str:
     """The address the team's clients write to (its mailbox, see the inbox app), or ""."""
     answers = team_address_wanted.send(sender=OutgoingEmail, team_id=team_id)
     return next((address for _receiver, address in answers if address), "")
+
+
+def chat_link_maker(team_id: int):
+    """A function giving the "chat with us" link of a client of the team (see the chat
+    app), or None when the team offers no chat."""
+    answers = chat_link_wanted.send(sender=OutgoingEmail, team_id=team_id)
+    return next((make for _receiver, make in answers if make), None)
+
+
+def _with_chat_link(context: dict, case: Case, make) -> dict:
+    """A client email's context with `chat_url` (the templates' "Chat with us" line)."""
+    return {**context, "chat_url": make(case.client)} if make else context
 
 
 def _thread_back(email: OutgoingEmail, address: str) -> None:
@@ -114,6 +126,8 @@ def outbox_enqueue(
     existing = OutgoingEmail.objects.filter(cause_key=cause_key).first()
     if existing is not None:
         return existing, False
+    if to_client and case is not None:
+        context = _with_chat_link(context, case, chat_link_maker(case.team_id))
     # Times in the email read in the recipient's zone (staff) or the site's (clients).
     with timezone.override(time_zone or settings.TIME_ZONE):
         subject, text, html = render_email(template, context)
@@ -161,10 +175,16 @@ def outbox_enqueue_many(*, emails: list[dict], hand_now: bool = True) -> dict[st
     now = timezone.now()
     ids = _next_ids(len(fresh))
     addresses = {}  # team id -> the team's address, asked once per team
+    chat_links = {}  # team id -> its clients' chat link maker (or None), asked once per team
     new = []
     for pk, item in zip(ids, fresh, strict=True):
+        context, case = item["context"], item.get("case")
+        if item.get("to_client", False) and case is not None:
+            if case.team_id not in chat_links:
+                chat_links[case.team_id] = chat_link_maker(case.team_id)
+            context = _with_chat_link(context, case, chat_links[case.team_id])
         with timezone.override(item.get("time_zone") or settings.TIME_ZONE):
-            subject, text, html = render_email(item["template"], item["context"])
+            subject, text, html = render_email(item["template"], context)
         email = OutgoingEmail(
             pk=pk,
             cause_key=item["cause_key"],
@@ -179,7 +199,6 @@ def outbox_enqueue_many(*, emails: list[dict], hand_now: bool = True) -> dict[st
             next_attempt_at=now,
             enqueued_at=now if hand_now else None,
         )
-        case = item.get("case")
         if email.to_client and case is not None:
             if case.team_id not in addresses:
                 addresses[case.team_id] = team_address(case.team_id)

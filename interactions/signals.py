@@ -14,3 +14,7 @@ abusive_contact_logged = Signal()
 # sender=OutgoingEmail, team_id=<int>: an email to one of the team's clients is being
 # written. A receiver (the inbox) answers the address the team's clients write to, or "".
 team_address_wanted = Signal()
+# sender=OutgoingEmail, team_id=<int>: an email to one of the team's clients is being
+# written. A receiver (the live chat) answers a function that gives a client's "chat with
+# us" link (client -> absolute URL) when the team offers chat, else None.
+chat_link_wanted = Signal()
