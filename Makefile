@@ -45,7 +45,8 @@ clean:
 
 ## Benchmarks at realistic size on PostgreSQL (not part of `make test`): the pages under
 ## load (needs wrk), then 10,000 due follow-up emails through one worker vs plain smtplib
-## (bench/email_dispatch.py, run by bench/run.py; BENCH_EMAIL=0 skips it). Seeds if needed.
+## (bench/email_dispatch.py, run by bench/run.py; BENCH_EMAIL=0 skips it), and 200 live chats
+## through one daphne against a bare echo consumer (bench/chat_load.py; BENCH_CHAT=0 skips it). Seeds if needed.
 ## Each page alternates the work tree's code with BENCH_BASELINE's (a git ref, default 03f318e,
 ## checked out under var/bench-baseline/; "none" skips it) and prints current/baseline
 ## (BENCH_ROUNDS rounds of BENCH_SECONDS s each, default 3 x 5; BENCH_CASES sizes a first seed).

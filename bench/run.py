@@ -23,7 +23,8 @@ Of the current code only: SQL queries per page counted in-process (on the seeded
 on a team of its own with 5 and with 50 cases for the pages that list rows: flagged above
 10 or when the two sizes differ), EXPLAINs of the heavy queries (sequential scans on the
 interactions table), the peak memory of a web worker (flagged at 150 MB) and of a Celery
-worker, and the email dispatch benchmark (bench/email_dispatch.py; BENCH_EMAIL=0 skips it).
+worker, the email dispatch benchmark (bench/email_dispatch.py; BENCH_EMAIL=0 skips it) and
+the live chat benchmark (bench/chat_load.py; BENCH_CHAT=0 skips it).
 Prints a markdown table and saves it under bench/results/, with the machine's load average
 and the bench's duration.
 """
@@ -350,6 +351,27 @@ def inbox_ingest_lines() -> list[str]:
     )
 
 
+def chat_load_lines() -> list[str]:
+    """Run the live chat benchmark (bench/chat_load.py: 200 chats through one daphne against
+    a bare echo consumer, its own throw-away database) and bring its figures into this
+    report. BENCH_CHAT=0 skips it."""
+    if os.environ.get("BENCH_CHAT", "1") == "0":
+        return ["Live chat: not run (BENCH_CHAT=0)."]
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "chat_load.py")],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith(("chat", "echo", "ratio", "stored"))]
+    return (
+        ["Live chat (bench/chat_load.py):", *(f"- {line}" for line in lines)]
+        if lines
+        else ["Live chat: the benchmark printed no result: " + run.stderr[-500:]]
+    )
+
+
 def email_dispatch_lines() -> list[str]:
     """Run the email dispatch benchmark (bench/email_dispatch.py, its own throw-away
     database) and bring its ratios into this report. BENCH_EMAIL=0 skips it."""
@@ -579,7 +601,8 @@ def main() -> None:
         )
         + f" (the plans: {explain_file.relative_to(ROOT)}).",
     ]
-    lines += ["", *email_dispatch_lines(), "", *inbox_ingest_lines(), "", machine_load_line(load_before)]
+    lines += ["", *email_dispatch_lines(), "", *inbox_ingest_lines(), "", *chat_load_lines()]
+    lines += ["", machine_load_line(load_before)]
     lines.append(f"The bench took {(time.monotonic() - started) / 60:.1f} min.")
     report = "\n".join(lines) + "\n"
     print("\n" + report)

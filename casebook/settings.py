@@ -257,7 +257,18 @@ else:
 # The chat's channel layer carries each message to the other side's ASGI process. In memory
 # it only reaches consumers of the same process: enough for `make run`, never for production.
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # Found by bench/chat_load.py: every open socket may hold a Redis connection at once (a
+    # group_send, a group_add), and redis-py's pool stops at 100 by default, failing the next
+    # socket; and redis-py's 5 s read timeout equals channels_redis's 5 s blocking pop, so a
+    # busy process could time out an idle socket's wait and drop it (1011): give it room.
+    _channel_redis = {
+        "address": REDIS_URL,
+        "max_connections": env.int("CASEBOOK_CHANNEL_REDIS_CONNECTIONS", default=2000),
+        "socket_timeout": 15,
+    }
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_channel_redis]}}
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # With Redis, sessions are read from the cache and written through to the database: a page
