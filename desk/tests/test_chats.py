@@ -168,3 +168,11 @@ def test_a_colleague_who_does_not_have_the_chat_cannot_hand_it_over(client, agen
     assert "Only the agent of this chat or a manager" in response.content.decode()
     chat.refresh_from_db()
     assert chat.agent == agent
+
+
+def test_the_chats_page_lets_the_agent_say_whether_they_take_chats(agent_client):
+    page = agent_client.get(reverse("chats")).content.decode()
+    assert 'id="chat-availability"' in page and "Set me available for chat" in page
+    agent_client.post(reverse("chat:availability"), {"available": "1"})
+    page = agent_client.get(reverse("chats")).content.decode()
+    assert "Set me away" in page and "Available for chat" in page
