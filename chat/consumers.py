@@ -42,6 +42,15 @@ NOT_FOUND = 4404
 AGENT_PERMISSION = "interactions.add_interaction"
 
 
+def in_pool(method):
+    """Run a consumer's database work in the default thread pool, not on Channels' one
+    thread for synchronous code: every socket of the process shares that thread, so with a
+    few hundred chats each message would wait for all the others to be stored. Services are
+    transactional and each thread has its own database connection, so they may run side by
+    side; a message's number is still given under its chat's row lock (chat_post)."""
+    return database_sync_to_async(method, thread_sensitive=False)
+
+
 def _error(request_id, error: ValidationError) -> dict:
     return {"type": "error", "id": request_id, "message": " ".join(error.messages)}
 
@@ -108,7 +117,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if created:
             await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
 
-    @database_sync_to_async
+    @in_pool
     def _post(self, request_id: str, text: str, confirmed: bool) -> tuple[dict, bool]:
         author = self.scope["user"] if self.side == Side.AGENT else None
         message, created = chat_post(
@@ -124,7 +133,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         for payload in await self._missed(after):
             await self.send_json(self.for_this_side(payload))
 
-    @database_sync_to_async
+    @in_pool
     def _missed(self, after: int) -> list[dict]:
         return [message_payload(self.chat, message) for message in messages_after(self.chat, after)]
 
