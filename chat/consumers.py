@@ -199,14 +199,21 @@ class AgentChatConsumer(ChatConsumer):
         except Http404:
             return None, NOT_FOUND
 
-    async def request_take(self, content: dict) -> None:
+    async def run_and_announce(self, content: dict, work, *, closes: bool = False) -> None:
+        """Do a request's database `work`, then tell both sides: its system message, if it
+        made one, and that the chat ended when it `closes` it. A refusal goes to this side."""
         try:
-            payload = await self._take()
+            payload = await work()
         except ValidationError as error:
             await self.send_json(_error(content.get("id"), error))
             return
         if payload is not None:
             await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
+        if closes:
+            await self.channel_layer.group_send(self.group, {"type": "chat.closed"})
+
+    async def request_take(self, content: dict) -> None:
+        await self.run_and_announce(content, self._take)
 
     @database_sync_to_async
     def _take(self) -> dict | None:
@@ -214,14 +221,7 @@ class AgentChatConsumer(ChatConsumer):
         return message_payload(self.chat, joined) if joined is not None else None
 
     async def request_close(self, content: dict) -> None:
-        try:
-            payload = await self._close()
-        except ValidationError as error:
-            await self.send_json(_error(content.get("id"), error))
-            return
-        if payload is not None:
-            await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
-        await self.channel_layer.group_send(self.group, {"type": "chat.closed"})
+        await self.run_and_announce(content, self._close, closes=True)
 
     @database_sync_to_async
     def _close(self) -> dict | None:
@@ -229,14 +229,7 @@ class AgentChatConsumer(ChatConsumer):
         return message_payload(self.chat, closing) if closing is not None else None
 
     async def request_end_abuse(self, content: dict) -> None:
-        try:
-            payload = await self._end_abuse()
-        except ValidationError as error:
-            await self.send_json(_error(content.get("id"), error))
-            return
-        if payload is not None:
-            await self.channel_layer.group_send(self.group, {"type": "chat.message", "message": payload})
-        await self.channel_layer.group_send(self.group, {"type": "chat.closed"})
+        await self.run_and_announce(content, self._end_abuse, closes=True)
 
     @database_sync_to_async
     def _end_abuse(self) -> dict | None:
